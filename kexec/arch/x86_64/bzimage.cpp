@@ -1,0 +1,98 @@
+#include "arch/x86_64/bzimage.hpp"
+
+#include "byte_reader.hpp"
+#include "strings.hpp"
+
+namespace kx::x86 {
+
+bool has_setup_header(std::span<const uint8_t> image) {
+    return fits(image, 0x1fe, 8) && le16(image, 0x1fe) == 0xAA55 &&
+           std::memcmp(image.data() + 0x202, "HdrS", 4) == 0;
+}
+
+Result<SetupHeader> parse_setup_header(std::span<const uint8_t> image, const std::string& name) {
+    if (image.size() < 1024)
+        return make_error(name + ": too small to be a bzImage (" + std::to_string(image.size()) +
+                          " bytes)");
+    if (!has_setup_header(image))
+        return make_error(name + ": not a bzImage (no \"HdrS\" setup header at 0x202)");
+    SetupHeader h;
+    h.setup_sects = le8(image, 0x1f1);
+    h.boot_flag = le16(image, 0x1fe);
+    h.protocol = le16(image, 0x206);
+    h.loadflags = le8(image, 0x211);
+    h.code32_start = le32(image, 0x214);
+    if (h.protocol >= 0x0203)
+        h.initrd_addr_max = le32(image, 0x22c);
+    else
+        h.initrd_addr_max = 0x37ffffff;
+    if (h.protocol >= 0x0205) {
+        h.kernel_alignment = le32(image, 0x230);
+        h.relocatable_kernel = le8(image, 0x234);
+    }
+    if (h.protocol >= 0x020a)
+        h.min_alignment = le8(image, 0x235);
+    if (h.protocol >= 0x020c)
+        h.xloadflags = le16(image, 0x236);
+    h.cmdline_size = h.protocol >= 0x0206 ? le32(image, 0x238) : 255;
+    if (h.protocol >= 0x020a) {
+        h.pref_address = le64(image, 0x258);
+        h.init_size = le32(image, 0x260);
+    }
+    if (h.protocol >= 0x020b)
+        h.handover_offset = le32(image, 0x264);
+    // kernel_version points (relative to 0x200) at a string in the setup code.
+    uint16_t kv = le16(image, 0x20e);
+    if (kv != 0 && h.protocol >= 0x0200) {
+        uint64_t at = 0x200 + uint64_t{kv};
+        if (at < h.setup_size())
+            h.kernel_version = c_string(image, at, 256);
+    }
+    if (h.setup_size() > image.size())
+        return make_error(name + ": bzImage setup code (" + std::to_string(h.setup_size()) +
+                          " bytes) is larger than the file (" + std::to_string(image.size()) +
+                          " bytes): truncated?");
+    return h;
+}
+
+Result<SetupHeader> parse_bzimage64(std::span<const uint8_t> image, const std::string& name) {
+    KX_ASSIGN(SetupHeader h, parse_setup_header(image, name));
+    if (h.protocol < 0x020c)
+        return make_error(name + ": boot protocol " + protocol_string(h.protocol) +
+                          " is too old for a 64-bit kexec (2.12 or newer needed)");
+    if (!(h.loadflags & 1))
+        return make_error(name + ": a zImage, not a bzImage (not loaded high)");
+    if ((h.xloadflags & (XLF_KERNEL_64 | XLF_CAN_BE_LOADED_ABOVE_4G)) !=
+        (XLF_KERNEL_64 | XLF_CAN_BE_LOADED_ABOVE_4G))
+        return make_error(name + ": not a relocatable 64-bit bzImage (xloadflags " +
+                          hex(h.xloadflags) + ")");
+    return h;
+}
+
+std::string protocol_string(uint16_t protocol) {
+    return std::to_string(protocol >> 8) + "." + std::to_string(protocol & 0xff);
+}
+
+std::string xloadflags_string(uint16_t flags) {
+    static const std::pair<uint16_t, const char*> names[] = {
+        {XLF_KERNEL_64, "KERNEL_64"},
+        {XLF_CAN_BE_LOADED_ABOVE_4G, "CAN_BE_LOADED_ABOVE_4G"},
+        {XLF_EFI_HANDOVER_32, "EFI_HANDOVER_32"},
+        {XLF_EFI_HANDOVER_64, "EFI_HANDOVER_64"},
+        {XLF_EFI_KEXEC, "EFI_KEXEC"},
+        {1 << 5, "5LEVEL"},
+        {1 << 6, "5LEVEL_ENABLED"},
+        {1 << 7, "MEM_ENCRYPTION"},
+    };
+    std::string out;
+    for (auto [bit, name] : names) {
+        if (!(flags & bit))
+            continue;
+        if (!out.empty())
+            out += '|';
+        out += name;
+    }
+    return out.empty() ? "none" : out;
+}
+
+}  // namespace kx::x86

@@ -1,0 +1,157 @@
+#include "executor.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "kexec_abi.hpp"
+#include "memfd.hpp"
+#include "strings.hpp"
+
+namespace kx {
+namespace {
+
+void debug(ExecEnv& env, const std::string& line) {
+    if (env.debug)
+        std::fprintf(env.debug, "kexec: %s\n", line.c_str());
+}
+
+bool contains(const std::vector<int>& v, int e) { return std::find(v.begin(), v.end(), e) != v.end(); }
+
+Error load_error(const LoadPlan& plan, LoadSyscall syscall, int err, const std::string& kernel,
+                 bool split, uint64_t bytes, ExecEnv& env) {
+    LoadFailure f;
+    f.syscall = syscall;
+    f.err = err;
+    f.kernel = kernel;
+    f.image = plan.image;
+    f.crash = plan.crash;
+    f.uki_split = split;
+    f.bytes = bytes;
+    return make_error("kexec: " + explain_load_failure(f, read_security_state(env.sys)), err);
+}
+
+// One kexec_file_load call; returns the errno (0 on success).
+Result<int> file_load(const FileLoadCall& call, ExecEnv& env) {
+    KX_ASSIGN(PayloadFd kernel, payload_fd(call.kernel, "kexec-kernel"));
+    PayloadFd initrd;
+    if (call.initrd) {
+        KX_ASSIGN(initrd, payload_fd(*call.initrd, "kexec-initrd"));
+    }
+    const std::string* cmdline = call.cmdline ? &*call.cmdline : nullptr;
+    unsigned long flags = call.flags;
+    if (env.kernel_lacks_file_debug)
+        flags &= ~abi::KEXEC_FILE_DEBUG;
+    debug(env, "kexec_file_load(" + call.label + ", flags " + abi::file_flag_names(flags) + ")");
+    int err = env.backend.kexec_file_load(kernel.fd(), initrd.fd(), cmdline, flags);
+    if (err == EINVAL && (flags & abi::KEXEC_FILE_DEBUG)) {
+        // KEXEC_FILE_DEBUG is new in Linux 6.8; older kernels reject it.
+        flags &= ~abi::KEXEC_FILE_DEBUG;
+        env.kernel_lacks_file_debug = true;
+        debug(env, "EINVAL with KEXEC_FILE_DEBUG: retrying without it (kernel older than 6.8?)");
+        err = env.backend.kexec_file_load(kernel.fd(), initrd.fd(), cmdline, flags);
+    }
+    debug(env, "kexec_file_load(" + call.label + "): " + (err ? errno_name(err) : "ok"));
+    return err;
+}
+
+Status segment_load(const LoadPlan& plan, const SegmentLoadCall& call, ExecEnv& env) {
+    std::vector<PayloadView> views;
+    std::vector<abi::kexec_segment> segs;
+    uint64_t total = 0;
+    views.reserve(call.segments.size());
+    for (const Segment& s : call.segments) {
+        KX_ASSIGN(PayloadView v, PayloadView::of(s.data, "kexec-" + s.label));
+        segs.push_back({v.bytes().data(), v.bytes().size(), reinterpret_cast<const void*>(s.mem),
+                        static_cast<size_t>(s.memsz)});
+        total += s.memsz;
+        views.push_back(std::move(v));
+    }
+    debug(env, "kexec_load(" + std::to_string(segs.size()) + " segments, entry " + hex(call.entry) +
+                   ", flags " + abi::load_flag_names(call.flags) + ")");
+    int err = env.backend.kexec_load(call.entry, segs, call.flags);
+    if (err)
+        return load_error(plan, LoadSyscall::Load, err, plan.image, false, total, env);
+    return {};
+}
+
+}  // namespace
+
+Status execute_load(const LoadPlan& plan, ExecEnv& env) {
+    for (size_t i = 0; i < plan.file_calls.size(); i++) {
+        const FileLoadCall& call = plan.file_calls[i];
+        KX_ASSIGN(int err, file_load(call, env));
+        if (err == 0)
+            return {};
+        const bool last = i + 1 == plan.file_calls.size();
+        if (!last && contains(call.next_on, err))
+            continue;
+        if (plan.fallback_to_kexec_load && contains(plan.fallback_on, err)) {
+            debug(env, "kexec_file_load: " + errno_name(err) + ": falling back to kexec_load");
+            if (!env.plan_segments)
+                return make_error("kexec: kexec_file_load failed (" + errno_name(err) +
+                                  ") and no kexec_load fallback is available");
+            KX_ASSIGN(SegmentLoadCall segs, env.plan_segments(plan));
+            return segment_load(plan, segs, env);
+        }
+        const bool split = i > 0;  // past the whole-UKI attempt: the kernel alone was checked
+        uint64_t bytes = call.kernel.size() + (call.initrd ? call.initrd->size() : 0);
+        return load_error(plan, LoadSyscall::FileLoad, err,
+                          split ? call.kernel.describe() : plan.image, split, bytes, env);
+    }
+    if (plan.segment_load)
+        return segment_load(plan, *plan.segment_load, env);
+    return make_error("kexec: nothing to load");
+}
+
+Status execute_unload(const UnloadPlan& plan, ExecEnv& env) {
+    const char* what = plan.crash ? "crash kernel" : "kexec kernel";
+    if (plan.file_syscall) {
+        unsigned long flags = abi::KEXEC_FILE_UNLOAD | (plan.crash ? abi::KEXEC_FILE_ON_CRASH : 0);
+        int err = env.backend.kexec_file_load(-1, -1, nullptr, flags);
+        debug(env, std::string("kexec_file_load(UNLOAD): ") + (err ? errno_name(err) : "ok"));
+        if (err == 0)
+            return {};
+        if (!(err == ENOSYS && plan.fallback_to_kexec_load))
+            return make_error(std::string("kexec: unloading the ") + what + " failed: " +
+                                  std::strerror(err) + " (" + errno_name(err) + ")",
+                              err);
+    }
+    unsigned long flags = abi::KEXEC_ARCH_X86_64 | (plan.crash ? abi::KEXEC_ON_CRASH : 0);
+    int err = env.backend.kexec_load(0, {}, flags);
+    if (err)
+        return make_error(std::string("kexec: unloading the ") + what + " failed: " +
+                              std::strerror(err) + " (" + errno_name(err) + ")",
+                          err);
+    return {};
+}
+
+Status execute(const Invocation& inv, ExecEnv& env) {
+    if (inv.unload)
+        KX_TRY(execute_unload(*inv.unload, env));
+    if (inv.load)
+        KX_TRY(execute_load(*inv.load, env));
+    // Do not reboot unless there is something to reboot into.
+    if ((inv.shutdown || inv.exec) && env.backend.loaded(false) == 0)
+        return make_error("kexec: nothing has been loaded (load a kernel with kexec -l first)");
+    if (inv.shutdown) {
+        int err = env.backend.run_shutdown();
+        if (err)
+            return make_error(std::string("kexec: cannot run shutdown: ") + std::strerror(err), err);
+    }
+    if (inv.sync)
+        env.backend.sync();
+    if (inv.ifdown)
+        env.backend.interfaces_down();
+    if (inv.exec) {
+        int err = env.backend.reboot_kexec();
+        if (err == 0)  // only a recording backend returns: the real call does not
+            return {};
+        return make_error(std::string("kexec: reboot(LINUX_REBOOT_CMD_KEXEC) failed: ") +
+                              std::strerror(err ? err : EINVAL),
+                          err);
+    }
+    return {};
+}
+
+}  // namespace kx

@@ -1,0 +1,33 @@
+// Carrying out an Invocation through the Backend: the order kexec-tools uses
+// (unload, load, shutdown, sync, ifdown, exec), the -a fallback to
+// kexec_load, and every kernel error turned into advice.
+#pragma once
+
+#include <cstdio>
+#include <functional>
+
+#include "backend.hpp"
+#include "load_plan.hpp"
+#include "result.hpp"
+#include "security.hpp"
+
+namespace kx {
+
+struct ExecEnv {
+    Backend& backend;
+    const SystemView& sys;
+    FILE* debug = nullptr;  // -d: progress lines go here
+    // Plans kexec_load for -a once kexec_file_load proved unusable.
+    std::function<Result<SegmentLoadCall>(const LoadPlan&)> plan_segments;
+    // Set once the kernel refused KEXEC_FILE_DEBUG (before Linux 6.8), so
+    // later calls leave it out instead of failing first.
+    bool kernel_lacks_file_debug = false;
+};
+
+Status execute(const Invocation& inv, ExecEnv& env);
+
+// The individual steps, for tests.
+Status execute_load(const LoadPlan& plan, ExecEnv& env);
+Status execute_unload(const UnloadPlan& plan, ExecEnv& env);
+
+}  // namespace kx

@@ -1,0 +1,153 @@
+#include "kernel_file.hpp"
+
+#include <cstring>
+#include <zlib.h>
+
+#include "arch/x86_64/bzimage.hpp"
+#include "pe/pe_file.hpp"
+#include "strings.hpp"
+#include "uki/sections.hpp"
+
+namespace kx {
+namespace {
+
+constexpr uint64_t kMaxDecompressedKernel = 1ull << 30;
+
+bool is_elf64_x86(std::span<const uint8_t> b) {
+    return b.size() >= 64 && std::memcmp(b.data(), "\x7f" "ELF", 4) == 0 && b[4] == 2 /*64-bit*/ &&
+           b[5] == 1 /*LE*/ && b[18] == 62 /*EM_X86_64*/ && b[19] == 0;
+}
+
+struct TypeName {
+    const char* name;
+    std::optional<ImageKind> kind;  // nullopt: a kexec-tools type we do not load
+};
+
+const TypeName kTypeNames[] = {
+    {"bzImage64", ImageKind::BzImage64}, {"bzImage", ImageKind::BzImage64},
+    {"uki", ImageKind::Uki},             {"elf-x86_64", ImageKind::ElfX86_64},
+    {"multiboot2-x86", std::nullopt},    {"multiboot-x86", std::nullopt},
+    {"elf-x86", std::nullopt},           {"beoboot-x86", std::nullopt},
+    {"nbi-x86", std::nullopt},
+};
+
+}  // namespace
+
+const char* image_kind_name(ImageKind kind) {
+    switch (kind) {
+    case ImageKind::BzImage64: return "bzImage64";
+    case ImageKind::Uki: return "uki";
+    case ImageKind::Addon: return "uki-addon";
+    case ImageKind::ElfX86_64: return "elf-x86_64";
+    }
+    return "?";
+}
+
+bool is_gzip(std::span<const uint8_t> d) { return d.size() >= 3 && d[0] == 0x1f && d[1] == 0x8b && d[2] == 8; }
+
+Result<std::string> gunzip(std::span<const uint8_t> data, const std::string& name,
+                           uint64_t max_size) {
+    z_stream zs{};
+    if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
+        return make_error(name + ": cannot initialise zlib");
+    std::string out;
+    zs.next_in = const_cast<Bytef*>(data.data());
+    zs.avail_in = static_cast<uInt>(std::min<uint64_t>(data.size(), UINT32_MAX));
+    int rc = Z_OK;
+    while (rc != Z_STREAM_END) {
+        if (out.size() >= max_size) {
+            inflateEnd(&zs);
+            return make_error(name + ": decompresses to more than " + format_size(max_size) +
+                              "; refusing");
+        }
+        size_t old = out.size();
+        out.resize(std::min<uint64_t>(old + (1 << 20), max_size + 1));
+        zs.next_out = reinterpret_cast<Bytef*>(out.data() + old);
+        zs.avail_out = static_cast<uInt>(out.size() - old);
+        rc = inflate(&zs, Z_NO_FLUSH);
+        out.resize(out.size() - zs.avail_out);
+        if (rc == Z_BUF_ERROR && zs.avail_in == 0) {
+            inflateEnd(&zs);
+            return make_error(name + ": gzip data is truncated");
+        }
+        if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
+            std::string msg = zs.msg ? zs.msg : "corrupt data";
+            inflateEnd(&zs);
+            return make_error(name + ": gzip decompression failed: " + msg);
+        }
+    }
+    inflateEnd(&zs);
+    return out;
+}
+
+std::optional<ImageKind> probe_image(std::span<const uint8_t> bytes) {
+    if (pe::looks_like_pe(bytes)) {
+        if (auto pe = pe::PeFile::parse(bytes, "probe"); pe.ok()) {
+            if (pe->find_section(".linux"))
+                return ImageKind::Uki;
+            if (uki::has_addon_payload(*pe))
+                return x86::has_setup_header(bytes) ? std::optional(ImageKind::BzImage64)
+                                                    : std::optional(ImageKind::Addon);
+        }
+    }
+    if (x86::has_setup_header(bytes))
+        return ImageKind::BzImage64;
+    if (is_elf64_x86(bytes))
+        return ImageKind::ElfX86_64;
+    return std::nullopt;
+}
+
+Result<KernelFile> open_kernel_file(const std::string& path,
+                                    const std::optional<std::string>& forced_type) {
+    std::optional<ImageKind> forced;
+    if (forced_type) {
+        const TypeName* t = nullptr;
+        for (const TypeName& n : kTypeNames)
+            if (*forced_type == n.name)
+                t = &n;
+        if (!t)
+            return make_error("kexec: unsupported kernel type " + quote(*forced_type) +
+                              " (known: bzImage64, uki, elf-x86_64)");
+        if (!t->kind)
+            return make_error("kexec: kernel type " + quote(*forced_type) +
+                              " is not supported by kexec-uki (supported: bzImage64, uki, "
+                              "elf-x86_64)");
+        forced = t->kind;
+    }
+
+    KX_ASSIGN(FileRef original, MappedFile::open(path));
+    KernelFile k{ImageKind::BzImage64, original, original, false};
+    if (is_gzip(original->bytes())) {
+        KX_ASSIGN(std::string raw, gunzip(original->bytes(), path, kMaxDecompressedKernel));
+        k.contents = MappedFile::from_bytes(path + " (decompressed)", std::move(raw));
+        k.decompressed = true;
+    }
+    std::optional<ImageKind> probed = probe_image(k.contents->bytes());
+    if (forced) {
+        // -t uki forces the UKI reader on a PE file whatever it probes as.
+        if (probed && *probed != *forced && !(*forced == ImageKind::Uki &&
+                                               pe::looks_like_pe(k.contents->bytes())))
+            return make_error(path + ": wrong file type " + quote(*forced_type) +
+                              ", file matches type " + image_kind_name(*probed));
+        if (!probed && !(*forced == ImageKind::Uki && pe::looks_like_pe(k.contents->bytes())))
+            return make_error(path + ": not a " + image_kind_name(*forced) + " image");
+        k.kind = *forced;
+    } else {
+        if (!probed) {
+            if (original->size() == 0)
+                return make_error(path + ": file is empty");
+            if (original->size() >= 6 && std::memcmp(original->bytes().data(), "\xfd" "7zXZ", 6) == 0)
+                return make_error(path + ": xz-compressed kernels are not supported; "
+                                  "decompress it first (xz -d)");
+            return make_error(path + ": cannot determine the file type (not a bzImage, UKI or "
+                              "x86-64 ELF kernel)");
+        }
+        k.kind = *probed;
+    }
+    if (k.kind == ImageKind::Addon)
+        return make_error(path + ": is a UKI addon, not a kernel; pass it with --uki-addon=" +
+                          path + " next to the UKI it extends");
+    return k;
+}
+
+}  // namespace kx

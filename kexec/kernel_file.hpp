@@ -1,0 +1,37 @@
+// Opening the kernel file given on the command line and deciding what it is:
+// a bzImage, a UKI, a UKI addon (not loadable), an ELF vmlinux, possibly
+// gzip-compressed (as kexec-tools accepts).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "mapped_file.hpp"
+#include "result.hpp"
+
+namespace kx {
+
+enum class ImageKind { BzImage64, Uki, Addon, ElfX86_64 };
+
+struct KernelFile {
+    ImageKind kind;
+    FileRef original;    // the file as given (passed whole to kexec_file_load when possible)
+    FileRef contents;    // the bytes to parse: `original`, or its gzip-decompressed form
+    bool decompressed = false;
+};
+
+const char* image_kind_name(ImageKind kind);  // the -t names: "bzImage64", "uki", ...
+
+// Open `path`, decompress gzip, probe its type. `forced_type` is -t.
+Result<KernelFile> open_kernel_file(const std::string& path,
+                                    const std::optional<std::string>& forced_type);
+
+// Probe in-memory bytes (also used for --uki-info and tests).
+std::optional<ImageKind> probe_image(std::span<const uint8_t> bytes);
+
+// gzip: decompress with a size cap (a hostile file cannot exhaust memory).
+Result<std::string> gunzip(std::span<const uint8_t> data, const std::string& name,
+                           uint64_t max_size);
+bool is_gzip(std::span<const uint8_t> data);
+
+}  // namespace kx

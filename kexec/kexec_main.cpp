@@ -1,0 +1,94 @@
+#include "kexec_main.hpp"
+
+#include <cstdlib>
+#include <memory>
+
+#include "executor.hpp"
+#include "options.hpp"
+#include "planner.hpp"
+#include "uki/info.hpp"
+
+namespace kx {
+namespace {
+
+int fail(MainEnv& env, const Error& e) {
+    std::fprintf(env.err, "%s\n", e.message.c_str());
+    return 1;
+}
+
+std::string sysroot_for(const Options& o) {
+    if (o.sysroot)
+        return *o.sysroot;
+    if (const char* env = std::getenv("KEXEC_UKI_SYSROOT"); env && *env)
+        return env;
+    return "/";
+}
+
+}  // namespace
+
+int kexec_main(int argc, char** argv, MainEnv& env) {
+    auto parsed = parse_options(argc, argv);
+    if (!parsed.ok())
+        return fail(env, parsed.error());
+    const Options& o = *parsed;
+    if (o.show_help) {
+        print_usage(env.out);
+        return 0;
+    }
+    if (o.show_version) {
+        print_version(env.out);
+        return 0;
+    }
+    SystemView sys(sysroot_for(o));
+
+    if (o.uki_info) {
+        Status st = uki::print_uki_info(*o.uki_info, o.json, env.out);
+        return st.ok() ? 0 : fail(env, st.error());
+    }
+    if (o.print_ckr_size) {
+        auto region = find_crash_region(sys);
+        std::fprintf(env.out, "%llu\n", region ? static_cast<unsigned long long>(region->size()) : 0ull);
+        return 0;
+    }
+
+    LinuxBackend linux_backend(sys);
+    std::unique_ptr<RecordingBackend> dry_backend;
+    Backend* backend = env.backend;
+    if (!backend && o.dry_run != DryRunFormat::None) {
+        // The dry run rehearses the whole load (files opened, memfds filled)
+        // against a backend that records instead of loading.
+        dry_backend = std::make_unique<RecordingBackend>(linux_backend.loaded(false),
+                                                         linux_backend.loaded(true));
+        backend = dry_backend.get();
+    }
+    if (!backend)
+        backend = &linux_backend;
+
+    if (o.do_status) {
+        auto loaded = backend->loaded(o.crash);
+        if (!loaded) {
+            std::fprintf(env.err, "kexec: cannot read %s\n",
+                         o.crash ? "/sys/kernel/kexec_crash_loaded" : "/sys/kernel/kexec_loaded");
+            return 255;
+        }
+        return *loaded;  // kexec-tools: 1 when loaded, 0 when not
+    }
+
+    auto inv = plan_invocation(o, sys);
+    if (!inv.ok())
+        return fail(env, inv.error());
+    if (o.dry_run == DryRunFormat::Text)
+        std::fputs(format_plan_text(*inv).c_str(), env.out);
+    else if (o.dry_run == DryRunFormat::Json)
+        std::fprintf(env.out, "%s\n", plan_json(*inv).dump().c_str());
+    if (o.debug && inv->load)
+        for (const auto& note : inv->load->notes)
+            std::fprintf(env.err, "kexec: note: %s\n", note.c_str());
+
+    ExecEnv exec{*backend, sys, o.debug ? env.err : nullptr,
+                 [&](const LoadPlan& load) { return plan_segment_load(load, o, sys); }};
+    Status st = execute(*inv, exec);
+    return st.ok() ? 0 : fail(env, st.error());
+}
+
+}  // namespace kx

@@ -1,0 +1,227 @@
+#include "load_plan.hpp"
+
+#include "kexec_abi.hpp"
+#include "strings.hpp"
+
+namespace kx {
+namespace abi {
+
+static std::string names(unsigned long flags, const std::pair<unsigned long, const char*>* table,
+                         size_t n) {
+    std::string out;
+    for (size_t i = 0; i < n; i++) {
+        if (!(flags & table[i].first))
+            continue;
+        if (!out.empty())
+            out += '|';
+        out += table[i].second;
+        flags &= ~table[i].first;
+    }
+    if (flags) {
+        if (!out.empty())
+            out += '|';
+        out += hex(flags);
+    }
+    return out.empty() ? "0" : out;
+}
+
+std::string file_flag_names(unsigned long flags) {
+    static const std::pair<unsigned long, const char*> table[] = {
+        {KEXEC_FILE_UNLOAD, "UNLOAD"},     {KEXEC_FILE_ON_CRASH, "ON_CRASH"},
+        {KEXEC_FILE_NO_INITRAMFS, "NO_INITRAMFS"}, {KEXEC_FILE_DEBUG, "DEBUG"},
+        {KEXEC_FILE_NO_CMA, "NO_CMA"},     {KEXEC_FILE_FORCE_DTB, "FORCE_DTB"},
+    };
+    return names(flags, table, std::size(table));
+}
+
+std::string load_flag_names(unsigned long flags) {
+    static const std::pair<unsigned long, const char*> table[] = {
+        {KEXEC_ARCH_X86_64, "ARCH_X86_64"},
+        {KEXEC_ON_CRASH, "ON_CRASH"},
+        {KEXEC_PRESERVE_CONTEXT, "PRESERVE_CONTEXT"},
+        {KEXEC_UPDATE_ELFCOREHDR, "UPDATE_ELFCOREHDR"},
+    };
+    return names(flags, table, std::size(table));
+}
+
+}  // namespace abi
+
+namespace {
+
+std::string errno_list(const std::vector<int>& errs) {
+    std::string out;
+    for (int e : errs) {
+        if (!out.empty())
+            out += ", ";
+        out += errno_name(e);
+    }
+    return out;
+}
+
+std::string payload_line(const Payload& p) {
+    return p.describe() + ", " + format_size(p.size()) + ", sha256 " + to_hex(p.sha256());
+}
+
+Json errno_json(const std::vector<int>& errs) {
+    Json a = Json::array();
+    for (int e : errs)
+        a.push(errno_name(e));
+    return a;
+}
+
+Json payload_json(const Payload& p) {
+    Json pieces = Json::array();
+    for (const Piece& piece : p.pieces())
+        pieces.push(Json::object()
+                        .set("label", piece.label)
+                        .set("offset", piece.offset)
+                        .set("size", piece.size));
+    return Json::object()
+        .set("source", p.describe())
+        .set("size", p.size())
+        .set("sha256", to_hex(p.sha256()))
+        .set("pieces", std::move(pieces));
+}
+
+std::vector<std::string> then_steps(const Invocation& inv) {
+    std::vector<std::string> steps;
+    if (inv.shutdown)
+        steps.emplace_back("shutdown -r now");
+    if (inv.sync)
+        steps.emplace_back("sync");
+    if (inv.ifdown)
+        steps.emplace_back("ifdown");
+    if (inv.exec)
+        steps.emplace_back("reboot(LINUX_REBOOT_CMD_KEXEC)");
+    return steps;
+}
+
+const char* target_name(bool crash) { return crash ? "crash" : "normal"; }
+
+void format_load_text(std::string& out, const LoadPlan& load) {
+    out += "load: " + load.image + " (" + load.image_type + ") as the " +
+           (load.crash ? "crash kernel (kexec -p)" : "next kernel (kexec -l)") + "\n";
+    out += "  command line (" + std::to_string(load.boot.cmdline.size()) + " bytes, from " +
+           load.cmdline_source + "): " + quote(load.boot.cmdline) + "\n";
+    out += "  kernel: " + payload_line(load.boot.kernel) + "\n";
+    out += "  initrd: " + (load.boot.initrd ? payload_line(*load.boot.initrd) : std::string("none")) + "\n";
+    int n = 0;
+    for (const FileLoadCall& call : load.file_calls) {
+        out += "  kexec_file_load #" + std::to_string(++n) + ": " + call.label + "\n";
+        out += "    kernel: " + payload_line(call.kernel) + "\n";
+        out += "    initrd: " + (call.initrd ? payload_line(*call.initrd) : std::string("none")) + "\n";
+        out += "    cmdline: " + (call.cmdline ? quote(*call.cmdline) : std::string("none")) + "\n";
+        out += "    flags: " + hex(call.flags) + " (" + abi::file_flag_names(call.flags) + ")\n";
+        if (!call.next_on.empty() && &call != &load.file_calls.back())
+            out += "    on " + errno_list(call.next_on) + ": try #" + std::to_string(n + 1) + "\n";
+    }
+    if (load.fallback_to_kexec_load && !load.file_calls.empty())
+        out += "  on " + errno_list(load.fallback_on) + ": fall back to kexec_load\n";
+    if (load.segment_load) {
+        const SegmentLoadCall& s = *load.segment_load;
+        out += std::string("  kexec_load") + (load.file_calls.empty() ? "" : " (fallback)") +
+               ": entry " + hex(s.entry) + ", flags " + hex(s.flags) + " (" +
+               abi::load_flag_names(s.flags) + "), " + std::to_string(s.segments.size()) +
+               " segments\n";
+        for (const Segment& seg : s.segments)
+            out += "    " + hex(seg.mem) + "+" + hex(seg.memsz) + " " + seg.label + ": " +
+                   payload_line(seg.data) + "\n";
+    } else if (load.fallback_to_kexec_load) {
+        out += "  kexec_load (fallback): planned when needed\n";
+    }
+    for (const std::string& note : load.notes)
+        out += "  note: " + note + "\n";
+}
+
+}  // namespace
+
+std::string format_plan_text(const Invocation& inv) {
+    std::string out = "kexec plan (dry run: no kexec syscall is made)\n";
+    if (inv.unload)
+        out += std::string("unload: the ") + target_name(inv.unload->crash) + " kernel with " +
+               (inv.unload->file_syscall ? "kexec_file_load(KEXEC_FILE_UNLOAD)" : "kexec_load") +
+               (inv.unload->file_syscall && inv.unload->fallback_to_kexec_load
+                    ? ", falling back to kexec_load on ENOSYS"
+                    : "") +
+               "\n";
+    if (inv.load)
+        format_load_text(out, *inv.load);
+    auto steps = then_steps(inv);
+    if (!steps.empty()) {
+        out += "then:";
+        for (const auto& s : steps)
+            out += " " + s + (&s != &steps.back() ? "," : "");
+        out += "\n";
+    }
+    return out;
+}
+
+Json plan_json(const Invocation& inv) {
+    Json root = Json::object().set("format", "kexec-uki-plan/1");
+    if (inv.unload) {
+        root.set("unload", Json::object()
+                               .set("target", target_name(inv.unload->crash))
+                               .set("syscall", inv.unload->file_syscall ? "kexec_file_load"
+                                                                        : "kexec_load")
+                               .set("fallback", inv.unload->file_syscall &&
+                                                        inv.unload->fallback_to_kexec_load
+                                                    ? Json("kexec_load")
+                                                    : Json()));
+    } else {
+        root.set("unload", Json());
+    }
+    if (inv.load) {
+        const LoadPlan& load = *inv.load;
+        Json calls = Json::array();
+        for (const FileLoadCall& c : load.file_calls) {
+            calls.push(Json::object()
+                           .set("label", c.label)
+                           .set("kernel", payload_json(c.kernel))
+                           .set("initrd", c.initrd ? payload_json(*c.initrd) : Json())
+                           .set("cmdline", c.cmdline ? Json(*c.cmdline) : Json())
+                           .set("flags", static_cast<uint64_t>(c.flags))
+                           .set("flag_names", abi::file_flag_names(c.flags))
+                           .set("next_on", errno_json(c.next_on)));
+        }
+        Json segload;
+        if (load.segment_load) {
+            Json segs = Json::array();
+            for (const Segment& s : load.segment_load->segments)
+                segs.push(payload_json(s.data)
+                              .set("label", s.label)
+                              .set("mem", s.mem)
+                              .set("memsz", s.memsz)
+                              .set("bufsz", s.data.size()));
+            segload = Json::object()
+                          .set("entry", load.segment_load->entry)
+                          .set("flags", static_cast<uint64_t>(load.segment_load->flags))
+                          .set("flag_names", abi::load_flag_names(load.segment_load->flags))
+                          .set("segments", std::move(segs));
+        }
+        Json notes = Json::array();
+        for (const auto& n : load.notes)
+            notes.push(n);
+        root.set("load", Json::object()
+                             .set("image", load.image)
+                             .set("image_type", load.image_type)
+                             .set("target", target_name(load.crash))
+                             .set("cmdline", load.boot.cmdline)
+                             .set("cmdline_source", load.cmdline_source)
+                             .set("kernel", payload_json(load.boot.kernel))
+                             .set("initrd", load.boot.initrd ? payload_json(*load.boot.initrd) : Json())
+                             .set("kexec_file_load", std::move(calls))
+                             .set("fallback", load.fallback_to_kexec_load ? Json("kexec_load") : Json())
+                             .set("fallback_on", errno_json(load.fallback_on))
+                             .set("kexec_load", std::move(segload))
+                             .set("notes", std::move(notes)));
+    } else {
+        root.set("load", Json());
+    }
+    Json then = Json::array();
+    for (auto& s : then_steps(inv))
+        then.push(s);
+    root.set("then", std::move(then));
+    return root;
+}
+
+}  // namespace kx

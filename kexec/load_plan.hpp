@@ -1,0 +1,81 @@
+// A load, planned as data: which syscall(s), with which fds or segments,
+// flags and command line. --dry-run prints it; tests assert on it; the
+// executor carries it out through one syscall interface.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "json.hpp"
+#include "payload.hpp"
+
+namespace kx {
+
+struct FileLoadCall {
+    std::string label;                 // "whole UKI", "split UKI", "bzImage"
+    Payload kernel;
+    std::optional<Payload> initrd;     // none: KEXEC_FILE_NO_INITRAMFS
+    std::optional<std::string> cmdline;  // none: cmdline_len 0
+    unsigned long flags = 0;
+    std::vector<int> next_on;          // errnos after which the next call is tried
+};
+
+struct Segment {
+    std::string label;
+    Payload data;                      // bufsz is data.size()
+    uint64_t mem = 0;
+    uint64_t memsz = 0;
+};
+
+struct SegmentLoadCall {
+    uint64_t entry = 0;
+    std::vector<Segment> segments;
+    unsigned long flags = 0;
+};
+
+// What the next kernel is, whichever syscall loads it: a bzImage (for a
+// UKI, its .linux), the initrd and the command line.
+struct BootInputs {
+    Payload kernel;
+    std::optional<Payload> initrd;
+    std::string cmdline;
+};
+
+struct LoadPlan {
+    std::string image;                 // the kernel file as given
+    std::string image_type;            // "bzImage64", "uki", ...
+    bool crash = false;
+    BootInputs boot;                   // boot.cmdline: what /proc/cmdline will say
+    std::string cmdline_source;        // where that came from
+    std::vector<FileLoadCall> file_calls;
+    // -a: when the last file call fails with an errno in its next_on, use
+    // kexec_load (planned lazily, since it is rarely needed and costly).
+    bool fallback_to_kexec_load = false;
+    std::vector<int> fallback_on;      // errnos (of any file call) that lead there
+    std::optional<SegmentLoadCall> segment_load;
+    std::vector<std::string> notes;    // shown by -d and in the dry run
+};
+
+struct UnloadPlan {
+    bool crash = false;
+    bool file_syscall = true;          // kexec_file_load(KEXEC_FILE_UNLOAD)
+    bool fallback_to_kexec_load = true;  // -a: on ENOSYS, kexec_load(0 segments)
+};
+
+// Everything one kexec invocation will do, in order.
+struct Invocation {
+    std::optional<UnloadPlan> unload;
+    std::optional<LoadPlan> load;
+    bool shutdown = false;  // exec `shutdown -r now` (no -l/-p/-e/-u given)
+    bool sync = false;
+    bool ifdown = false;
+    bool exec = false;      // reboot(LINUX_REBOOT_CMD_KEXEC)
+    bool exec_crash_check_loaded = false;
+};
+
+std::string format_plan_text(const Invocation& inv);
+Json plan_json(const Invocation& inv);
+
+}  // namespace kx

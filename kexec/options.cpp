@@ -1,0 +1,363 @@
+#include "options.hpp"
+
+#include <getopt.h>
+
+#include "strings.hpp"
+
+namespace kx {
+namespace {
+
+enum OptionId : int {
+    OPT_HELP = 'h',
+    OPT_VERSION = 'v',
+    OPT_DEBUG = 'd',
+    OPT_FORCE = 'f',
+    OPT_NOCHECKS = 'i',
+    OPT_NOIFDOWN = 'x',
+    OPT_NOSYNC = 'y',
+    OPT_LOAD = 'l',
+    OPT_UNLOAD = 'u',
+    OPT_EXEC = 'e',
+    OPT_TYPE = 't',
+    OPT_PANIC = 'p',
+    OPT_KEXEC_FILE_SYSCALL = 's',
+    OPT_KEXEC_SYSCALL = 'c',
+    OPT_KEXEC_SYSCALL_AUTO = 'a',
+    OPT_STATUS = 'S',
+    OPT_MEM_MIN = 256,
+    OPT_MEM_MAX,
+    OPT_REUSE_INITRD,
+    OPT_LOAD_PRESERVE_CONTEXT,
+    OPT_LOAD_JUMP_BACK_HELPER,
+    OPT_ENTRY,
+    OPT_PRINT_CKR_SIZE,
+    OPT_LOAD_LIVE_UPDATE,
+    OPT_EXEC_LIVE_UPDATE,
+    OPT_HOTPLUG,
+    OPT_NO_CMA,
+    OPT_FORCE_DTB,
+    // image options
+    OPT_APPEND,
+    OPT_REUSE_CMDLINE,
+    OPT_RAMDISK,
+    OPT_REAL_MODE,
+    OPT_ENTRY_32BIT,
+    OPT_ARGS_LINUX,
+    OPT_ARGS_ELF,
+    OPT_ARGS_NONE,
+    // architecture options
+    OPT_RESET_VGA,
+    OPT_SERIAL,
+    OPT_SERIAL_BAUD,
+    OPT_CONSOLE_VGA,
+    OPT_CONSOLE_SERIAL,
+    OPT_ELF32_CORE,
+    OPT_ELF64_CORE,
+    OPT_PASS_MEMMAP_CMDLINE,
+    OPT_NOEFI,
+    OPT_REUSE_VIDEO_TYPE,
+    // ours
+    OPT_DRY_RUN,
+    OPT_SYSROOT,
+    OPT_UKI_INFO,
+    OPT_JSON,
+    OPT_UKI_PROFILE,
+    OPT_UKI_ADDON,
+    OPT_UKI_NO_ADDONS,
+    OPT_UKI_STRICT,
+};
+
+const struct option kLongOptions[] = {
+    {"help", no_argument, nullptr, OPT_HELP},
+    {"version", no_argument, nullptr, OPT_VERSION},
+    {"force", no_argument, nullptr, OPT_FORCE},
+    {"no-checks", no_argument, nullptr, OPT_NOCHECKS},
+    {"no-ifdown", no_argument, nullptr, OPT_NOIFDOWN},
+    {"no-sync", no_argument, nullptr, OPT_NOSYNC},
+    {"load", no_argument, nullptr, OPT_LOAD},
+    {"load-panic", no_argument, nullptr, OPT_PANIC},
+    {"unload", no_argument, nullptr, OPT_UNLOAD},
+    {"exec", no_argument, nullptr, OPT_EXEC},
+    {"exec-live-update", no_argument, nullptr, OPT_EXEC_LIVE_UPDATE},
+    {"load-preserve-context", no_argument, nullptr, OPT_LOAD_PRESERVE_CONTEXT},
+    {"load-jump-back-helper", no_argument, nullptr, OPT_LOAD_JUMP_BACK_HELPER},
+    {"load-live-update", no_argument, nullptr, OPT_LOAD_LIVE_UPDATE},
+    {"entry", required_argument, nullptr, OPT_ENTRY},
+    {"type", required_argument, nullptr, OPT_TYPE},
+    {"mem-min", required_argument, nullptr, OPT_MEM_MIN},
+    {"mem-max", required_argument, nullptr, OPT_MEM_MAX},
+    {"reuseinitrd", no_argument, nullptr, OPT_REUSE_INITRD},
+    {"kexec-file-syscall", no_argument, nullptr, OPT_KEXEC_FILE_SYSCALL},
+    {"kexec-syscall", no_argument, nullptr, OPT_KEXEC_SYSCALL},
+    {"kexec-syscall-auto", no_argument, nullptr, OPT_KEXEC_SYSCALL_AUTO},
+    {"debug", no_argument, nullptr, OPT_DEBUG},
+    {"status", no_argument, nullptr, OPT_STATUS},
+    {"print-ckr-size", no_argument, nullptr, OPT_PRINT_CKR_SIZE},
+    {"hotplug", no_argument, nullptr, OPT_HOTPLUG},
+    {"no-cma", no_argument, nullptr, OPT_NO_CMA},
+    {"force-dtb", no_argument, nullptr, OPT_FORCE_DTB},
+    {"command-line", required_argument, nullptr, OPT_APPEND},
+    {"append", required_argument, nullptr, OPT_APPEND},
+    {"reuse-cmdline", no_argument, nullptr, OPT_REUSE_CMDLINE},
+    {"initrd", required_argument, nullptr, OPT_RAMDISK},
+    {"ramdisk", required_argument, nullptr, OPT_RAMDISK},
+    {"real-mode", no_argument, nullptr, OPT_REAL_MODE},
+    {"entry-32bit", no_argument, nullptr, OPT_ENTRY_32BIT},
+    {"args-linux", no_argument, nullptr, OPT_ARGS_LINUX},
+    {"args-elf", no_argument, nullptr, OPT_ARGS_ELF},
+    {"args-none", no_argument, nullptr, OPT_ARGS_NONE},
+    {"reset-vga", no_argument, nullptr, OPT_RESET_VGA},
+    {"serial", required_argument, nullptr, OPT_SERIAL},
+    {"serial-baud", required_argument, nullptr, OPT_SERIAL_BAUD},
+    {"console-vga", no_argument, nullptr, OPT_CONSOLE_VGA},
+    {"console-serial", no_argument, nullptr, OPT_CONSOLE_SERIAL},
+    {"elf32-core-headers", no_argument, nullptr, OPT_ELF32_CORE},
+    {"elf64-core-headers", no_argument, nullptr, OPT_ELF64_CORE},
+    {"pass-memmap-cmdline", no_argument, nullptr, OPT_PASS_MEMMAP_CMDLINE},
+    {"noefi", no_argument, nullptr, OPT_NOEFI},
+    {"reuse-video-type", no_argument, nullptr, OPT_REUSE_VIDEO_TYPE},
+    {"dry-run", optional_argument, nullptr, OPT_DRY_RUN},
+    {"sysroot", required_argument, nullptr, OPT_SYSROOT},
+    {"uki-info", required_argument, nullptr, OPT_UKI_INFO},
+    {"json", no_argument, nullptr, OPT_JSON},
+    {"uki-profile", required_argument, nullptr, OPT_UKI_PROFILE},
+    {"uki-addon", required_argument, nullptr, OPT_UKI_ADDON},
+    {"uki-no-addons", no_argument, nullptr, OPT_UKI_NO_ADDONS},
+    {"uki-strict", no_argument, nullptr, OPT_UKI_STRICT},
+    {nullptr, 0, nullptr, 0},
+};
+
+// kexec-tools' KEXEC_OPT_STR; the leading ':' makes getopt report a missing
+// argument as ':' so we can word the error ourselves.
+const char kShortOptions[] = ":h?vdfixyluet:pscaS";
+
+const char* option_name(int id) {
+    for (const struct option* o = kLongOptions; o->name; o++)
+        if (o->val == id)
+            return o->name;
+    return "?";
+}
+
+Error bad_value(int id, const char* value, const char* expected) {
+    return make_error(std::string("kexec: bad value for --") + option_name(id) + ": " +
+                      quote(value) + " (expected " + expected + ")");
+}
+
+Status apply_option(Options& o, int opt, const char* arg) {
+    switch (opt) {
+    case OPT_HELP: o.show_help = true; break;
+    case OPT_VERSION: o.show_version = true; break;
+    case OPT_DEBUG: o.debug = true; break;
+    case OPT_NOIFDOWN: o.do_ifdown = false; break;  // final value fixed up after the loop
+    case OPT_NOSYNC: break;                         // ditto
+    case OPT_FORCE:
+        o.do_load = true;
+        o.do_shutdown = false;
+        o.do_sync = true;
+        o.do_ifdown = true;
+        o.do_exec = true;
+        break;
+    case OPT_LOAD:
+        o.has_opt_load = true;
+        o.do_load = true;
+        o.do_exec = false;
+        o.do_shutdown = false;
+        break;
+    case OPT_UNLOAD:
+        o.do_load = false;
+        o.do_shutdown = false;
+        o.do_sync = false;
+        o.do_unload = true;
+        break;
+    case OPT_EXEC_LIVE_UPDATE:
+        o.exec_live_update = true;
+        [[fallthrough]];
+    case OPT_EXEC:
+        o.do_load = false;
+        o.do_shutdown = false;
+        o.do_sync = true;
+        o.do_ifdown = true;
+        o.do_exec = true;
+        break;
+    case OPT_LOAD_JUMP_BACK_HELPER:
+        o.do_load = false;
+        o.do_shutdown = false;
+        o.do_sync = true;
+        o.do_ifdown = true;
+        o.do_exec = false;
+        o.load_jump_back_helper = true;
+        o.preserve_context = true;
+        o.crash = false;
+        break;
+    case OPT_LOAD_PRESERVE_CONTEXT:
+    case OPT_LOAD_LIVE_UPDATE:
+        o.do_load = true;
+        o.do_exec = false;
+        o.do_shutdown = false;
+        o.do_sync = true;
+        o.preserve_context = opt == OPT_LOAD_PRESERVE_CONTEXT;
+        o.live_update = opt == OPT_LOAD_LIVE_UPDATE;
+        o.crash = false;  // kexec-tools assigns kexec_flags, dropping KEXEC_ON_CRASH
+        break;
+    case OPT_ENTRY: {
+        auto v = parse_u64(arg);
+        if (!v)
+            return bad_value(opt, arg, "an address");
+        o.entry = *v;
+        break;
+    }
+    case OPT_TYPE: o.type = arg; break;
+    case OPT_PANIC:
+        o.do_load = true;
+        o.do_exec = false;
+        o.do_shutdown = false;
+        o.do_sync = false;
+        o.crash = true;
+        o.preserve_context = false;
+        o.live_update = false;
+        break;
+    case OPT_MEM_MIN:
+    case OPT_MEM_MAX: {
+        auto v = parse_u64(arg);
+        if (!v)
+            return bad_value(opt, arg, "an address such as 0x100000");
+        if (opt == OPT_MEM_MIN)
+            o.mem_min = *v;
+        else
+            o.mem_max = *v;
+        break;
+    }
+    case OPT_REUSE_INITRD: o.reuse_initrd = true; break;
+    case OPT_KEXEC_FILE_SYSCALL: o.syscall_mode = SyscallMode::FileLoad; break;
+    case OPT_KEXEC_SYSCALL: o.syscall_mode = SyscallMode::Load; break;
+    case OPT_KEXEC_SYSCALL_AUTO: o.syscall_mode = SyscallMode::Auto; break;
+    case OPT_NOCHECKS: o.skip_checks = true; break;
+    case OPT_STATUS: o.do_status = true; break;
+    case OPT_PRINT_CKR_SIZE: o.print_ckr_size = true; break;
+    case OPT_HOTPLUG: o.hotplug = true; break;
+    case OPT_NO_CMA: o.no_cma = true; break;
+    case OPT_FORCE_DTB: o.force_dtb = true; break;
+    case OPT_APPEND: o.append = arg; break;
+    case OPT_REUSE_CMDLINE: o.reuse_cmdline = true; break;
+    case OPT_RAMDISK: o.initrd = arg; break;
+    case OPT_REAL_MODE: o.real_mode = true; break;
+    case OPT_ENTRY_32BIT: o.entry_32bit = true; break;
+    case OPT_ARGS_LINUX: o.elf_args = ElfArgs::Linux; break;
+    case OPT_ARGS_ELF: o.elf_args = ElfArgs::Elf; break;
+    case OPT_ARGS_NONE: o.elf_args = ElfArgs::None; break;
+    case OPT_RESET_VGA: o.reset_vga = true; break;
+    case OPT_SERIAL: {
+        // Same forms kexec-tools accepts: ttyS0, ttyS1 or a 0x port number.
+        std::string_view s = arg;
+        std::optional<uint64_t> port;
+        if (s == "ttyS0")
+            port = 0x3f8;
+        else if (s == "ttyS1")
+            port = 0x2f8;
+        else if (starts_with(s, "0x"))
+            port = parse_u64(s);
+        if (!port || *port >= 65536)
+            return bad_value(opt, arg, "ttyS0, ttyS1 or an I/O port such as 0x3f8");
+        o.serial_base = static_cast<uint16_t>(*port);
+        break;
+    }
+    case OPT_SERIAL_BAUD: {
+        auto v = parse_u64(arg);
+        if (!v || *v > 115200 || *v < 9600 || 115200 % *v != 0)
+            return bad_value(opt, arg, "a baud rate that divides 115200, 9600 or more");
+        o.serial_baud = static_cast<uint32_t>(*v);
+        break;
+    }
+    case OPT_CONSOLE_VGA: o.console_vga = true; break;
+    case OPT_CONSOLE_SERIAL: o.console_serial = true; break;
+    case OPT_ELF32_CORE:
+    case OPT_ELF64_CORE: break;  // accepted and ignored, as by kexec-tools on x86_64
+    case OPT_PASS_MEMMAP_CMDLINE: o.pass_memmap_cmdline = true; break;
+    case OPT_NOEFI: o.noefi = true; break;
+    case OPT_REUSE_VIDEO_TYPE: o.reuse_video_type = true; break;
+    case OPT_DRY_RUN:
+        if (!arg || std::string_view(arg) == "text")
+            o.dry_run = DryRunFormat::Text;
+        else if (std::string_view(arg) == "json")
+            o.dry_run = DryRunFormat::Json;
+        else
+            return bad_value(opt, arg, "text or json");
+        break;
+    case OPT_SYSROOT: o.sysroot = arg; break;
+    case OPT_UKI_INFO: o.uki_info = arg; break;
+    case OPT_JSON: o.json = true; break;
+    case OPT_UKI_PROFILE: o.uki_profile = arg; break;
+    case OPT_UKI_ADDON: o.uki_addons.emplace_back(arg); break;
+    case OPT_UKI_NO_ADDONS: o.uki_no_addons = true; break;
+    case OPT_UKI_STRICT: o.uki_strict = true; break;
+    default: break;
+    }
+    return {};
+}
+
+}  // namespace
+
+std::vector<std::string> long_option_names() {
+    std::vector<std::string> names;
+    for (const struct option* o = kLongOptions; o->name; o++)
+        names.emplace_back(o->name);
+    return names;
+}
+
+Result<Options> parse_options(int argc, char** argv) {
+    Options o;
+    bool skip_sync = false, skip_ifdown = false;
+
+    optind = 0;  // full re-initialisation, so parse_options can run repeatedly (tests)
+    opterr = 0;
+    for (;;) {
+        optopt = 0;
+        int longindex = -1;
+        int opt = getopt_long(argc, argv, kShortOptions, kLongOptions, &longindex);
+        if (opt == -1)
+            break;
+        // "-?" is help, as in kexec-tools. getopt returns '?' for it too, but
+        // leaves optopt alone; an unknown long option also leaves it 0.
+        if (opt == '?' && optopt == 0 && !starts_with(argv[optind - 1], "--"))
+            opt = OPT_HELP;
+        if (opt == '?') {
+            std::string bad = optopt ? std::string("-") + static_cast<char>(optopt)
+                                     : std::string(argv[optind - 1]);
+            return make_error("kexec: unrecognized option " + quote(bad) +
+                              " (see kexec --help)");
+        }
+        if (opt == ':')
+            return make_error(std::string("kexec: option ") + quote(argv[optind - 1]) +
+                              " needs a value (see kexec --help)");
+        if (opt == OPT_NOSYNC)
+            skip_sync = true;
+        if (opt == OPT_NOIFDOWN)
+            skip_ifdown = true;
+        KX_TRY(apply_option(o, opt, optarg));
+        if (opt == OPT_APPEND && longindex >= 0)
+            o.append_option = std::string("--") + kLongOptions[longindex].name;
+    }
+    if (optind < argc)
+        o.kernel = argv[optind++];
+    if (optind < argc)
+        return make_error("kexec: unexpected argument " + quote(argv[optind]) +
+                          " (only one kernel file may be given)");
+
+    if (skip_ifdown)
+        o.do_ifdown = false;
+    if (skip_sync)
+        o.do_sync = false;
+    if (o.do_status) {
+        // -S alone asks about the crash kernel; -S -l about the normal one.
+        if (!o.crash && !o.preserve_context && !o.has_opt_load)
+            o.crash = true;
+        o.do_load = o.reuse_initrd = o.do_unload = o.do_shutdown = false;
+        o.do_sync = o.do_ifdown = o.do_exec = o.load_jump_back_helper = false;
+    }
+    if (o.uki_info) {
+        o.do_load = o.do_unload = o.do_shutdown = o.do_sync = o.do_ifdown = o.do_exec = false;
+    }
+    return o;
+}
+
+}  // namespace kx

@@ -1,0 +1,89 @@
+// The command line, parsed once into a plain value. Semantics follow
+// kexec-tools 2.0.32 (kexec/kexec.c main()), so distro scripts keep working.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "result.hpp"
+
+namespace kx {
+
+enum class SyscallMode { Auto, FileLoad, Load };  // -a (default), -s, -c
+enum class DryRunFormat { None, Text, Json };
+enum class ElfArgs { Linux, Elf, None };
+
+struct Options {
+    // What to do: the same switches kexec-tools' main() derives from -l/-p/-u/-e/-f.
+    bool do_load = true;
+    bool do_exec = false;
+    bool do_shutdown = true;  // no -l/-p/-e/-u/-S: load, then `shutdown -r now`
+    bool do_sync = true;
+    bool do_ifdown = false;
+    bool do_unload = false;
+    bool do_status = false;
+    bool has_opt_load = false;
+    bool load_jump_back_helper = false;
+    bool preserve_context = false;
+    bool live_update = false;
+    bool exec_live_update = false;
+    bool crash = false;         // -p: KEXEC_ON_CRASH / KEXEC_FILE_ON_CRASH
+    bool skip_checks = false;   // -i
+    bool debug = false;         // -d
+    bool print_ckr_size = false;
+    bool show_help = false;
+    bool show_version = false;
+    bool hotplug = false;
+    bool no_cma = false;
+    bool force_dtb = false;
+    bool reuse_initrd = false;
+    SyscallMode syscall_mode = SyscallMode::Auto;
+    std::optional<std::string> type;  // -t
+    uint64_t mem_min = 0;
+    std::optional<uint64_t> mem_max;
+    std::optional<uint64_t> entry;
+
+    // Image options (bzImage64 / ELF / UKI).
+    std::optional<std::string> append;  // last of --append / --command-line
+    std::string append_option = "--append";  // which of the two gave it
+    bool reuse_cmdline = false;
+    std::optional<std::string> initrd;  // --initrd / --ramdisk
+    bool entry_32bit = false;
+    bool real_mode = false;
+    std::optional<ElfArgs> elf_args;
+
+    // Architecture options (x86_64).
+    bool reset_vga = false;
+    std::optional<uint16_t> serial_base;
+    std::optional<uint32_t> serial_baud;
+    bool console_vga = false;
+    bool console_serial = false;
+    bool pass_memmap_cmdline = false;
+    bool noefi = false;
+    bool reuse_video_type = false;
+
+    // Our own (long options only).
+    DryRunFormat dry_run = DryRunFormat::None;
+    std::optional<std::string> sysroot;
+    std::optional<std::string> uki_info;
+    bool json = false;
+    std::optional<std::string> uki_profile;
+    std::vector<std::string> uki_addons;
+    bool uki_no_addons = false;
+    bool uki_strict = false;
+
+    std::optional<std::string> kernel;  // first non-option argument
+
+    bool user_gave_cmdline() const { return append.has_value() || reuse_cmdline; }
+};
+
+// Parse argv. On a bad option the error is one line ("kexec: ...").
+Result<Options> parse_options(int argc, char** argv);
+
+// Every long option name (for the test that keeps --help and the man page
+// in step with the parser).
+std::vector<std::string> long_option_names();
+
+}  // namespace kx

@@ -1,0 +1,106 @@
+#include "payload.hpp"
+
+namespace kx {
+
+std::span<const uint8_t> Piece::bytes() const {
+    if (!file)
+        return {};
+    return file->bytes().subspan(offset, size);
+}
+
+Payload Payload::whole_file(FileRef file, std::string label) {
+    Payload p;
+    uint64_t size = file->size();
+    p.pieces_.push_back(Piece{std::move(file), 0, size, std::move(label)});
+    return p;
+}
+
+Payload Payload::slice(FileRef file, uint64_t offset, uint64_t size, std::string label) {
+    Payload p;
+    p.pieces_.push_back(Piece{std::move(file), offset, size, std::move(label)});
+    return p;
+}
+
+Payload Payload::generated(std::string display_name, std::string bytes) {
+    auto file = MappedFile::from_bytes(display_name, std::move(bytes));
+    return whole_file(std::move(file), std::move(display_name));
+}
+
+void Payload::append(Piece piece) {
+    if (piece.size > 0)
+        pieces_.push_back(std::move(piece));
+}
+
+void Payload::append(const Payload& other) {
+    for (const Piece& p : other.pieces_)
+        append(p);
+}
+
+void Payload::pad_to(uint64_t alignment) {
+    uint64_t rem = size() % alignment;
+    if (rem != 0)
+        pieces_.push_back(Piece{nullptr, 0, alignment - rem, "padding"});
+}
+
+uint64_t Payload::size() const {
+    uint64_t total = 0;
+    for (const Piece& p : pieces_)
+        total += p.size;
+    return total;
+}
+
+const MappedFile* Payload::as_whole_file() const {
+    if (pieces_.size() != 1)
+        return nullptr;
+    const Piece& p = pieces_.front();
+    if (!p.file || p.file->fd() < 0 || p.offset != 0 || p.size != p.file->size())
+        return nullptr;
+    return p.file.get();
+}
+
+Sha256Digest Payload::sha256() const {
+    Sha256 h;
+    for (const Piece& p : pieces_) {
+        if (p.file)
+            h.update(p.bytes());
+        else
+            h.update_zeros(p.size);
+    }
+    return h.finish();
+}
+
+std::string Payload::describe() const {
+    if (!summary_.empty())
+        return summary_;
+    std::string out;
+    for (const Piece& p : pieces_) {
+        if (!p.file)
+            continue;  // padding is not worth naming
+        if (!out.empty())
+            out += " + ";
+        out += p.label;
+    }
+    return out.empty() ? "(empty)" : out;
+}
+
+std::span<const uint8_t> Payload::contiguous() const {
+    if (pieces_.size() == 1 && pieces_.front().file)
+        return pieces_.front().bytes();
+    return {};
+}
+
+std::string Payload::bytes_copy() const {
+    std::string out;
+    out.reserve(size());
+    for (const Piece& p : pieces_) {
+        if (p.file) {
+            auto b = p.bytes();
+            out.append(reinterpret_cast<const char*>(b.data()), b.size());
+        } else {
+            out.append(p.size, '\0');
+        }
+    }
+    return out;
+}
+
+}  // namespace kx

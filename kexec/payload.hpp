@@ -1,0 +1,55 @@
+// The bytes a kexec syscall needs (a kernel or initrd fd, or a segment
+// buffer), described as data: a list of pieces, each a slice of an input file
+// or a run of zeros. Nothing is copied until a syscall actually needs the
+// bytes; a payload that is exactly one whole file is handed over as that file.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "mapped_file.hpp"
+#include "sha256.hpp"
+
+namespace kx {
+
+struct Piece {
+    FileRef file;         // null: `size` zero bytes (padding)
+    uint64_t offset = 0;  // within file
+    uint64_t size = 0;
+    std::string label;    // e.g. ".initrd of foo.efi"
+
+    std::span<const uint8_t> bytes() const;
+};
+
+class Payload {
+public:
+    Payload() = default;
+    static Payload whole_file(FileRef file, std::string label);
+    static Payload slice(FileRef file, uint64_t offset, uint64_t size, std::string label);
+    static Payload generated(std::string display_name, std::string bytes);
+
+    void append(Piece piece);
+    void append(const Payload& other);
+    void pad_to(uint64_t alignment);  // zero-fill so size() is a multiple of alignment
+
+    const std::vector<Piece>& pieces() const { return pieces_; }
+    uint64_t size() const;
+    bool empty() const { return size() == 0; }
+    // The payload is one whole on-disk file: its own fd can be passed as is.
+    const MappedFile* as_whole_file() const;
+    Sha256Digest sha256() const;
+    std::string describe() const;  // "foo.efi" or ".ucode of foo.efi + .initrd of foo.efi"
+    // Replace the piece-by-piece description with a summary (assembled data).
+    void set_summary(std::string summary) { summary_ = std::move(summary); }
+    std::string bytes_copy() const;
+    // The bytes, when they are one slice of a mapped file (no copy); empty otherwise.
+    std::span<const uint8_t> contiguous() const;  // materialize in memory (small payloads, tests)
+
+private:
+    std::vector<Piece> pieces_;
+    std::string summary_;
+};
+
+}  // namespace kx

@@ -1,0 +1,225 @@
+#include "pe/pe_file.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "byte_reader.hpp"
+#include "strings.hpp"
+
+namespace kx::pe {
+namespace {
+
+constexpr uint64_t kDosHeaderSize = 64;
+constexpr uint64_t kLfanewOffset = 0x3c;
+constexpr uint64_t kCoffHeaderSize = 20;
+constexpr uint64_t kSectionHeaderSize = 40;
+constexpr uint64_t kPe32FixedSize = 96;       // optional header up to the data directories
+constexpr uint64_t kPe32PlusFixedSize = 112;
+constexpr uint32_t kMaxDataDirectories = 16;
+
+std::string range(uint64_t offset, uint64_t size) {
+    return "offset " + hex(offset) + ", size " + hex(size);
+}
+
+}  // namespace
+
+bool looks_like_pe(std::span<const uint8_t> b) {
+    if (b.size() < kDosHeaderSize || b[0] != 'M' || b[1] != 'Z')
+        return false;
+    uint64_t lfanew = le32(b, kLfanewOffset);
+    return fits(b, lfanew, 4) && std::memcmp(b.data() + lfanew, "PE\0\0", 4) == 0;
+}
+
+Error PeFile::err(const std::string& what) const { return make_error(name_ + ": " + what); }
+
+Result<PeFile> PeFile::parse(std::span<const uint8_t> bytes, std::string name) {
+    PeFile pe;
+    pe.name_ = std::move(name);
+    pe.bytes_ = bytes;
+    KX_TRY(pe.parse_headers());
+    return pe;
+}
+
+Status PeFile::parse_headers() {
+    const auto b = bytes_;
+    if (b.size() < kDosHeaderSize)
+        return err("too small for a DOS header (" + std::to_string(b.size()) +
+                   " bytes, need 64)");
+    if (b[0] != 'M' || b[1] != 'Z')
+        return err("not a PE file (no MZ signature)");
+    const uint64_t pe_offset = le32(b, kLfanewOffset);
+    if (!fits(b, pe_offset, 4))
+        return err("PE header offset " + hex(pe_offset) +
+                   " (e_lfanew) is past the end of the file (size " + hex(b.size()) + ")");
+    if (std::memcmp(b.data() + pe_offset, "PE\0\0", 4) != 0)
+        return err("bad PE signature at " + hex(pe_offset));
+
+    const uint64_t coff = pe_offset + 4;
+    if (!fits(b, coff, kCoffHeaderSize))
+        return err("COFF header at " + hex(coff) + " is truncated (file size " + hex(b.size()) + ")");
+    machine_ = le16(b, coff);
+    const uint32_t n_sections = le16(b, coff + 2);
+    const uint64_t opt_size = le16(b, coff + 16);
+    if (n_sections == 0)
+        return err("PE file has no sections");
+    if (n_sections > kMaxSections)
+        return err("too many sections (" + std::to_string(n_sections) + "; at most " +
+                   std::to_string(kMaxSections) + ")");
+
+    const uint64_t opt = coff + kCoffHeaderSize;
+    if (opt_size < 2)
+        return err("no optional header (SizeOfOptionalHeader " + std::to_string(opt_size) +
+                   "): not an image");
+    if (!fits(b, opt, opt_size))
+        return err("optional header (" + range(opt, opt_size) + ") extends past end of file");
+    magic_ = le16(b, opt);
+    if (magic_ != kMagicPe32 && magic_ != kMagicPe32Plus)
+        return err("unknown optional header magic " + hex(magic_));
+    const bool plus = magic_ == kMagicPe32Plus;
+    const uint64_t fixed = plus ? kPe32PlusFixedSize : kPe32FixedSize;
+    if (opt_size < fixed)
+        return err(std::string("optional header too small for ") + (plus ? "PE32+" : "PE32") +
+                   " (" + std::to_string(opt_size) + " bytes, need " + std::to_string(fixed) + ")");
+    image_base_ = plus ? le64(b, opt + 24) : le32(b, opt + 28);
+    size_of_image_ = le32(b, opt + 56);
+    size_of_headers_ = le32(b, opt + 60);
+    checksum_offset_ = opt + 64;
+    subsystem_ = le16(b, opt + 68);
+    const uint32_t n_dirs = le32(b, opt + fixed - 4);
+    if (n_dirs > kMaxDataDirectories)
+        return err("NumberOfRvaAndSizes " + std::to_string(n_dirs) + " exceeds " +
+                   std::to_string(kMaxDataDirectories));
+    if (fixed + uint64_t{n_dirs} * 8 > opt_size)
+        return err(std::to_string(n_dirs) + " data directories do not fit the optional header (" +
+                   std::to_string(opt_size) + " bytes)");
+    if (size_of_headers_ > b.size())
+        return err("SizeOfHeaders " + hex(size_of_headers_) + " exceeds the file size " +
+                   hex(b.size()));
+
+    KX_TRY(parse_sections(opt + opt_size, n_sections));
+
+    if (n_dirs > kDirCertificate) {
+        const uint64_t entry = opt + fixed + kDirCertificate * 8;
+        cert_dir_entry_offset_ = entry;
+        const uint64_t cert_offset = le32(b, entry), cert_size = le32(b, entry + 4);
+        if (cert_size != 0)
+            KX_TRY(parse_certificates(cert_offset, cert_size));
+    }
+    return {};
+}
+
+Status PeFile::parse_sections(uint64_t table, uint64_t count) {
+    const auto b = bytes_;
+    if (!fits(b, table, count * kSectionHeaderSize))
+        return err("section table (" + std::to_string(count) + " entries at " + hex(table) +
+                   ") extends past end of file (size " + hex(b.size()) + ")");
+    const uint64_t headers_end = table + count * kSectionHeaderSize;
+
+    sections_.reserve(count);
+    for (unsigned i = 0; i < count; i++) {
+        const uint64_t h = table + uint64_t{i} * kSectionHeaderSize;
+        Section s;
+        s.index = i;
+        s.name = c_string(b, h, 8);
+        s.virtual_size = le32(b, h + 8);
+        s.virtual_address = le32(b, h + 12);
+        s.size_of_raw_data = le32(b, h + 16);
+        s.pointer_to_raw_data = le32(b, h + 20);
+        s.characteristics = le32(b, h + 36);
+        const std::string label = "section " + (s.name.empty() ? "#" + std::to_string(i) : s.name);
+        const uint64_t raw_end = uint64_t{s.pointer_to_raw_data} + s.size_of_raw_data;
+        if (s.size_of_raw_data != 0 && raw_end > b.size())
+            return err(label + " extends past end of file (" +
+                       range(s.pointer_to_raw_data, s.size_of_raw_data) + ", file size " +
+                       hex(b.size()) + ")");
+        if (s.size_of_raw_data != 0 && s.pointer_to_raw_data < headers_end)
+            return err(label + " raw data at " + hex(s.pointer_to_raw_data) +
+                       " overlaps the PE headers (which end at " + hex(headers_end) + ")");
+        if (uint64_t{s.virtual_address} + s.virtual_size > UINT32_MAX)
+            return err(label + " virtual range " + hex(s.virtual_address) + "+" +
+                       hex(s.virtual_size) + " overflows the 32-bit address space");
+        sections_.push_back(std::move(s));
+    }
+
+    // No two sections may share file bytes or memory: overlapping sections
+    // would let two readers of the same file disagree on its contents.
+    auto check_overlap = [&](auto start, auto size, const char* where) -> Status {
+        std::vector<const Section*> order;
+        for (const Section& s : sections_)
+            if (size(s) != 0)
+                order.push_back(&s);
+        std::sort(order.begin(), order.end(),
+                  [&](const Section* x, const Section* y) { return start(*x) < start(*y); });
+        for (size_t i = 1; i < order.size(); i++) {
+            const Section& prev = *order[i - 1];
+            const Section& cur = *order[i];
+            if (uint64_t{start(prev)} + size(prev) > start(cur))
+                return err("sections " + prev.name + " and " + cur.name + " overlap " + where +
+                           " (" + range(start(prev), size(prev)) + " and " +
+                           range(start(cur), size(cur)) + ")");
+        }
+        return {};
+    };
+    KX_TRY(check_overlap([](const Section& s) { return s.pointer_to_raw_data; },
+                         [](const Section& s) { return s.size_of_raw_data; }, "in the file"));
+    KX_TRY(check_overlap([](const Section& s) { return s.virtual_address; },
+                         [](const Section& s) { return s.virtual_size; }, "in memory"));
+    return {};
+}
+
+Status PeFile::parse_certificates(uint64_t offset, uint64_t size) {
+    const auto b = bytes_;
+    if (!fits(b, offset, size))
+        return err("certificate table (" + range(offset, size) + ") extends past end of file (size " +
+                   hex(b.size()) + ")");
+    if (offset % 8 != 0)
+        return err("certificate table offset " + hex(offset) + " is not 8-byte aligned");
+    for (const Section& s : sections_) {
+        if (s.size_of_raw_data == 0)
+            continue;
+        if (offset < uint64_t{s.pointer_to_raw_data} + s.size_of_raw_data &&
+            s.pointer_to_raw_data < offset + size)
+            return err("certificate table (" + range(offset, size) + ") overlaps section " + s.name);
+    }
+    cert_table_offset_ = offset;
+    cert_table_size_ = size;
+    uint64_t at = offset;
+    const uint64_t end = offset + size;
+    while (at < end) {
+        if (end - at < 8)
+            return err("certificate entry at " + hex(at) + " is truncated");
+        Certificate c;
+        c.offset = at;
+        c.length = le32(b, at);
+        c.revision = le16(b, at + 4);
+        c.type = le16(b, at + 6);
+        if (c.length < 8)
+            return err("certificate entry at " + hex(at) + " has invalid length " +
+                       std::to_string(c.length));
+        if (c.length > end - at)
+            return err("certificate entry at " + hex(at) + " (length " + hex(c.length) +
+                       ") extends past the certificate table");
+        c.data = b.subspan(at + 8, c.length - 8);
+        certificates_.push_back(c);
+        at += (uint64_t{c.length} + 7) & ~uint64_t{7};
+    }
+    return {};
+}
+
+const Section* PeFile::find_section(std::string_view name) const {
+    for (const Section& s : sections_)
+        if (s.name == name)
+            return &s;
+    return nullptr;
+}
+
+Result<std::span<const uint8_t>> PeFile::payload(const Section& s) const {
+    if (s.virtual_size > s.size_of_raw_data)
+        return err("section " + s.name + ": VirtualSize " + hex(s.virtual_size) +
+                   " is larger than its raw data in the file (SizeOfRawData " +
+                   hex(s.size_of_raw_data) + ")");
+    // parse_sections() checked PointerToRawData + SizeOfRawData against the file.
+    return bytes_.subspan(s.pointer_to_raw_data, s.virtual_size);
+}
+
+}  // namespace kx::pe

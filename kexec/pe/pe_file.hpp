@@ -1,0 +1,100 @@
+// A small PE/COFF reader over a read-only mapping. Every offset, size, count
+// and sum is checked against the file size (and for overflow) when parsing,
+// so a hostile file yields an error naming what is wrong, never a read
+// outside the mapping or an unbounded allocation.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "result.hpp"
+
+namespace kx::pe {
+
+constexpr uint16_t kMachineAmd64 = 0x8664;
+constexpr uint16_t kMachineI386 = 0x014c;
+constexpr uint16_t kMagicPe32 = 0x10b;
+constexpr uint16_t kMagicPe32Plus = 0x20b;
+constexpr uint32_t kMaxSections = 96;   // the PE loader limit (systemd and Windows agree)
+constexpr unsigned kDirCertificate = 4;  // IMAGE_DIRECTORY_ENTRY_SECURITY
+constexpr uint16_t kWinCertTypePkcsSignedData = 0x0002;
+
+struct Section {
+    unsigned index = 0;
+    std::string name;  // up to 8 bytes, NUL padding removed
+    uint32_t virtual_size = 0;
+    uint32_t virtual_address = 0;
+    uint32_t size_of_raw_data = 0;
+    uint32_t pointer_to_raw_data = 0;
+    uint32_t characteristics = 0;
+};
+
+struct Certificate {
+    uint64_t offset = 0;  // of the WIN_CERTIFICATE header in the file
+    uint32_t length = 0;  // dwLength, header included
+    uint16_t revision = 0;
+    uint16_t type = 0;
+    std::span<const uint8_t> data;  // bCertificate
+};
+
+// MZ at 0 and "PE\0\0" where e_lfanew points; cheap, used for probing.
+bool looks_like_pe(std::span<const uint8_t> bytes);
+
+class PeFile {
+public:
+    // `name` (the file name) prefixes every error message.
+    static Result<PeFile> parse(std::span<const uint8_t> bytes, std::string name);
+
+    const std::string& name() const { return name_; }
+    std::span<const uint8_t> bytes() const { return bytes_; }
+    uint16_t machine() const { return machine_; }
+    bool is_pe32_plus() const { return magic_ == kMagicPe32Plus; }
+    uint64_t image_base() const { return image_base_; }
+    uint32_t size_of_image() const { return size_of_image_; }
+    uint32_t size_of_headers() const { return size_of_headers_; }
+    uint16_t subsystem() const { return subsystem_; }
+
+    const std::vector<Section>& sections() const { return sections_; }
+    const Section* find_section(std::string_view name) const;  // first match
+
+    // A section's contents as systemd-stub sees them: VirtualSize bytes from
+    // PointerToRawData. Refuses when VirtualSize exceeds the raw data, since
+    // the zero fill would be silently invented payload.
+    Result<std::span<const uint8_t>> payload(const Section& s) const;
+
+    // The certificate table (Authenticode), already bounds-checked.
+    const std::vector<Certificate>& certificates() const { return certificates_; }
+    uint64_t certificate_table_offset() const { return cert_table_offset_; }
+    uint64_t certificate_table_size() const { return cert_table_size_; }
+    // Where the CheckSum field and the certificate-table directory entry
+    // sit: Authenticode hashing skips both.
+    uint64_t checksum_field_offset() const { return checksum_offset_; }
+    std::optional<uint64_t> certificate_dir_entry_offset() const { return cert_dir_entry_offset_; }
+
+private:
+    Status parse_headers();
+    Status parse_sections(uint64_t table_offset, uint64_t count);
+    Status parse_certificates(uint64_t offset, uint64_t size);
+    Error err(const std::string& what) const;
+
+    std::string name_;
+    std::span<const uint8_t> bytes_;
+    uint16_t machine_ = 0;
+    uint16_t magic_ = 0;
+    uint64_t image_base_ = 0;
+    uint32_t size_of_image_ = 0;
+    uint32_t size_of_headers_ = 0;
+    uint16_t subsystem_ = 0;
+    uint64_t checksum_offset_ = 0;
+    std::optional<uint64_t> cert_dir_entry_offset_;
+    uint64_t cert_table_offset_ = 0;
+    uint64_t cert_table_size_ = 0;
+    std::vector<Section> sections_;
+    std::vector<Certificate> certificates_;
+};
+
+}  // namespace kx::pe

@@ -1,0 +1,252 @@
+#include "planner.hpp"
+
+#include <cerrno>
+
+#include "arch/x86_64/bzimage.hpp"
+#include "cmdline.hpp"
+#include "kernel_file.hpp"
+#include "kexec_abi.hpp"
+#include "strings.hpp"
+#include "uki/boot.hpp"
+
+namespace kx {
+namespace {
+
+// Errnos after which kexec-tools' -a retries with kexec_load: the kernel
+// lacks kexec_file_load or did not understand the image. Never signature or
+// permission errors: falling back would sidestep verification.
+const std::vector<int> kFallbackErrnos = {ENOSYS, EINVAL, ENOEXEC, EOPNOTSUPP};
+
+// Options that only matter to kexec_load (our own image builder).
+std::vector<std::string> kexec_load_only_options(const Options& o) {
+    std::vector<std::string> v;
+    if (o.mem_min != 0) v.emplace_back("--mem-min");
+    if (o.mem_max) v.emplace_back("--mem-max");
+    if (o.reset_vga) v.emplace_back("--reset-vga");
+    if (o.serial_base) v.emplace_back("--serial");
+    if (o.serial_baud) v.emplace_back("--serial-baud");
+    if (o.console_vga) v.emplace_back("--console-vga");
+    if (o.console_serial) v.emplace_back("--console-serial");
+    if (o.pass_memmap_cmdline) v.emplace_back("--pass-memmap-cmdline");
+    if (o.noefi) v.emplace_back("--noefi");
+    if (o.reuse_video_type) v.emplace_back("--reuse-video-type");
+    if (o.skip_checks) v.emplace_back("-i");
+    return v;
+}
+
+Status check_supported(const Options& o) {
+    auto unsupported = [](const std::string& what) {
+        return make_error("kexec: " + what + " is not supported yet");
+    };
+    if (o.exec_live_update || o.live_update)
+        return make_error("kexec: --load-live-update and --exec-live-update only work under Xen, "
+                          "which kexec-uki does not support");
+    if (o.preserve_context)
+        return unsupported("--load-preserve-context");
+    if (o.load_jump_back_helper)
+        return unsupported("--load-jump-back-helper");
+    if (o.entry)
+        return unsupported("--entry");
+    if (o.reuse_initrd)
+        return unsupported("--reuseinitrd");
+    if (o.hotplug)
+        return unsupported("--hotplug");
+    if (o.entry_32bit || o.real_mode)
+        return unsupported(o.real_mode ? "--real-mode" : "--entry-32bit");
+    return {};
+}
+
+unsigned long file_load_flags(const Options& o) {
+    unsigned long f = 0;
+    if (o.crash)
+        f |= abi::KEXEC_FILE_ON_CRASH;
+    if (o.debug)
+        f |= abi::KEXEC_FILE_DEBUG;
+    if (o.no_cma)
+        f |= abi::KEXEC_FILE_NO_CMA;
+    if (o.force_dtb)
+        f |= abi::KEXEC_FILE_FORCE_DTB;
+    return f;
+}
+
+FileLoadCall make_file_call(std::string label, Payload kernel, std::optional<Payload> initrd,
+                            std::optional<std::string> cmdline, unsigned long flags) {
+    FileLoadCall c;
+    c.label = std::move(label);
+    c.kernel = std::move(kernel);
+    if (initrd && !initrd->empty())
+        c.initrd = std::move(initrd);
+    c.cmdline = std::move(cmdline);
+    c.flags = flags | (c.initrd ? 0 : abi::KEXEC_FILE_NO_INITRAMFS);
+    return c;
+}
+
+Status check_cmdline_fits(const std::string& cmdline, const x86::SetupHeader& h,
+                          const std::string& kernel_name) {
+    if (cmdline.size() > h.cmdline_size)
+        return make_error(kernel_name + ": the command line is " + std::to_string(cmdline.size()) +
+                          " bytes but this kernel accepts at most " + std::to_string(h.cmdline_size) +
+                          " (cmdline_size): shorten it");
+    return {};
+}
+
+Result<std::optional<Payload>> open_user_initrd(const Options& o) {
+    if (!o.initrd)
+        return std::optional<Payload>{};
+    KX_ASSIGN(FileRef f, MappedFile::open(*o.initrd));
+    return std::optional<Payload>(Payload::whole_file(f, *o.initrd));
+}
+
+Status plan_bzimage(LoadPlan& plan, const KernelFile& k, const Options& o, const SystemView& sys) {
+    KX_ASSIGN(x86::SetupHeader h, x86::parse_bzimage64(k.contents->bytes(), k.original->path()));
+    KX_ASSIGN(auto user, compose_user_cmdline(o, sys));
+    plan.boot.kernel = k.decompressed ? Payload::whole_file(k.contents, k.contents->path())
+                                      : Payload::whole_file(k.original, k.original->path());
+    KX_ASSIGN(plan.boot.initrd, open_user_initrd(o));
+    plan.boot.cmdline = user ? user->text : "";
+    plan.cmdline_source = user ? user->origin : "none given";
+    KX_TRY(check_cmdline_fits(plan.boot.cmdline, h, k.original->path()));
+    plan.file_calls.push_back(make_file_call("bzImage", plan.boot.kernel, plan.boot.initrd,
+                                             plan.boot.cmdline, file_load_flags(o)));
+    return {};
+}
+
+Status plan_uki(LoadPlan& plan, const KernelFile& k, const Options& o, const SystemView& sys) {
+    KX_ASSIGN(uki::Uki image, uki::Uki::parse(k.contents));
+    const std::string& name = k.original->path();
+    if (image.pe().machine() != pe::kMachineAmd64)
+        return make_error(name + ": PE machine " + hex(image.pe().machine()) +
+                          " is not x86-64; this UKI cannot boot here");
+    KX_ASSIGN(auto user, compose_user_cmdline(o, sys));
+    uki::BootRequest req;
+    if (user) {
+        req.user_cmdline = user->text;
+        req.user_cmdline_origin = user->origin;
+    }
+    req.profile = o.uki_profile;
+    req.user_initrd = o.initrd.has_value();
+    req.addon_files = o.uki_addons;
+    req.search_addons = !o.uki_no_addons;
+    req.strict = o.uki_strict;
+    KX_ASSIGN(uki::UkiBoot boot, uki::plan_uki_boot(image, req, sys));
+
+    const std::string kernel_name = ".linux of " + name;
+    KX_ASSIGN(x86::SetupHeader h, x86::parse_bzimage64(boot.kernel.contiguous(), kernel_name));
+    KX_TRY(check_cmdline_fits(boot.cmdline, h, kernel_name));
+
+    KX_ASSIGN(std::optional<Payload> user_initrd, open_user_initrd(o));
+    plan.boot.kernel = boot.kernel;
+    plan.boot.initrd = user_initrd ? user_initrd : (boot.initrd.empty() ? std::nullopt
+                                                                         : std::optional(boot.initrd));
+    plan.boot.cmdline = boot.cmdline;
+    plan.cmdline_source = boot.cmdline_source;
+    plan.notes.insert(plan.notes.end(), boot.notes.begin(), boot.notes.end());
+    for (const auto& a : boot.addons)
+        plan.notes.push_back("addon (" + a.origin + ") " + a.path +
+                             (a.cmdline.empty() ? "" : ": cmdline " + quote(a.cmdline)));
+
+    // 1: the whole UKI, so a kernel that can verify UKIs verifies all of it.
+    // Today's kernels say ENOEXEC (x86) or EINVAL; then 2: the parts.
+    const unsigned long flags = file_load_flags(o);
+    Payload whole = k.decompressed ? Payload::whole_file(k.contents, k.contents->path())
+                                   : Payload::whole_file(k.original, name);
+    FileLoadCall whole_call = make_file_call("whole UKI", whole, user_initrd,
+                                             user ? std::optional(user->text) : std::nullopt, flags);
+    whole_call.next_on = {ENOEXEC, EINVAL};
+    plan.file_calls.push_back(std::move(whole_call));
+    plan.file_calls.push_back(make_file_call("UKI split in memory (.linux, assembled initrd)",
+                                             plan.boot.kernel, plan.boot.initrd, plan.boot.cmdline,
+                                             flags));
+    return {};
+}
+
+Result<LoadPlan> plan_load(const Options& o, const SystemView& sys) {
+    if (!o.kernel)
+        return make_error("kexec: no kernel specified (see kexec --help)");
+    KX_ASSIGN(KernelFile k, open_kernel_file(*o.kernel, o.type));
+    LoadPlan plan;
+    plan.image = *o.kernel;
+    plan.image_type = std::string(image_kind_name(k.kind)) + (k.decompressed ? " (gzip)" : "");
+    plan.crash = o.crash;
+
+    if (o.crash && !find_crash_region(sys))
+        return make_error("kexec: no memory is reserved for a crash kernel: boot with "
+                          "crashkernel=SIZE (for example crashkernel=256M), then load it");
+
+    switch (k.kind) {
+    case ImageKind::BzImage64: KX_TRY(plan_bzimage(plan, k, o, sys)); break;
+    case ImageKind::Uki: KX_TRY(plan_uki(plan, k, o, sys)); break;
+    case ImageKind::ElfX86_64:
+        return make_error(*o.kernel + ": ELF vmlinux kernels are not supported yet; use the bzImage "
+                          "(vmlinuz)");
+    case ImageKind::Addon: break;  // open_kernel_file() refused it already
+    }
+
+    switch (o.syscall_mode) {
+    case SyscallMode::FileLoad:
+        for (auto& opt : kexec_load_only_options(o))
+            plan.notes.push_back(opt + " only applies to kexec_load (-c); ignored");
+        break;
+    case SyscallMode::Auto:
+        plan.fallback_to_kexec_load = true;
+        plan.fallback_on = kFallbackErrnos;
+        break;
+    case SyscallMode::Load:
+        plan.file_calls.clear();
+        KX_ASSIGN(plan.segment_load, plan_segment_load(plan, o, sys));
+        break;
+    }
+    return plan;
+}
+
+}  // namespace
+
+std::optional<CrashRegion> find_crash_region(const SystemView& sys) {
+    auto iomem = sys.read_text_if_exists("/proc/iomem");
+    if (iomem) {
+        for (const std::string& line : split_lines(*iomem)) {
+            std::string_view l = trim_view(line);
+            size_t colon = l.find(" : ");
+            if (colon == std::string_view::npos || l.substr(colon + 3) != "Crash kernel")
+                continue;
+            std::string_view range = l.substr(0, colon);
+            size_t dash = range.find('-');
+            auto start = parse_u64("0x" + std::string(range.substr(0, dash)));
+            auto end = parse_u64("0x" + std::string(range.substr(dash + 1)));
+            if (start && end && *end >= *start)
+                return CrashRegion{*start, *end};
+        }
+    }
+    return std::nullopt;
+}
+
+Result<SegmentLoadCall> plan_segment_load(const LoadPlan& load, const Options& opts,
+                                          const SystemView& sys) {
+    (void)load;
+    (void)opts;
+    (void)sys;
+    return make_error("kexec: kexec_load (-c) is not supported yet; use -s (kexec_file_load)");
+}
+
+Result<Invocation> plan_invocation(const Options& o, const SystemView& sys) {
+    KX_TRY(check_supported(o));
+    Invocation inv;
+    if (o.do_unload) {
+        UnloadPlan u;
+        u.crash = o.crash;
+        u.file_syscall = o.syscall_mode != SyscallMode::Load;
+        u.fallback_to_kexec_load = o.syscall_mode == SyscallMode::Auto;
+        inv.unload = u;
+    }
+    if (o.do_load) {
+        KX_ASSIGN(LoadPlan load, plan_load(o, sys));
+        inv.load = std::move(load);
+    }
+    inv.shutdown = o.do_shutdown;
+    inv.sync = o.do_sync;
+    inv.ifdown = o.do_ifdown;
+    inv.exec = o.do_exec;
+    return inv;
+}
+
+}  // namespace kx

@@ -1,0 +1,120 @@
+#include "security.hpp"
+
+#include <cstring>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "strings.hpp"
+
+namespace kx {
+namespace {
+
+constexpr const char* kSecureBootVar =
+    "/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c";
+
+std::optional<std::string> selected_lockdown(const std::string& text) {
+    // "none [integrity] confidentiality"
+    size_t open = text.find('['), close = text.find(']');
+    if (open == std::string::npos || close == std::string::npos || close < open)
+        return std::nullopt;
+    return text.substr(open + 1, close - open - 1);
+}
+
+void mount_securityfs_if_needed(const SystemView& sys) {
+    if (!sys.is_live() || sys.exists("/sys/kernel/security/lockdown") || geteuid() != 0)
+        return;
+    // Only where it is missing entirely; read-only, and harmless if it fails.
+    mount("securityfs", "/sys/kernel/security", "securityfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+          nullptr);
+}
+
+}  // namespace
+
+std::string SecurityState::describe() const {
+    std::string out = "lockdown " + lockdown.value_or("unknown");
+    out += secure_boot ? (*secure_boot ? ", Secure Boot on" : ", Secure Boot off") : "";
+    if (ima_present)
+        out += ", IMA present";
+    return out;
+}
+
+SecurityState read_security_state(const SystemView& sys) {
+    mount_securityfs_if_needed(sys);
+    SecurityState s;
+    if (auto t = sys.read_text_if_exists("/sys/kernel/security/lockdown"))
+        s.lockdown = selected_lockdown(*t);
+    if (auto v = sys.read_text_if_exists(kSecureBootVar); v && v->size() >= 5)
+        s.secure_boot = (*v)[4] == 1;  // 4 bytes of attributes, then the value
+    s.ima_present = sys.exists("/sys/kernel/security/ima") || sys.exists("/sys/kernel/security/integrity/ima");
+    if (auto t = sys.read_text_if_exists("/proc/sys/kernel/kexec_load_disabled"))
+        s.kexec_load_disabled = trim(*t) == "1";
+    return s;
+}
+
+std::string explain_load_failure(const LoadFailure& f, const SecurityState& sec) {
+    const std::string call = f.syscall == LoadSyscall::FileLoad ? "kexec_file_load" : "kexec_load";
+    const std::string head = call + " of " + f.image + " failed (" + errno_name(f.err) + "): ";
+    const std::string sign_hint =
+        f.uki_split ? "sign .linux inside " + f.image + " with a key in the platform (UEFI db) or machine (MOK) keyring"
+                    : "sign " + f.kernel + " with a key in the platform (UEFI db) or machine (MOK) keyring";
+    switch (f.err) {
+    case EPERM:
+        if (sec.kexec_load_disabled.value_or(false))
+            return head + "kexec is disabled on this system (kernel.kexec_load_disabled=1); it stays off until reboot";
+        if (f.syscall == LoadSyscall::Load && sec.locked_down())
+            return head + "the kernel is locked down (" + *sec.lockdown +
+                   ") and refuses images built in user space: use kexec -s (kexec_file_load) with a signed kernel";
+        if (sec.locked_down())
+            return head + "the kernel is locked down (" + *sec.lockdown +
+                   ") and could not verify the signature of " + f.kernel + ": " + sign_hint;
+        if (geteuid() != 0)
+            return head + "loading a kernel needs root (CAP_SYS_BOOT)";
+        return head + "permission denied (not root, kexec disabled, or lockdown; dmesg may say which)";
+    case EACCES:
+        if (f.syscall == LoadSyscall::Load)
+            return head + "IMA refuses kernels loaded with kexec_load" +
+                   (sec.secure_boot.value_or(false) ? " while Secure Boot is on" : "") +
+                   " (it cannot appraise a kernel without a file): use kexec -s (kexec_file_load)";
+        return head + "IMA appraisal or file permissions refused " + f.kernel +
+               ": check the file's IMA signature (security.ima) or that it is readable";
+    case EKEYREJECTED:
+        return head + "the signature of " + f.kernel + " was rejected (it does not match the image): " +
+               "re-sign it; " + sign_hint;
+    case ENOKEY:
+        return head + f.kernel + " is signed, but by a key the kernel does not trust: enroll the signing "
+               "certificate (UEFI db or MOK) or " + sign_hint;
+    case ENODATA:
+        return head + f.kernel + " is not signed and this kernel only loads signed kernels" +
+               (sec.locked_down() ? " (lockdown " + *sec.lockdown + ")" : "") + ": " + sign_hint;
+    case EBADMSG:
+    case ELIBBAD:
+        return head + "the signature of " + f.kernel + " is malformed: re-sign it (sbsign) after "
+               "removing the old one (sbattach --remove)";
+    case ENOPKG:
+        return head + "the kernel lacks the crypto algorithm of the signature on " + f.kernel +
+               ": sign with RSA/SHA-256";
+    case EBUSY:
+        return head + "another kexec load or unload is in progress; try again";
+    case ENOMEM:
+        if (f.crash)
+            return head + "the reserved crash kernel memory is too small for " + f.kernel + " plus its initrd (" +
+                   format_size(f.bytes) + "): boot with a larger crashkernel= or pass a smaller --initrd";
+        return head + "not enough free memory for " + f.kernel + " plus its initrd (" + format_size(f.bytes) + ")";
+    case ENOEXEC:
+        return head + "the kernel does not recognise " + f.kernel + " as a kernel it can load";
+    case ENOSYS:
+        return head + "this kernel does not support " + call +
+               (f.syscall == LoadSyscall::FileLoad ? ": use kexec -c" : ": use kexec -s");
+    case EINVAL:
+        return head + "the kernel rejected the request (command line too long, flags it does not know, "
+               "or a crash load without reserved memory)";
+    case EFBIG:
+    case E2BIG:
+        return head + "the image or command line is too large for the kernel";
+    default:
+        return head + std::strerror(f.err);
+    }
+}
+
+}  // namespace kx

@@ -1,0 +1,41 @@
+// What the running kernel will and will not accept (lockdown, Secure Boot,
+// IMA), and the translation of kexec errnos into what the user should do.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "sysroot.hpp"
+
+namespace kx {
+
+struct SecurityState {
+    std::optional<std::string> lockdown;  // "none", "integrity", "confidentiality"
+    std::optional<bool> secure_boot;      // from the SecureBoot EFI variable
+    bool ima_present = false;             // securityfs has ima/
+    std::optional<bool> kexec_load_disabled;  // kernel.kexec_load_disabled
+
+    bool locked_down() const { return lockdown && *lockdown != "none"; }
+    std::string describe() const;  // "lockdown integrity, Secure Boot on, IMA present"
+};
+
+// Reads securityfs and efivarfs through `sys`. On the live system it may
+// mount securityfs (read-only) when it is not mounted yet.
+SecurityState read_security_state(const SystemView& sys);
+
+enum class LoadSyscall { FileLoad, Load };
+
+struct LoadFailure {
+    LoadSyscall syscall = LoadSyscall::FileLoad;
+    int err = 0;
+    std::string kernel;         // what the kernel was asked to verify: "foo.efi", ".linux of foo.efi"
+    std::string image;          // the file the user named
+    bool crash = false;
+    bool uki_split = false;     // the kernel inside a UKI was loaded on its own
+    uint64_t bytes = 0;         // kernel + initrd size, for ENOMEM advice
+};
+
+// One line: what happened and what to do about it.
+std::string explain_load_failure(const LoadFailure& f, const SecurityState& sec);
+
+}  // namespace kx

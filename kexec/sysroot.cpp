@@ -1,0 +1,79 @@
+#include "sysroot.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace kx {
+
+SystemView::SystemView(std::string root) : root_(std::move(root)) {
+    if (root_.empty())
+        root_ = "/";
+    while (root_.size() > 1 && root_.back() == '/')
+        root_.pop_back();
+}
+
+std::string SystemView::resolve(std::string_view path) const {
+    if (root_ == "/")
+        return std::string(path);
+    return root_ + std::string(path);
+}
+
+Result<std::string> SystemView::read_bytes(std::string_view path) const {
+    std::string full = resolve(path);
+    int fd = ::open(full.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return make_error(full + ": cannot open: " + std::strerror(errno), errno);
+    std::string out;
+    char buf[65536];
+    for (;;) {
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            int err = errno;
+            ::close(fd);
+            return make_error(full + ": cannot read: " + std::strerror(err), err);
+        }
+        if (n == 0)
+            break;
+        out.append(buf, static_cast<size_t>(n));
+    }
+    ::close(fd);
+    return out;
+}
+
+Result<std::string> SystemView::read_text(std::string_view path) const { return read_bytes(path); }
+
+std::optional<std::string> SystemView::read_text_if_exists(std::string_view path) const {
+    auto r = read_text(path);
+    if (!r.ok())
+        return std::nullopt;
+    return std::move(r).value();
+}
+
+bool SystemView::exists(std::string_view path) const {
+    struct stat st {};
+    return ::stat(resolve(path).c_str(), &st) == 0;
+}
+
+std::vector<std::string> SystemView::list_dir(std::string_view path) const {
+    std::vector<std::string> names;
+    DIR* dir = ::opendir(resolve(path).c_str());
+    if (!dir)
+        return names;
+    while (struct dirent* e = ::readdir(dir)) {
+        std::string name = e->d_name;
+        if (name != "." && name != "..")
+            names.push_back(std::move(name));
+    }
+    ::closedir(dir);
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+}  // namespace kx

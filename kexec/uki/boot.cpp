@@ -1,0 +1,362 @@
+#include "uki/boot.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <climits>
+#include <cstdlib>
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include "strings.hpp"
+#include "uki/cpio.hpp"
+
+namespace kx::uki {
+namespace {
+
+bool ends_with_nocase(std::string_view s, std::string_view suffix) {
+    if (s.size() < suffix.size())
+        return false;
+    for (size_t i = 0; i < suffix.size(); i++)
+        if (std::tolower(static_cast<unsigned char>(s[s.size() - suffix.size() + i])) !=
+            std::tolower(static_cast<unsigned char>(suffix[i])))
+            return false;
+    return true;
+}
+
+// Regular files in `dir` whose names end in `suffix` (not `exclude`), sorted
+// by name, skipping what systemd-stub skips: hidden, non-ASCII, over-long.
+std::vector<std::string> sidecar_files(const std::string& dir, std::string_view suffix,
+                                       std::string_view exclude = {}) {
+    std::vector<std::string> names;
+    DIR* d = opendir(dir.c_str());
+    if (!d)
+        return names;
+    while (struct dirent* e = readdir(d)) {
+        std::string name = e->d_name;
+        if (name.empty() || name[0] == '.' || name.size() > 255)
+            continue;
+        if (std::any_of(name.begin(), name.end(), [](char c) { return c & 0x80; }))
+            continue;
+        if (!ends_with_nocase(name, suffix) || (!exclude.empty() && ends_with_nocase(name, exclude)))
+            continue;
+        struct stat st {};
+        if (stat((dir + "/" + name).c_str(), &st) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        names.push_back(name);
+    }
+    closedir(d);
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+std::string unescape_mountinfo(std::string_view s) {
+    std::string out;
+    for (size_t i = 0; i < s.size(); i++) {
+        if (s[i] == '\\' && i + 3 < s.size()) {
+            int v = 0;
+            bool ok = true;
+            for (size_t k = 1; k <= 3; k++) {
+                if (i + k >= s.size() || s[i + k] < '0' || s[i + k] > '7') {
+                    ok = false;
+                    break;
+                }
+                v = v * 8 + (s[i + k] - '0');
+            }
+            if (ok) {
+                out.push_back(static_cast<char>(v));
+                i += 3;
+                continue;
+            }
+        }
+        out.push_back(s[i]);
+    }
+    return out;
+}
+
+struct GeneratedArchive {
+    const char* dir;       // inside the initramfs
+    uint32_t dir_mode;
+    uint32_t file_mode;
+};
+
+// systemd-stub's cpio targets (src/boot/cpio.c).
+constexpr GeneratedArchive kCredentials{".extra/credentials", 0500, 0400};
+constexpr GeneratedArchive kGlobalCredentials{".extra/global_credentials", 0500, 0400};
+constexpr GeneratedArchive kSysext{".extra/sysext", 0555, 0444};
+constexpr GeneratedArchive kGlobalSysext{".extra/global_sysext", 0555, 0444};
+constexpr GeneratedArchive kConfext{".extra/confext", 0555, 0444};
+constexpr GeneratedArchive kGlobalConfext{".extra/global_confext", 0555, 0444};
+constexpr GeneratedArchive kMeta{".extra", 0555, 0444};
+
+class InitrdAssembler {
+public:
+    void add(Payload piece, std::string what) {
+        if (piece.empty())
+            return;
+        initrd_.append(piece);
+        initrd_.pad_to(4);  // the kernel expects each archive 4-byte aligned
+        parts_.push_back(std::move(what));
+    }
+
+    Status add_sidecars(const std::string& dir, std::string_view suffix, std::string_view exclude,
+                        const GeneratedArchive& target, const std::string& what) {
+        auto names = sidecar_files(dir, suffix, exclude);
+        if (names.empty())
+            return {};
+        CpioWriter cpio;
+        std::string parent = target.dir;
+        cpio.add_parents(parent + "/", target.dir_mode);
+        for (const std::string& name : names) {
+            KX_ASSIGN(FileRef f, MappedFile::open(dir + "/" + name));
+            cpio.add_file(parent + "/" + name, target.file_mode, Payload::whole_file(f, name));
+        }
+        add(cpio.finish(), what + " (" + std::to_string(names.size()) + " from " + dir + ")");
+        return {};
+    }
+
+    void add_literal(const Uki& uki, const UkiSection* s, const char* file_name) {
+        if (!s)
+            return;
+        CpioWriter cpio;
+        cpio.add_directory(kMeta.dir, kMeta.dir_mode);
+        cpio.add_file(std::string(kMeta.dir) + "/" + file_name, kMeta.file_mode, uki.payload(*s));
+        add(cpio.finish(), std::string("/.extra/") + file_name);
+    }
+
+    Payload finish() {
+        if (!parts_.empty()) {
+            std::string summary;
+            for (const auto& p : parts_)
+                summary += (summary.empty() ? "" : " + ") + p;
+            initrd_.set_summary(summary);
+        }
+        return std::move(initrd_);
+    }
+
+private:
+    Payload initrd_;
+    std::vector<std::string> parts_;
+};
+
+struct LoadedAddon {
+    Uki addon;
+    AddonUse use;
+};
+
+Result<LoadedAddon> load_addon(const std::string& path, const std::string& origin,
+                               const std::string& uki_uname) {
+    KX_ASSIGN(FileRef f, MappedFile::open(path));
+    KX_ASSIGN(Uki addon, Uki::parse(f));
+    if (addon.pe().machine() != pe::kMachineAmd64)
+        return make_error(path + ": addon is for PE machine " + hex(addon.pe().machine()) +
+                          ", not x86-64");
+    if (addon.is_uki())
+        return make_error(path + ": is a UKI (it has a .linux section), not an addon; refusing it "
+                          "(use --uki-no-addons to skip the addon search)");
+    KX_ASSIGN(Selection sel, addon.select(0));
+    if (const UkiSection* u = sel.get(SectionKind::Uname); u && !uki_uname.empty() &&
+                                                             u->text() != uki_uname)
+        return make_error(path + ": addon .uname " + quote(u->text()) + " does not match the UKI's " +
+                          quote(uki_uname) + "; refusing it (use --uki-no-addons to skip the addon search)");
+    LoadedAddon out{std::move(addon), AddonUse{path, origin}};
+    if (const UkiSection* c = sel.get(SectionKind::Cmdline))
+        out.use.cmdline = mangle_cmdline({reinterpret_cast<const char*>(c->data.data()), c->data.size()});
+    out.use.initrd = sel.get(SectionKind::Initrd) != nullptr;
+    out.use.ucode = sel.get(SectionKind::Ucode) != nullptr;
+    out.use.dtb = sel.get(SectionKind::Dtb) || sel.get(SectionKind::Dtbauto);
+    return out;
+}
+
+std::string uki_cmdline_text(const UkiSection* s) {
+    if (!s)
+        return {};
+    return mangle_cmdline({reinterpret_cast<const char*>(s->data.data()), s->data.size()});
+}
+
+}  // namespace
+
+std::optional<unsigned> take_profile_prefix(std::string& cmdline) {
+    if (cmdline.size() < 2 || cmdline[0] != '@')
+        return std::nullopt;
+    size_t end = 1;
+    while (end < cmdline.size() && cmdline[end] >= '0' && cmdline[end] <= '9')
+        end++;
+    if (end == 1 || end - 1 > 9)
+        return std::nullopt;
+    if (end < cmdline.size() && cmdline[end] != ' ')
+        return std::nullopt;
+    unsigned n = static_cast<unsigned>(std::stoul(cmdline.substr(1, end - 1)));
+    cmdline.erase(0, end < cmdline.size() ? end + 1 : end);
+    return n;
+}
+
+std::optional<std::string> esp_root_of(const std::string& path, const SystemView& sys) {
+    char real[PATH_MAX];
+    if (!realpath(path.c_str(), real))
+        return std::nullopt;
+    std::string file = real;
+    auto mountinfo = sys.read_text_if_exists("/proc/self/mountinfo");
+    if (!mountinfo)
+        return std::nullopt;
+    std::string best, best_type;
+    for (const std::string& line : split_lines(*mountinfo)) {
+        // id parent major:minor root mount-point options [optional...] - type source super
+        std::vector<std::string> f;
+        size_t pos = 0;
+        while (pos < line.size()) {
+            size_t sp = line.find(' ', pos);
+            f.push_back(line.substr(pos, sp == std::string::npos ? std::string::npos : sp - pos));
+            if (sp == std::string::npos)
+                break;
+            pos = sp + 1;
+        }
+        auto dash = std::find(f.begin(), f.end(), "-");
+        if (f.size() < 5 || dash == f.end() || dash + 1 == f.end())
+            continue;
+        std::string mount_point = unescape_mountinfo(f[4]);
+        bool covers = mount_point == "/" ||
+                      (starts_with(file, mount_point) &&
+                       (file.size() == mount_point.size() || file[mount_point.size()] == '/'));
+        if (covers && mount_point.size() >= best.size()) {
+            best = mount_point;
+            best_type = *(dash + 1);
+        }
+    }
+    if (best_type == "vfat" || best_type == "msdos")
+        return best;
+    return std::nullopt;
+}
+
+Result<UkiBoot> plan_uki_boot(const Uki& uki, const BootRequest& req, const SystemView& sys) {
+    UkiBoot boot;
+    const std::string& name = uki.path();
+
+    // Profile: --uki-profile, or the stub's "@N " prefix on a given command line.
+    std::optional<std::string> user_cmdline = req.user_cmdline;
+    std::optional<unsigned> prefix_profile;
+    if (user_cmdline)
+        prefix_profile = take_profile_prefix(*user_cmdline);
+    unsigned profile = prefix_profile.value_or(0);
+    if (req.profile) {
+        KX_ASSIGN(profile, uki.resolve_profile(*req.profile));
+        if (prefix_profile && *prefix_profile != profile)
+            return make_error(name + ": the command line selects profile @" +
+                              std::to_string(*prefix_profile) + " but --uki-profile selects @" +
+                              std::to_string(profile));
+    }
+    KX_ASSIGN(Selection sel, uki.select(profile));
+    boot.profile = profile;
+    if (uki.has_profile_sections())
+        boot.notes.push_back("profile @" + std::to_string(profile) + " of " + uki.describe_profiles());
+
+    const UkiSection* linux_section = sel.get(SectionKind::Linux);
+    if (!linux_section)
+        return make_error(name + ": no .linux section (or it is empty): not a UKI");
+    boot.kernel = uki.payload(*linux_section);
+
+    // Addons: global (ESP/loader/addons), per-UKI (<uki>.extra.d), then --uki-addon.
+    std::string uname;
+    if (const UkiSection* u = sel.get(SectionKind::Uname))
+        uname = u->text();
+    std::vector<std::pair<std::string, std::string>> addon_paths;  // path, origin
+    std::optional<std::string> esp = esp_root_of(name, sys);
+    const std::string extra_dir = name + ".extra.d";
+    if (req.search_addons) {
+        if (esp)
+            for (const auto& f : sidecar_files(*esp + "/loader/addons", ".addon.efi"))
+                addon_paths.emplace_back(*esp + "/loader/addons/" + f, "global");
+        for (const auto& f : sidecar_files(extra_dir, ".addon.efi"))
+            addon_paths.emplace_back(extra_dir + "/" + f, "per-UKI");
+    }
+    for (const auto& f : req.addon_files)
+        addon_paths.emplace_back(f, "--uki-addon");
+    std::vector<LoadedAddon> addons;
+    for (const auto& [path, origin] : addon_paths) {
+        KX_ASSIGN(LoadedAddon a, load_addon(path, origin, uname));
+        if (a.use.cmdline.empty() && !a.use.initrd && !a.use.ucode && !a.use.dtb) {
+            boot.notes.push_back("addon " + path + " has no .cmdline, .initrd, .ucode or .dtb: ignored");
+            continue;
+        }
+        if (a.use.dtb)
+            boot.notes.push_back("addon " + path + ": devicetree sections are not used on x86-64");
+        boot.addons.push_back(a.use);
+        addons.push_back(std::move(a));
+    }
+
+    // Command line.
+    std::string addon_cmdline;
+    for (const auto& a : boot.addons)
+        if (!a.cmdline.empty())
+            addon_cmdline += (addon_cmdline.empty() ? "" : " ") + a.cmdline;
+    const UkiSection* cmdline_section = sel.get(SectionKind::Cmdline);
+    if (user_cmdline && !user_cmdline->empty()) {
+        if (req.strict && cmdline_section)
+            return make_error(name + ": --uki-strict: refusing to override the UKI's .cmdline with " +
+                              req.user_cmdline_origin);
+        boot.cmdline = *user_cmdline;
+        boot.cmdline_source = req.user_cmdline_origin;
+        boot.cmdline_overridden = true;
+        if (cmdline_section)
+            boot.notes.push_back("the UKI's .cmdline " + quote(uki_cmdline_text(cmdline_section)) +
+                                 " is overridden by " + req.user_cmdline_origin);
+        if (!addon_cmdline.empty())
+            boot.notes.push_back("addon command lines " + quote(addon_cmdline) +
+                                 " are not appended to a command line given with " +
+                                 req.user_cmdline_origin);
+    } else {
+        boot.cmdline = uki_cmdline_text(cmdline_section);
+        boot.cmdline_source = cmdline_section ? ".cmdline of " + name +
+                                                    (uki.has_profile_sections()
+                                                         ? " (profile @" + std::to_string(profile) + ")"
+                                                         : "")
+                                              : "none (the UKI has no .cmdline)";
+        if (!addon_cmdline.empty()) {
+            boot.cmdline += (boot.cmdline.empty() ? "" : " ") + addon_cmdline;
+            boot.cmdline_source += " + addon command lines";
+        }
+    }
+
+    // Initrd, in systemd-stub's order.
+    if (req.user_initrd) {
+        if (req.strict && (sel.get(SectionKind::Initrd) || sel.get(SectionKind::Ucode)))
+            return make_error(name + ": --uki-strict: refusing to replace the UKI's initrd with --initrd");
+        boot.notes.push_back("--initrd replaces the initrd the UKI would assemble (its .ucode, "
+                             ".initrd, /.extra files and addon initrds are not passed)");
+        return boot;
+    }
+    InitrdAssembler initrd;
+    for (auto it = addons.rbegin(); it != addons.rend(); ++it) {  // reverse: the kernel takes the first
+        Selection s = *it->addon.select(0);
+        if (const UkiSection* u = s.get(SectionKind::Ucode))
+            initrd.add(it->addon.payload(*u), ".ucode of " + it->use.path);
+    }
+    if (const UkiSection* u = sel.get(SectionKind::Ucode))
+        initrd.add(uki.payload(*u), ".ucode");
+    if (const UkiSection* i = sel.get(SectionKind::Initrd))
+        initrd.add(uki.payload(*i), ".initrd");
+    KX_TRY(initrd.add_sidecars(extra_dir, ".cred", {}, kCredentials, "/.extra/credentials"));
+    if (esp)
+        KX_TRY(initrd.add_sidecars(*esp + "/loader/credentials", ".cred", {}, kGlobalCredentials,
+                                   "/.extra/global_credentials"));
+    KX_TRY(initrd.add_sidecars(extra_dir, ".raw", ".confext.raw", kSysext, "/.extra/sysext"));
+    if (esp)
+        KX_TRY(initrd.add_sidecars(*esp + "/loader/extensions", ".raw", ".confext.raw",
+                                   kGlobalSysext, "/.extra/global_sysext"));
+    KX_TRY(initrd.add_sidecars(extra_dir, ".confext.raw", {}, kConfext, "/.extra/confext"));
+    if (esp)
+        KX_TRY(initrd.add_sidecars(*esp + "/loader/extensions", ".confext.raw", {}, kGlobalConfext,
+                                   "/.extra/global_confext"));
+    initrd.add_literal(uki, sel.get(SectionKind::Pcrsig), "tpm2-pcr-signature.json");
+    initrd.add_literal(uki, sel.get(SectionKind::Pcrpkey), "tpm2-pcr-public-key.pem");
+    initrd.add_literal(uki, sel.get(SectionKind::Osrel), "os-release");
+    initrd.add_literal(uki, sel.get(SectionKind::Profile), "profile");
+    for (const auto& a : addons) {
+        Selection s = *a.addon.select(0);
+        if (const UkiSection* i = s.get(SectionKind::Initrd))
+            initrd.add(a.addon.payload(*i), ".initrd of " + a.use.path);
+    }
+    boot.initrd = initrd.finish();
+    return boot;
+}
+
+}  // namespace kx::uki

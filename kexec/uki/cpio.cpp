@@ -1,0 +1,64 @@
+#include "uki/cpio.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace kx::uki {
+namespace {
+
+constexpr uint32_t S_IFDIR_ = 0040000;
+constexpr uint32_t S_IFREG_ = 0100000;
+
+void pad4(std::string& s) {
+    while (s.size() % 4)
+        s.push_back('\0');
+}
+
+}  // namespace
+
+void CpioWriter::add_entry(const std::string& path, uint32_t mode, uint32_t nlink,
+                           Payload contents) {
+    char header[111];
+    // ino, mode, uid, gid, nlink, mtime, filesize, devmajor, devminor,
+    // rdevmajor, rdevminor, namesize (with NUL), check
+    std::snprintf(header, sizeof header, "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X",
+                  next_inode_++, mode, 0u, 0u, nlink, 0u, static_cast<unsigned>(contents.size()), 0u,
+                  0u, 0u, 0u, static_cast<unsigned>(path.size() + 1), 0u);
+    pending_.append(header, 110);
+    pending_ += path;
+    pending_.push_back('\0');
+    pad4(pending_);
+    if (contents.size() == 0)
+        return;
+    out_.append(Payload::generated("cpio header", std::move(pending_)));
+    pending_.clear();
+    out_.append(contents);
+    uint64_t rem = contents.size() % 4;
+    if (rem)
+        pending_.append(4 - rem, '\0');
+}
+
+void CpioWriter::add_directory(const std::string& path, uint32_t mode) {
+    if (std::find(dirs_.begin(), dirs_.end(), path) != dirs_.end())
+        return;
+    dirs_.push_back(path);
+    add_entry(path, S_IFDIR_ | (mode & 07777), 2, Payload{});
+}
+
+void CpioWriter::add_parents(const std::string& path, uint32_t dir_mode) {
+    for (size_t slash = path.find('/'); slash != std::string::npos; slash = path.find('/', slash + 1))
+        add_directory(path.substr(0, slash), dir_mode);
+}
+
+void CpioWriter::add_file(const std::string& path, uint32_t mode, Payload contents) {
+    add_entry(path, S_IFREG_ | (mode & 07777), 1, std::move(contents));
+}
+
+Payload CpioWriter::finish() {
+    add_entry("TRAILER!!!", 0, 1, Payload{});
+    out_.append(Payload::generated("cpio trailer", std::move(pending_)));
+    pending_.clear();
+    return std::move(out_);
+}
+
+}  // namespace kx::uki

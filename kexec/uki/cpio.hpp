@@ -1,0 +1,32 @@
+// A newc ("070701") cpio writer whose output is a Payload: headers are
+// generated, file contents are slices of the files themselves (a sysext
+// image is never copied into our memory). The kernel unpacks concatenated
+// newc archives, compressed or not, into one rootfs.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "payload.hpp"
+
+namespace kx::uki {
+
+class CpioWriter {
+public:
+    // `path` is relative, without a leading '/', e.g. ".extra/os-release".
+    void add_directory(const std::string& path, uint32_t mode);
+    void add_file(const std::string& path, uint32_t mode, Payload contents);
+    // Add every missing parent directory of `path` with `dir_mode` first.
+    void add_parents(const std::string& path, uint32_t dir_mode);
+    // Append the trailer and return the archive (a multiple of 4 bytes).
+    Payload finish();
+
+private:
+    void add_entry(const std::string& path, uint32_t mode, uint32_t nlink, Payload contents);
+    Payload out_;
+    std::string pending_;  // header bytes not yet flushed into out_
+    std::vector<std::string> dirs_;
+    uint32_t next_inode_ = 1;
+};
+
+}  // namespace kx::uki

@@ -1,0 +1,271 @@
+#include "uki/info.hpp"
+
+#include "arch/x86_64/bzimage.hpp"
+#include "kernel_file.hpp"
+#include "pe/authenticode.hpp"
+#include "sha256.hpp"
+#include "strings.hpp"
+#include "uki/uki.hpp"
+
+namespace kx::uki {
+namespace {
+
+struct SectionRow {
+    std::string name, role;
+    int profile;
+    uint64_t offset, size, raw_size, vaddr;
+    std::string sha256;
+};
+
+struct KernelFacts {
+    bool present = false;
+    std::string error;
+    x86::SetupHeader header;
+    std::vector<pe::Signature> signatures;
+};
+
+struct Report {
+    std::string path;
+    std::string kind;  // "uki", "addon", "pe"
+    uint16_t machine = 0;
+    bool pe32_plus = false;
+    std::vector<SectionRow> sections;
+    std::vector<Profile> profiles;
+    bool multi_profile = false;
+    std::vector<std::string> cmdlines;  // per profile, effective (no addons)
+    std::string pretty_name, version_id, uname, sbat;
+    bool pcrsig = false, pcrpkey = false;
+    KernelFacts kernel;
+    std::vector<pe::Signature> signatures;
+};
+
+std::string role_of(const UkiSection& s) {
+    if (s.info)
+        return s.info->purpose;
+    return "other (stub code or unknown)";
+}
+
+Report build(const Uki& uki) {
+    Report r;
+    r.path = uki.path();
+    r.kind = uki.is_uki() ? "uki" : uki.is_addon() ? "addon" : "pe";
+    r.machine = uki.pe().machine();
+    r.pe32_plus = uki.pe().is_pe32_plus();
+    for (const UkiSection& s : uki.sections()) {
+        SectionRow row{s.name(), role_of(s), s.profile, s.header->pointer_to_raw_data,
+                       s.header->virtual_size, s.header->size_of_raw_data, s.header->virtual_address, ""};
+        uint64_t n = std::min<uint64_t>(s.header->virtual_size, s.header->size_of_raw_data);
+        row.sha256 = to_hex(sha256(uki.pe().bytes().subspan(s.header->pointer_to_raw_data, n)));
+        r.sections.push_back(std::move(row));
+    }
+    r.profiles = uki.profiles();
+    r.multi_profile = uki.has_profile_sections();
+    for (const Profile& p : r.profiles) {
+        auto sel = uki.select(p.index);
+        const UkiSection* c = sel.ok() ? sel->get(SectionKind::Cmdline) : nullptr;
+        r.cmdlines.push_back(c ? mangle_cmdline({reinterpret_cast<const char*>(c->data.data()), c->data.size()})
+                               : std::string());
+    }
+    auto base = uki.select(0);
+    if (base.ok()) {
+        if (const UkiSection* os = base->get(SectionKind::Osrel)) {
+            r.pretty_name = env_file_value(os->text(), "PRETTY_NAME").value_or("");
+            r.version_id = env_file_value(os->text(), "VERSION_ID").value_or("");
+        }
+        if (const UkiSection* u = base->get(SectionKind::Uname))
+            r.uname = trim(u->text());
+        if (const UkiSection* s = base->get(SectionKind::Sbat))
+            r.sbat = trim(s->text());
+        r.pcrsig = base->get(SectionKind::Pcrsig) != nullptr;
+        r.pcrpkey = base->get(SectionKind::Pcrpkey) != nullptr;
+        if (const UkiSection* l = base->get(SectionKind::Linux)) {
+            r.kernel.present = true;
+            std::string name = ".linux of " + uki.path();
+            auto h = x86::parse_setup_header(l->data, name);
+            if (h.ok())
+                r.kernel.header = *h;
+            else
+                r.kernel.error = h.error().message;
+            if (pe::looks_like_pe(l->data)) {
+                auto inner = pe::PeFile::parse(l->data, name);
+                if (inner.ok())
+                    r.kernel.signatures = pe::read_signatures(*inner);
+            }
+        }
+    }
+    r.signatures = pe::read_signatures(uki.pe());
+    return r;
+}
+
+Json signatures_json(const std::vector<pe::Signature>& sigs) {
+    Json a = Json::array();
+    for (const auto& s : sigs) {
+        Json signers = Json::array();
+        for (const auto& g : s.signers)
+            signers.push(Json::object().set("subject", g.subject).set("issuer", g.issuer).set("serial", g.serial));
+        a.push(Json::object()
+                   .set("offset", s.offset)
+                   .set("error", s.error.empty() ? Json() : Json(s.error))
+                   .set("signers", std::move(signers))
+                   .set("digest_algorithm", s.digest_algorithm.empty() ? Json() : Json(s.digest_algorithm))
+                   .set("digest_matches", s.digest_matches ? Json(*s.digest_matches) : Json()));
+    }
+    return a;
+}
+
+Json to_json(const Report& r) {
+    Json sections = Json::array();
+    for (const auto& s : r.sections)
+        sections.push(Json::object()
+                          .set("name", s.name)
+                          .set("role", s.role)
+                          .set("profile", s.profile < 0 ? Json() : Json(s.profile))
+                          .set("offset", s.offset)
+                          .set("size", s.size)
+                          .set("raw_size", s.raw_size)
+                          .set("virtual_address", s.vaddr)
+                          .set("sha256", s.sha256));
+    Json profiles = Json::array();
+    for (size_t i = 0; i < r.profiles.size(); i++) {
+        const Profile& p = r.profiles[i];
+        Json overrides = Json::array();
+        for (const auto& s : p.sections)
+            overrides.push(s);
+        profiles.push(Json::object()
+                          .set("index", p.index)
+                          .set("id", p.id.empty() ? Json() : Json(p.id))
+                          .set("title", p.title.empty() ? Json() : Json(p.title))
+                          .set("sections", std::move(overrides))
+                          .set("cmdline", r.cmdlines[i]));
+    }
+    Json kernel;
+    if (r.kernel.present) {
+        const auto& h = r.kernel.header;
+        kernel = Json::object()
+                     .set("error", r.kernel.error.empty() ? Json() : Json(r.kernel.error))
+                     .set("protocol", x86::protocol_string(h.protocol))
+                     .set("kernel_version", h.kernel_version)
+                     .set("cmdline_size", h.cmdline_size)
+                     .set("init_size", h.init_size)
+                     .set("pref_address", h.pref_address)
+                     .set("kernel_alignment", h.kernel_alignment)
+                     .set("xloadflags", h.xloadflags)
+                     .set("xloadflags_names", x86::xloadflags_string(h.xloadflags))
+                     .set("signatures", signatures_json(r.kernel.signatures));
+    }
+    auto opt = [](const std::string& s) { return s.empty() ? Json() : Json(s); };
+    return Json::object()
+        .set("format", "kexec-uki-info/1")
+        .set("path", r.path)
+        .set("kind", r.kind)
+        .set("machine", r.machine)
+        .set("pe32_plus", r.pe32_plus)
+        .set("sections", std::move(sections))
+        .set("multi_profile", r.multi_profile)
+        .set("profiles", std::move(profiles))
+        .set("os_release", Json::object().set("PRETTY_NAME", opt(r.pretty_name)).set("VERSION_ID", opt(r.version_id)))
+        .set("uname", opt(r.uname))
+        .set("sbat", opt(r.sbat))
+        .set("pcrsig", r.pcrsig)
+        .set("pcrpkey", r.pcrpkey)
+        .set("kernel", std::move(kernel))
+        .set("signatures", signatures_json(r.signatures));
+}
+
+void signatures_text(std::string& out, const std::vector<pe::Signature>& sigs, const char* indent) {
+    if (sigs.empty()) {
+        out += std::string(indent) + "unsigned\n";
+        return;
+    }
+    int n = 0;
+    for (const auto& s : sigs) {
+        out += std::string(indent) + "signature #" + std::to_string(++n) + ":";
+        if (!s.error.empty())
+            out += " " + s.error;
+        out += "\n";
+        for (const auto& g : s.signers)
+            out += std::string(indent) + "  signer: " + g.subject + "\n" + indent + "  issuer: " + g.issuer + "\n";
+        if (s.digest_matches)
+            out += std::string(indent) + "  " + s.digest_algorithm + " digest: " +
+                   (*s.digest_matches ? "matches this file" : "DOES NOT match this file (modified after signing?)") + "\n";
+    }
+}
+
+std::string to_text(const Report& r) {
+    std::string out;
+    const char* kind = r.kind == "uki" ? "Unified Kernel Image" : r.kind == "addon" ? "UKI addon" : "PE file (not a UKI)";
+    out += r.path + ": " + kind + " (" + (r.pe32_plus ? "PE32+" : "PE32") + ", machine " + hex(r.machine) +
+           (r.machine == pe::kMachineAmd64 ? " x86-64" : "") + ", " + std::to_string(r.sections.size()) +
+           " sections)\n";
+    out += "sections:\n";
+    char line[512];
+    std::snprintf(line, sizeof line, "  %-9s %-8s %10s %10s  %-64s  %s\n", "name", "profile", "offset", "size",
+                  "sha256", "role");
+    out += line;
+    for (const auto& s : r.sections) {
+        std::snprintf(line, sizeof line, "  %-9s %-8s %10s %10s  %-64s  %s\n", s.name.c_str(),
+                      s.profile < 0 ? "base" : ("@" + std::to_string(s.profile)).c_str(), hex(s.offset).c_str(),
+                      hex(s.size).c_str(), s.sha256.c_str(), s.role.c_str());
+        out += line;
+    }
+    if (r.kind == "uki" || r.multi_profile) {
+        out += r.multi_profile ? "profiles:\n" : "profiles: one (no .profile sections)\n";
+        for (size_t i = 0; i < r.profiles.size(); i++) {
+            const Profile& p = r.profiles[i];
+            if (r.multi_profile) {
+                out += "  @" + std::to_string(p.index) + (p.id.empty() ? "" : " ID=" + p.id) +
+                       (p.title.empty() ? "" : " TITLE=" + quote(p.title)) + "\n";
+                std::string ov;
+                for (const auto& s : p.sections)
+                    ov += " " + s;
+                out += "    overrides:" + (ov.empty() ? std::string(" nothing") : ov) + "\n";
+            }
+        }
+    }
+    out += "command line:\n";
+    for (size_t i = 0; i < r.profiles.size(); i++)
+        out += "  @" + std::to_string(r.profiles[i].index) + ": " + quote(r.cmdlines[i]) + "\n";
+    out += "os-release: PRETTY_NAME=" + quote(r.pretty_name) + " VERSION_ID=" + quote(r.version_id) + "\n";
+    out += "uname: " + (r.uname.empty() ? std::string("(none)") : r.uname) + "\n";
+    out += "sbat: " + (r.sbat.empty() ? std::string("(none)\n") : "\n");
+    for (const auto& l : split_lines(r.sbat))
+        out += "  " + l + "\n";
+    out += std::string(".pcrsig: ") + (r.pcrsig ? "present" : "absent") + ", .pcrpkey: " +
+           (r.pcrpkey ? "present" : "absent") + "\n";
+    if (r.kernel.present) {
+        const auto& h = r.kernel.header;
+        out += "kernel (.linux):\n";
+        if (!r.kernel.error.empty()) {
+            out += "  " + r.kernel.error + "\n";
+        } else {
+            out += "  boot protocol " + x86::protocol_string(h.protocol) + ", version " + quote(h.kernel_version) + "\n";
+            out += "  cmdline_size " + std::to_string(h.cmdline_size) + ", init_size " + hex(h.init_size) +
+                   ", pref_address " + hex(h.pref_address) + ", alignment " + hex(h.kernel_alignment) + "\n";
+            out += "  xloadflags " + hex(h.xloadflags) + " (" + x86::xloadflags_string(h.xloadflags) + ")\n";
+        }
+        out += "  kernel signature:\n";
+        signatures_text(out, r.kernel.signatures, "    ");
+    }
+    out += "signature:\n";
+    signatures_text(out, r.signatures, "  ");
+    return out;
+}
+
+}  // namespace
+
+Result<Json> uki_info_json(const Uki& uki) { return to_json(build(uki)); }
+std::string uki_info_text(const Uki& uki) { return to_text(build(uki)); }
+
+Status print_uki_info(const std::string& path, bool json, FILE* out) {
+    KX_ASSIGN(FileRef file, MappedFile::open(path));
+    if (!pe::looks_like_pe(file->bytes()))
+        return make_error(path + ": not a PE file, so not a UKI or addon");
+    KX_ASSIGN(Uki uki, Uki::parse(file));
+    if (json)
+        std::fprintf(out, "%s\n", to_json(build(uki)).dump().c_str());
+    else
+        std::fputs(to_text(build(uki)).c_str(), out);
+    return {};
+}
+
+}  // namespace kx::uki

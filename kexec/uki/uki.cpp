@@ -1,0 +1,177 @@
+#include "uki/uki.hpp"
+
+#include <algorithm>
+
+#include "strings.hpp"
+
+namespace kx::uki {
+
+std::string UkiSection::text() const {
+    auto end = std::find(data.begin(), data.end(), uint8_t{0});
+    return std::string(data.begin(), end);
+}
+
+std::string mangle_cmdline(std::string_view raw) {
+    std::string s(raw.substr(0, raw.find('\0')));
+    for (char& c : s)
+        if (static_cast<unsigned char>(c) <= 0x1f)
+            c = ' ';
+    while (!s.empty() && s.back() == ' ')
+        s.pop_back();
+    return s;
+}
+
+const UkiSection* Selection::get(SectionKind kind) const {
+    for (const UkiSection* s : sections)
+        if (s->info && s->info->kind == kind)
+            return s;
+    return nullptr;
+}
+
+std::vector<const UkiSection*> Selection::all(SectionKind kind) const {
+    std::vector<const UkiSection*> out;
+    for (const UkiSection* s : sections)
+        if (s->info && s->info->kind == kind)
+            out.push_back(s);
+    return out;
+}
+
+Result<Uki> Uki::parse(FileRef file) {
+    Uki u;
+    u.file_ = file;
+    KX_ASSIGN(u.pe_, pe::PeFile::parse(file->bytes(), file->path()));
+    const std::string& name = file->path();
+
+    int profile = kBaseProfile;
+    for (const pe::Section& s : u.pe_.sections()) {
+        UkiSection us;
+        us.header = &s;
+        us.info = find_section_info(s.name);
+        if (us.info && us.info->kind == SectionKind::Profile) {
+            profile++;
+            u.has_profiles_ = true;
+        }
+        us.profile = profile;
+        if (us.info) {
+            // Spec sections are payload: they must be wholly present in the file.
+            KX_ASSIGN(us.data, u.pe_.payload(s));
+        }
+        u.sections_.push_back(us);
+    }
+
+    // A singleton appearing twice in one profile is ambiguous: two readers
+    // (or the stub and us) could pick different ones. Refuse it.
+    for (size_t i = 0; i < u.sections_.size(); i++) {
+        const UkiSection& a = u.sections_[i];
+        if (!a.info || !a.info->singleton || a.info->kind == SectionKind::Profile)
+            continue;
+        for (size_t j = i + 1; j < u.sections_.size(); j++) {
+            const UkiSection& b = u.sections_[j];
+            if (b.profile == a.profile && b.info == a.info)
+                return make_error(name + ": section " + a.name() + " appears twice in " +
+                                  (a.profile == kBaseProfile
+                                       ? std::string("the base profile")
+                                       : "profile @" + std::to_string(a.profile)) +
+                                  " (sections #" + std::to_string(a.header->index) + " and #" +
+                                  std::to_string(b.header->index) + ")");
+        }
+    }
+
+    if (u.has_profiles_) {
+        for (const UkiSection& s : u.sections_) {
+            if (s.profile == kBaseProfile)
+                continue;
+            if (s.info && s.info->kind == SectionKind::Profile) {
+                Profile p;
+                p.index = static_cast<unsigned>(s.profile);
+                std::string text = s.text();
+                p.id = env_file_value(text, "ID").value_or("");
+                p.title = env_file_value(text, "TITLE").value_or("");
+                u.profiles_.push_back(std::move(p));
+            } else {
+                u.profiles_.back().sections.push_back(s.name());
+            }
+        }
+    } else {
+        u.profiles_.push_back(Profile{});
+    }
+    return u;
+}
+
+bool Uki::is_uki() const {
+    for (const UkiSection& s : sections_)
+        if (s.info && s.info->kind == SectionKind::Linux)
+            return true;
+    return false;
+}
+
+bool Uki::is_addon() const { return !is_uki() && has_addon_payload(pe_); }
+
+std::string Uki::describe_profiles() const {
+    std::string out;
+    for (const Profile& p : profiles_) {
+        if (!out.empty())
+            out += ", ";
+        out += "@" + std::to_string(p.index);
+        std::string attrs;
+        if (!p.id.empty())
+            attrs += "ID=" + p.id;
+        if (!p.title.empty())
+            attrs += (attrs.empty() ? "" : ", ") + std::string("TITLE=") + quote(p.title);
+        if (!attrs.empty())
+            out += " (" + attrs + ")";
+    }
+    return out;
+}
+
+Result<unsigned> Uki::resolve_profile(const std::string& spec) const {
+    std::string_view s = spec;
+    if (!s.empty() && s.front() == '@')
+        s.remove_prefix(1);
+    if (auto n = parse_u64(s); n && !s.empty() && s.find_first_not_of("0123456789") == s.npos) {
+        if (*n < profiles_.size())
+            return static_cast<unsigned>(*n);
+        return make_error(path() + ": no profile @" + std::string(s) + "; available: " +
+                          describe_profiles());
+    }
+    for (const Profile& p : profiles_)
+        if (!p.id.empty() && p.id == spec)
+            return p.index;
+    return make_error(path() + ": no profile with ID " + quote(spec) + "; available: " +
+                      describe_profiles());
+}
+
+Result<Selection> Uki::select(unsigned profile) const {
+    if (profile >= profiles_.size())
+        return make_error(path() + ": no profile @" + std::to_string(profile) + "; available: " +
+                          describe_profiles());
+    Selection sel;
+    sel.profile = profile;
+    // First the profile's own sections, then base sections it does not
+    // override (same name). Empty sections (VirtualSize 0) count as absent,
+    // as in systemd-stub.
+    auto usable = [](const UkiSection& s) { return s.info && !s.data.empty(); };
+    std::vector<const UkiSection*> own;
+    if (has_profiles_)
+        for (const UkiSection& s : sections_)
+            if (s.profile == static_cast<int>(profile) && usable(s))
+                own.push_back(&s);
+    for (const UkiSection& s : sections_) {
+        if (s.profile != kBaseProfile || !usable(s))
+            continue;
+        bool overridden = std::any_of(own.begin(), own.end(), [&](const UkiSection* o) {
+            return o->info == s.info;
+        });
+        if (!overridden)
+            sel.sections.push_back(&s);
+    }
+    sel.sections.insert(sel.sections.end(), own.begin(), own.end());
+    return sel;
+}
+
+Payload Uki::payload(const UkiSection& s, const std::string& label_suffix) const {
+    return Payload::slice(file_, s.header->pointer_to_raw_data, s.data.size(),
+                          s.name() + " of " + path() + label_suffix);
+}
+
+}  // namespace kx::uki

@@ -1,0 +1,86 @@
+// A UKI (or addon) read into plain values: its spec sections, assigned to the
+// base profile or to the profile whose .profile separator precedes them.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mapped_file.hpp"
+#include "payload.hpp"
+#include "pe/pe_file.hpp"
+#include "uki/sections.hpp"
+
+namespace kx::uki {
+
+constexpr int kBaseProfile = -1;
+
+struct UkiSection {
+    const pe::Section* header = nullptr;
+    const SectionInfo* info = nullptr;  // nullptr: not a UKI spec section
+    int profile = kBaseProfile;         // -1 base, N: after the N-th .profile
+    std::span<const uint8_t> data;      // payload (spec sections only)
+
+    const std::string& name() const { return header->name; }
+    std::string text() const;  // payload up to the first NUL
+};
+
+struct Profile {
+    unsigned index = 0;
+    std::string id;     // ID= from .profile (may be empty)
+    std::string title;  // TITLE=
+    std::vector<std::string> sections;  // the sections this profile carries (overrides)
+};
+
+// The sections a given profile boots with: base, overridden by the profile's.
+class Selection {
+public:
+    const UkiSection* get(SectionKind kind) const;
+    std::vector<const UkiSection*> all(SectionKind kind) const;  // .dtb etc.
+    unsigned profile = 0;
+    std::vector<const UkiSection*> sections;
+};
+
+class Uki {
+public:
+    Uki(const Uki&) = delete;  // sections point into pe_'s section table
+    Uki& operator=(const Uki&) = delete;
+    Uki(Uki&&) = default;
+    Uki& operator=(Uki&&) = default;
+
+    // Parse any PE as UKI-shaped (UKIs and addons). Checks spec sections'
+    // payload bounds and per-profile singletons.
+    static Result<Uki> parse(FileRef file);
+
+    const FileRef& file() const { return file_; }
+    const std::string& path() const { return file_->path(); }
+    const pe::PeFile& pe() const { return pe_; }
+    const std::vector<UkiSection>& sections() const { return sections_; }
+    bool is_uki() const;    // has .linux
+    bool is_addon() const;  // no .linux, at least one addon payload section
+
+    // Profiles: one per .profile section, or the implied profile 0.
+    const std::vector<Profile>& profiles() const { return profiles_; }
+    bool has_profile_sections() const { return has_profiles_; }
+    // "1" or an ID= value; error lists what exists.
+    Result<unsigned> resolve_profile(const std::string& spec) const;
+    Result<Selection> select(unsigned profile) const;
+
+    // A section's payload as a Payload slice of the file (no copy).
+    Payload payload(const UkiSection& s, const std::string& label_suffix = "") const;
+    std::string describe_profiles() const;  // "@0 (ID=a, TITLE=...), @1 ..."
+
+private:
+    Uki() = default;
+    FileRef file_;
+    pe::PeFile pe_;
+    std::vector<UkiSection> sections_;
+    std::vector<Profile> profiles_;
+    bool has_profiles_ = false;
+};
+
+// systemd-stub's treatment of a command line string from a section: stop at
+// the first NUL, control characters become spaces, trailing spaces go.
+std::string mangle_cmdline(std::string_view raw);
+
+}  // namespace kx::uki

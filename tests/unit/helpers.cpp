@@ -1,0 +1,222 @@
+#include "helpers.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kexec_main.hpp"
+#include "sha256.hpp"
+
+namespace kxt {
+
+RunResult run_kexec(std::vector<std::string> args, kx::Backend* backend) {
+    args.insert(args.begin(), "kexec");
+    std::vector<char*> argv;
+    for (auto& a : args)
+        argv.push_back(a.data());
+    argv.push_back(nullptr);
+    char *out_buf = nullptr, *err_buf = nullptr;
+    size_t out_len = 0, err_len = 0;
+    FILE* out = open_memstream(&out_buf, &out_len);
+    FILE* err = open_memstream(&err_buf, &err_len);
+    kx::MainEnv env{out, err, backend};
+    RunResult r;
+    r.rc = kx::kexec_main(static_cast<int>(args.size()), argv.data(), env);
+    std::fclose(out);
+    std::fclose(err);
+    r.out.assign(out_buf, out_len);
+    r.err.assign(err_buf, err_len);
+    std::free(out_buf);
+    std::free(err_buf);
+    return r;
+}
+
+std::string scratch_dir() {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/kexec-uki-test.XXXXXX";
+    char* dir = mkdtemp(templ.data());
+    if (!dir)
+        std::abort();
+    std::string path = dir;
+    // Criterion runs each test in its own process: clean up at its exit.
+    static std::vector<std::string>* dirs = new std::vector<std::string>();
+    static std::once_flag once;
+    std::call_once(once, [] {
+        std::atexit([] {
+            for (const auto& d : *dirs)
+                if (std::system(("rm -rf '" + d + "'").c_str()) != 0) {
+                }
+        });
+    });
+    dirs->push_back(path);
+    return path;
+}
+
+std::string write_file(const std::string& path, const std::string& bytes) {
+    std::string dir = path.substr(0, path.rfind('/'));
+    if (!dir.empty())
+        run_shell("mkdir -p '" + dir + "'");
+    std::ofstream f(path, std::ios::binary);
+    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    return path;
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+}
+
+std::string sha256_hex(const std::string& bytes) {
+    return kx::to_hex(kx::sha256({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}));
+}
+
+bool contains(const std::string& haystack, const std::string& needle) {
+    return haystack.find(needle) != std::string::npos;
+}
+
+int run_shell(const std::string& cmd) {
+    int st = std::system(cmd.c_str());
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+std::string shell_output(const std::string& cmd) {
+    std::string out;
+    FILE* p = popen(cmd.c_str(), "r");
+    if (!p)
+        return out;
+    char buf[4096];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0)
+        out.append(buf, n);
+    pclose(p);
+    return out;
+}
+
+void poke16(std::string& s, size_t at, uint16_t v) {
+    s[at] = static_cast<char>(v);
+    s[at + 1] = static_cast<char>(v >> 8);
+}
+
+void poke32(std::string& s, size_t at, uint32_t v) {
+    poke16(s, at, static_cast<uint16_t>(v));
+    poke16(s, at + 2, static_cast<uint16_t>(v >> 16));
+}
+
+std::string make_bzimage(const BzImageSpec& spec) {
+    std::string img(spec.size, spec.fill);
+    std::memset(img.data(), 0, 0x1000 < spec.size ? 0x1000 : spec.size);
+    const uint8_t setup_sects = 4;
+    img[0x1f1] = static_cast<char>(setup_sects);
+    poke16(img, 0x1fe, 0xAA55);
+    std::memcpy(img.data() + 0x202, "HdrS", 4);
+    poke16(img, 0x206, spec.protocol);
+    poke16(img, 0x20e, 0x200);  // kernel_version at 0x400
+    std::memcpy(img.data() + 0x400, spec.version.c_str(), spec.version.size() + 1);
+    img[0x211] = 1;  // LOADED_HIGH
+    poke32(img, 0x214, 0x100000);
+    poke32(img, 0x22c, 0x7fffffff);
+    poke32(img, 0x230, 0x200000);
+    img[0x234] = 1;
+    img[0x235] = 21;
+    poke16(img, 0x236, spec.xloadflags);
+    poke32(img, 0x238, spec.cmdline_size);
+    poke32(img, 0x258, 0x1000000);
+    poke32(img, 0x260, spec.init_size);
+    return img;
+}
+
+std::string make_pe(const PeSpec& spec, PeLayout* layout_out) {
+    PeLayout L;
+    const uint32_t n = static_cast<uint32_t>(spec.sections.size());
+    const uint32_t headers_end = L.section_table + n * 40;
+    const uint32_t size_of_headers = (headers_end + 0x1ff) & ~0x1ffu;
+    std::string f(size_of_headers, '\0');
+    f[0] = 'M';
+    f[1] = 'Z';
+    poke32(f, 0x3c, L.pe_offset);
+    std::memcpy(f.data() + L.pe_offset, "PE\0\0", 4);
+    poke16(f, L.coff_offset, spec.machine);
+    poke16(f, L.coff_offset + 2, static_cast<uint16_t>(n));
+    poke16(f, L.coff_offset + 16, static_cast<uint16_t>(L.opt_size));
+    poke16(f, L.coff_offset + 18, 0x0206);
+    poke16(f, L.opt_offset, 0x20b);
+    poke32(f, L.opt_offset + 32, 0x1000);  // SectionAlignment
+    poke32(f, L.opt_offset + 36, 0x200);   // FileAlignment
+    poke32(f, L.opt_offset + 60, size_of_headers);
+    poke16(f, L.opt_offset + 68, 10);  // EFI application
+    poke32(f, L.opt_offset + 108, 16);  // NumberOfRvaAndSizes
+
+    uint32_t va = 0x1000;
+    for (uint32_t i = 0; i < n; i++) {
+        const PeSection& s = spec.sections[i];
+        uint32_t raw_size = s.size_of_raw_data.value_or((static_cast<uint32_t>(s.data.size()) + 0x1ff) & ~0x1ffu);
+        uint32_t raw_ptr = s.pointer_to_raw_data.value_or(static_cast<uint32_t>(f.size()));
+        uint32_t vsize = s.virtual_size.value_or(static_cast<uint32_t>(s.data.size()));
+        uint32_t vaddr = s.virtual_address.value_or(va);
+        va = (vaddr + (vsize ? vsize : 1) + 0xfff) & ~0xfffu;
+        const uint32_t h = L.section_table + i * 40;
+        std::memcpy(f.data() + h, s.name.data(), s.name.size() < 8 ? s.name.size() : 8);
+        poke32(f, h + 8, vsize);
+        poke32(f, h + 12, vaddr);
+        poke32(f, h + 16, raw_size);
+        poke32(f, h + 20, raw_ptr);
+        poke32(f, h + 36, 0x40000040);  // initialised data, readable
+        L.raw_offsets.push_back(raw_ptr);
+        if (!s.pointer_to_raw_data) {
+            std::string raw = s.data;
+            raw.resize(raw_size, '\0');
+            f += raw;
+        }
+    }
+    poke32(f, L.opt_offset + 56, va);  // SizeOfImage
+    if (!spec.certificate.empty()) {
+        while (f.size() % 8)
+            f.push_back('\0');
+        L.cert_offset = static_cast<uint32_t>(f.size());
+        poke32(f, L.opt_offset + 112 + 4 * 8, L.cert_offset);
+        poke32(f, L.opt_offset + 112 + 4 * 8 + 4, static_cast<uint32_t>(spec.certificate.size()));
+        f += spec.certificate;
+    }
+    if (layout_out)
+        *layout_out = L;
+    return f;
+}
+
+PeSection section(std::string name, std::string data) {
+    PeSection s;
+    s.name = std::move(name);
+    s.data = std::move(data);
+    return s;
+}
+
+std::string make_uki(std::vector<PeSection> payload_sections) {
+    PeSpec spec;
+    spec.sections.push_back(section(".text", std::string(0x100, '\xc3')));
+    for (auto& s : payload_sections)
+        spec.sections.push_back(std::move(s));
+    return make_pe(spec);
+}
+
+std::string make_sysroot(std::initializer_list<std::pair<std::string, std::string>> files) {
+    std::string root = scratch_dir() + "/sysroot";
+    run_shell("mkdir -p '" + root + "'");
+    for (const auto& [path, contents] : files)
+        write_file(root + path, contents);
+    return root;
+}
+
+std::string systemd_stub_path() { return "/usr/lib/systemd/boot/efi/linuxx64.efi.stub"; }
+
+bool have_tool(const std::string& name) {
+    return run_shell("command -v '" + name + "' >/dev/null 2>&1") == 0;
+}
+
+}  // namespace kxt

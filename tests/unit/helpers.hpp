@@ -1,0 +1,86 @@
+// Shared test helpers: run kexec in-process against a RecordingBackend,
+// build bzImages, PE files and UKIs, and manage scratch directories.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "backend.hpp"
+
+namespace kxt {
+
+struct RunResult {
+    int rc = -1;
+    std::string out, err;
+};
+
+// Run `kexec ARGS...` in-process; `backend` null means the program picks
+// (tests always pass one or use --dry-run).
+RunResult run_kexec(std::vector<std::string> args, kx::Backend* backend);
+
+// A fresh scratch directory under $TMPDIR, removed at exit.
+std::string scratch_dir();
+std::string write_file(const std::string& path, const std::string& bytes);
+std::string read_file(const std::string& path);
+std::string sha256_hex(const std::string& bytes);
+bool contains(const std::string& haystack, const std::string& needle);
+int run_shell(const std::string& cmd);  // system() with the exit status decoded
+std::string shell_output(const std::string& cmd);
+
+// A minimal but valid relocatable 64-bit bzImage (boot protocol 2.15).
+struct BzImageSpec {
+    size_t size = 64 * 1024;
+    uint16_t protocol = 0x020f;
+    uint16_t xloadflags = 0x1f;
+    uint32_t cmdline_size = 2047;
+    uint32_t init_size = 0x400000;
+    std::string version = "6.1.0-test (kexec-uki unit test)";
+    char fill = 'K';
+};
+std::string make_bzimage(const BzImageSpec& spec = {});
+
+// An in-test PE32+ writer for shapes objcopy cannot make (multi-profile,
+// addons, hostile headers). Layout is fixed and exposed for corruption.
+struct PeSection {
+    std::string name;
+    std::string data;
+    std::optional<uint32_t> virtual_size;     // default: data size
+    std::optional<uint32_t> size_of_raw_data;  // default: data size rounded to 0x200
+    std::optional<uint32_t> pointer_to_raw_data;
+    std::optional<uint32_t> virtual_address;
+};
+struct PeSpec {
+    uint16_t machine = 0x8664;
+    std::vector<PeSection> sections;
+    std::string certificate;  // raw WIN_CERTIFICATE table contents, appended when non-empty
+};
+struct PeLayout {
+    uint32_t pe_offset = 0x80;
+    uint32_t coff_offset = 0x84;
+    uint32_t opt_offset = 0x98;
+    uint32_t opt_size = 240;
+    uint32_t section_table = 0x188;
+    std::vector<uint32_t> raw_offsets;
+    uint32_t cert_offset = 0;
+};
+std::string make_pe(const PeSpec& spec, PeLayout* layout = nullptr);
+
+// Helpers over make_pe().
+PeSection section(std::string name, std::string data);
+std::string make_uki(std::vector<PeSection> payload_sections);
+
+// Patch little-endian integers inside a byte string.
+void poke16(std::string& s, size_t at, uint16_t v);
+void poke32(std::string& s, size_t at, uint32_t v);
+
+// A sysroot fixture directory with the given files (path -> contents).
+std::string make_sysroot(std::initializer_list<std::pair<std::string, std::string>> files);
+
+// Paths to tools and data the tests use when present.
+std::string systemd_stub_path();  // /usr/lib/systemd/boot/efi/linuxx64.efi.stub
+bool have_tool(const std::string& name);
+
+}  // namespace kxt
