@@ -1,0 +1,100 @@
+# Builders scenarios use: initramfs trees, cpio archives, UKIs, signatures.
+
+STUB=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
+
+# Copy an executable and the shared libraries it needs into the tree $1,
+# under the same paths as on the host.
+kx_copy_with_libs() {
+    local root=$1 bin=$2 dest=${3:-$2} lib
+    mkdir -p "$root/$(dirname "$dest")"
+    cp "$bin" "$root/$dest"
+    for lib in $(ldd "$bin" 2>/dev/null | grep -o '/[^ ]*\.so[^ ]*'); do
+        mkdir -p "$root/$(dirname "$lib")"
+        cp -L "$lib" "$root/$lib"
+    done
+}
+
+# A busybox root with our /init; markers given as arguments become
+# /markers/NAME files (how a second kernel shows which initrd it got).
+kx_base_tree() {
+    local root=$1; shift
+    mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,markers,payload}
+    cp "$(command -v busybox)" "$root/bin/busybox"
+    cp "$KX_VM_DIR/guest/init" "$root/init"
+    local m
+    for m in "$@"; do echo "$m" > "$root/markers/$m"; done
+}
+
+# newc cpio of a directory tree (uncompressed: quick to unpack under TCG).
+kx_cpio() {
+    (cd "$1" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) > "$2"
+}
+
+# A cpio holding only /markers/NAME files.
+kx_marker_cpio() {
+    local out=$1; shift
+    local d; d=$(mktemp -d "$RUN/marker.XXXXXX")
+    mkdir -p "$d/markers"
+    local m; for m in "$@"; do echo "$m" > "$d/markers/$m"; done
+    kx_cpio "$d" "$out"
+    rm -rf "$d"
+}
+
+# The initrd a second kernel boots with: busybox + /init + markers.
+kx_stage2_initrd() {
+    local out=$1; shift
+    local d; d=$(mktemp -d "$RUN/stage2.XXXXXX")
+    kx_base_tree "$d" stage2-initrd "$@"
+    kx_cpio "$d" "$out"
+    rm -rf "$d"
+}
+
+# The command line a second kernel must show; the nonce proves it is ours.
+kx_stage2_cmdline() { echo "console=ttyS0 panic=-1 loglevel=4 kx.stage=2 kx.nonce=$NONCE${1:+ $1}"; }
+
+# Build a UKI the way users without ukify do: objcopy onto systemd's stub.
+#   kx_build_uki OUT --linux K [--initrd F] [--ucode F] [--cmdline TEXT] [--osrel F] [--uname S]
+kx_build_uki() {
+    local out=$1; shift
+    local linux= initrd= ucode= cmdline= osrel= uname=
+    while [ $# -gt 0 ]; do
+        case $1 in
+        --linux) linux=$2; shift 2 ;;
+        --initrd) initrd=$2; shift 2 ;;
+        --ucode) ucode=$2; shift 2 ;;
+        --cmdline) cmdline=$2; shift 2 ;;
+        --osrel) osrel=$2; shift 2 ;;
+        --uname) uname=$2; shift 2 ;;
+        *) kx_die "kx_build_uki: unknown argument $1" ;;
+        esac
+    done
+    local tmp; tmp=$(mktemp -d "$RUN/uki.XXXXXX")
+    [ -n "$osrel" ] || { printf 'PRETTY_NAME="kexec-uki test"\nID=kxtest\nVERSION_ID=1\n' > "$tmp/osrel"; osrel=$tmp/osrel; }
+    local args=(--add-section ".osrel=$osrel" --change-section-vma .osrel=0x20000)
+    if [ -n "$cmdline" ]; then
+        printf '%s' "$cmdline" > "$tmp/cmdline"
+        args+=(--add-section ".cmdline=$tmp/cmdline" --change-section-vma .cmdline=0x30000)
+    fi
+    if [ -n "$uname" ]; then
+        printf '%s' "$uname" > "$tmp/uname"
+        args+=(--add-section ".uname=$tmp/uname" --change-section-vma .uname=0x40000)
+    fi
+    # Each payload after the previous one, 2 MiB aligned; .initrd last.
+    local vma=$((0x1000000)) size
+    if [ -n "$ucode" ]; then
+        args+=(--add-section ".ucode=$ucode" --change-section-vma ".ucode=$(printf 0x%x $vma)")
+        size=$(stat -c %s "$ucode"); vma=$(( (vma + size + 0x1fffff) & ~0x1fffff ))
+    fi
+    args+=(--add-section ".linux=$linux" --change-section-vma ".linux=$(printf 0x%x $vma)")
+    size=$(stat -c %s "$linux"); vma=$(( (vma + size + 0x1fffff) & ~0x1fffff ))
+    if [ -n "$initrd" ]; then
+        args+=(--add-section ".initrd=$initrd" --change-section-vma ".initrd=$(printf 0x%x $vma)")
+    fi
+    objcopy "${args[@]}" "$STUB" "$out" || kx_die "objcopy failed building $out"
+    rm -rf "$tmp"
+}
+
+kx_sign() { sbsign --key "$SNAKEOIL_KEY" --cert "$SNAKEOIL_CERT" --output "$2" "$1" >/dev/null 2>&1 || kx_die "sbsign $1 failed"; }
+
+# Put a file into the first kernel's /payload.
+kx_payload() { cp "$1" "$PAYLOAD/${2:-$(basename "$1")}"; }

@@ -1,0 +1,70 @@
+# Inputs every scenario shares, built once per work directory from Debian
+# packages: the kernel (not installed, just extracted), Debian's kexec-tools,
+# busybox, the systemd stub, OVMF and its snakeoil Secure Boot key.
+
+kx_die() { echo "tests/vm: $*" >&2; exit 2; }
+
+kx_require_tools() {
+    local t missing=
+    for t in qemu-system-x86_64 cpio objcopy sbsign sbattach sbverify openssl dpkg-deb apt-get \
+             apt-cache busybox timeout gzip; do
+        command -v "$t" >/dev/null 2>&1 || missing="$missing $t"
+    done
+    [ -z "$missing" ] || kx_die "missing tools:$missing (see README.md for the apt-get line)"
+    [ -f /usr/lib/systemd/boot/efi/linuxx64.efi.stub ] || kx_die "missing systemd-boot-efi"
+    [ -f /usr/share/OVMF/OVMF_CODE_4M.secboot.fd ] || kx_die "missing ovmf"
+    busybox --list 2>/dev/null | grep -qx poweroff || kx_die "busybox lacks poweroff"
+    ldd "$(command -v busybox)" 2>&1 | grep -q 'not a dynamic' || kx_die "busybox must be static (busybox-static)"
+}
+
+# Download a Debian package into $1 (cache dir) and print its path.
+kx_fetch_deb() {
+    local dir=$1 pkg=$2 deb
+    deb=$(ls "$dir"/"${pkg}"_*.deb 2>/dev/null | head -n1)
+    if [ -z "$deb" ]; then
+        (cd "$dir" && apt-get download "$pkg" >/dev/null 2>&1) || kx_die "apt-get download $pkg failed"
+        deb=$(ls "$dir"/"${pkg}"_*.deb | head -n1)
+    fi
+    echo "$deb"
+}
+
+kx_prepare_inputs() {
+    local in=$WORK/inputs
+    mkdir -p "$in"
+    if [ ! -f "$in/ready" ]; then
+        # The kernel Debian ships: resolve the metapackage to the real image.
+        local pkg deb
+        pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
+        [ -n "$pkg" ] || kx_die "cannot resolve linux-image-amd64 (apt-get update?)"
+        deb=$(kx_fetch_deb "$in" "$pkg")
+        rm -rf "$in/kernel" && mkdir -p "$in/kernel"
+        dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$in/kernel" --wildcards './boot/vmlinuz-*' ||
+            kx_die "cannot extract the kernel from $deb"
+        cp "$in"/kernel/boot/vmlinuz-* "$in/vmlinuz.debian"
+
+        # Debian's kexec-tools, run in guests through its own loader.
+        deb=$(kx_fetch_deb "$in" kexec-tools)
+        rm -rf "$in/kexec-tools" && mkdir -p "$in/kexec-tools"
+        dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$in/kexec-tools" ./sbin/kexec
+
+        # Snakeoil: the key OVMF_VARS_4M.snakeoil.fd trusts in db.
+        openssl rsa -in /usr/share/ovmf/PkKek-1-snakeoil.key -passin pass:snakeoil \
+            -out "$in/snakeoil.key" 2>/dev/null || kx_die "cannot decrypt the snakeoil key"
+        cp /usr/share/ovmf/PkKek-1-snakeoil.pem "$in/snakeoil.pem"
+
+        # The kernel without Debian's signature, and re-signed with snakeoil.
+        cp "$in/vmlinuz.debian" "$in/vmlinuz.unsigned"
+        sbattach --remove "$in/vmlinuz.unsigned" >/dev/null 2>&1 || true
+        sbsign --key "$in/snakeoil.key" --cert "$in/snakeoil.pem" --output "$in/vmlinuz.snakeoil" \
+            "$in/vmlinuz.unsigned" >/dev/null 2>&1 || kx_die "sbsign failed"
+        sbverify --cert "$in/snakeoil.pem" "$in/vmlinuz.snakeoil" >/dev/null 2>&1 || kx_die "sbverify failed"
+        touch "$in/ready"
+    fi
+    KERNEL=$in/vmlinuz.debian
+    KERNEL_UNSIGNED=$in/vmlinuz.unsigned
+    KERNEL_SNAKEOIL=$in/vmlinuz.snakeoil
+    SNAKEOIL_KEY=$in/snakeoil.key
+    SNAKEOIL_CERT=$in/snakeoil.pem
+    KEXEC_TOOLS_BIN=$in/kexec-tools/sbin/kexec
+    export KERNEL KERNEL_UNSIGNED KERNEL_SNAKEOIL SNAKEOIL_KEY SNAKEOIL_CERT KEXEC_TOOLS_BIN
+}

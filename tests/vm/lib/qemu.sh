@@ -1,0 +1,33 @@
+# Booting a guest: SeaBIOS, OVMF UEFI, or OVMF UEFI Secure Boot (snakeoil
+# db), with the first kernel given directly (-kernel/-initrd/-append).
+
+# kx_boot MODE KERNEL INITRD CMDLINE LOG TIMEOUT MEM_MB
+kx_boot() {
+    local mode=$1 kernel=$2 initrd=$3 cmdline=$4 log=$5 timeout=$6 mem=${7:-1024}
+    local args=(-cpu max -m "$mem" -smp 1 -display none -serial stdio -monitor none -no-reboot -net none)
+    case $mode in
+    bios)
+        args+=(-machine q35)
+        ;;
+    uefi)
+        cp /usr/share/OVMF/OVMF_VARS_4M.fd "$RUN/vars.fd"
+        args+=(-machine q35
+               -drive "if=pflash,format=raw,unit=0,file=/usr/share/OVMF/OVMF_CODE_4M.fd,readonly=on"
+               -drive "if=pflash,format=raw,unit=1,file=$RUN/vars.fd")
+        ;;
+    secureboot)
+        cp /usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd "$RUN/vars.fd"
+        args+=(-machine q35,smm=on -global driver=cfi.pflash01,property=secure,value=on
+               -drive "if=pflash,format=raw,unit=0,file=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd,readonly=on"
+               -drive "if=pflash,format=raw,unit=1,file=$RUN/vars.fd")
+        ;;
+    *) kx_die "unknown firmware mode $mode" ;;
+    esac
+    args+=(-kernel "$kernel" -initrd "$initrd" -append "$cmdline")
+    timeout --kill-after=10 "$timeout" qemu-system-x86_64 "${args[@]}" </dev/null >"$log.raw" 2>&1
+    local rc=$?
+    # Drop the firmware's terminal escapes and CRs so the log greps cleanly.
+    tr -d '\r' <"$log.raw" | sed 's/\x1b\[[0-9;=?]*[a-zA-Z]//g' >"$log"
+    rm -f "$log.raw"
+    return $rc
+}

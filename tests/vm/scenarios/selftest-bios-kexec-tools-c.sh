@@ -1,0 +1,14 @@
+# Harness self-test: Debian's kexec-tools loads a bzImage + initrd with
+# kexec_load (-c) and executes it. Proves the harness sees a second kernel.
+FIRMWARE=bios
+scenario_build() {
+    kx_payload "$KERNEL" vmlinuz
+    kx_stage2_initrd "$PAYLOAD/initrd.cpio"
+}
+scenario_guest() {
+    cat <<EOF
+kexec --version
+kexec-tools -c -l /payload/vmlinuz --initrd=/payload/initrd.cpio --append="$(kx_stage2_cmdline)"
+kexec-tools -e
+EOF
+}

@@ -1,0 +1,16 @@
+# SeaBIOS: kexec -s -l uki.efi, then kexec -e. The second kernel must have the
+# UKI's .cmdline (with the nonce) and the UKI's .initrd (its marker).
+FIRMWARE=bios
+EXPECT_MARKERS="stage2-initrd uki-initrd"
+scenario_build() {
+    kx_stage2_initrd "$RUN/initrd.cpio" uki-initrd
+    kx_build_uki "$PAYLOAD/uki.efi" --linux "$KERNEL" --initrd "$RUN/initrd.cpio" --cmdline "$(kx_stage2_cmdline)"
+}
+scenario_guest() {
+    cat <<EOF
+kexec --uki-info /payload/uki.efi
+kexec -s -l -d /payload/uki.efi
+echo "KX-LOADED=\$(cat /sys/kernel/kexec_loaded)"
+kexec -e
+EOF
+}
