@@ -80,21 +80,27 @@ Result<std::string> gunzip(std::span<const uint8_t> data, const std::string& nam
     return out;
 }
 
-std::optional<ImageKind> probe_image(std::span<const uint8_t> bytes) {
+Result<std::optional<ImageKind>> probe_image(std::span<const uint8_t> bytes, const std::string& name) {
+    using Kind = std::optional<ImageKind>;
+    const bool bzimage = x86::has_setup_header(bytes);
     if (pe::looks_like_pe(bytes)) {
-        if (auto pe = pe::PeFile::parse(bytes, "probe"); pe.ok()) {
+        auto pe = pe::PeFile::parse(bytes, name);
+        if (pe.ok()) {
             if (pe->find_section(".linux"))
-                return ImageKind::Uki;
-            if (uki::has_addon_payload(*pe))
-                return x86::has_setup_header(bytes) ? std::optional(ImageKind::BzImage64)
-                                                    : std::optional(ImageKind::Addon);
+                return Kind(ImageKind::Uki);
+            if (uki::has_addon_payload(*pe) && !bzimage)
+                return Kind(ImageKind::Addon);
+        } else if (!bzimage) {
+            // A PE we cannot read (and not an EFI-stub kernel, whose PE
+            // header kexec does not need): say what is wrong with it.
+            return pe.take_error();
         }
     }
-    if (x86::has_setup_header(bytes))
-        return ImageKind::BzImage64;
+    if (bzimage)
+        return Kind(ImageKind::BzImage64);
     if (is_elf64_x86(bytes))
-        return ImageKind::ElfX86_64;
-    return std::nullopt;
+        return Kind(ImageKind::ElfX86_64);
+    return Kind();
 }
 
 Result<KernelFile> open_kernel_file(const std::string& path,
@@ -122,7 +128,7 @@ Result<KernelFile> open_kernel_file(const std::string& path,
         k.contents = MappedFile::from_bytes(path + " (decompressed)", std::move(raw));
         k.decompressed = true;
     }
-    std::optional<ImageKind> probed = probe_image(k.contents->bytes());
+    KX_ASSIGN(std::optional<ImageKind> probed, probe_image(k.contents->bytes(), path));
     if (forced) {
         // -t uki forces the UKI reader on a PE file whatever it probes as.
         if (probed && *probed != *forced && !(*forced == ImageKind::Uki &&

@@ -26,8 +26,9 @@ const char* image_kind_name(ImageKind kind);  // the -t names: "bzImage64", "uki
 Result<KernelFile> open_kernel_file(const std::string& path,
                                     const std::optional<std::string>& forced_type);
 
-// Probe in-memory bytes (also used for --uki-info and tests).
-std::optional<ImageKind> probe_image(std::span<const uint8_t> bytes);
+// Probe in-memory bytes: nullopt when the type is unknown, an error when
+// the file is a PE that cannot be parsed (and not a bzImage either).
+Result<std::optional<ImageKind>> probe_image(std::span<const uint8_t> bytes, const std::string& name);
 
 // gzip: decompress with a size cap (a hostile file cannot exhaust memory).
 Result<std::string> gunzip(std::span<const uint8_t> data, const std::string& name,

@@ -9,12 +9,19 @@ namespace {
 constexpr uint32_t S_IFDIR_ = 0040000;
 constexpr uint32_t S_IFREG_ = 0100000;
 
-void pad4(std::string& s) {
-    while (s.size() % 4)
-        s.push_back('\0');
+}  // namespace
+
+void CpioWriter::pad() {
+    // newc aligns headers and file data to 4 bytes from the archive start.
+    while ((emitted_ + pending_.size()) % 4)
+        pending_.push_back('\0');
 }
 
-}  // namespace
+void CpioWriter::flush() {
+    emitted_ += pending_.size();
+    out_.append(Payload::generated("cpio header", std::move(pending_)));
+    pending_.clear();
+}
 
 void CpioWriter::add_entry(const std::string& path, uint32_t mode, uint32_t nlink,
                            Payload contents) {
@@ -27,15 +34,13 @@ void CpioWriter::add_entry(const std::string& path, uint32_t mode, uint32_t nlin
     pending_.append(header, 110);
     pending_ += path;
     pending_.push_back('\0');
-    pad4(pending_);
+    pad();
     if (contents.size() == 0)
         return;
-    out_.append(Payload::generated("cpio header", std::move(pending_)));
-    pending_.clear();
+    flush();
+    emitted_ += contents.size();
     out_.append(contents);
-    uint64_t rem = contents.size() % 4;
-    if (rem)
-        pending_.append(4 - rem, '\0');
+    pad();
 }
 
 void CpioWriter::add_directory(const std::string& path, uint32_t mode) {
@@ -56,8 +61,7 @@ void CpioWriter::add_file(const std::string& path, uint32_t mode, Payload conten
 
 Payload CpioWriter::finish() {
     add_entry("TRAILER!!!", 0, 1, Payload{});
-    out_.append(Payload::generated("cpio trailer", std::move(pending_)));
-    pending_.clear();
+    flush();
     return std::move(out_);
 }
 

@@ -23,8 +23,11 @@ public:
 
 private:
     void add_entry(const std::string& path, uint32_t mode, uint32_t nlink, Payload contents);
+    void pad();
+    void flush();
     Payload out_;
-    std::string pending_;  // header bytes not yet flushed into out_
+    uint64_t emitted_ = 0;  // bytes in out_
+    std::string pending_;   // header bytes not yet flushed into out_
     std::vector<std::string> dirs_;
     uint32_t next_inode_ = 1;
 };

@@ -133,6 +133,40 @@ std::string make_bzimage(const BzImageSpec& spec) {
     return img;
 }
 
+std::string make_efi_bzimage(const BzImageSpec& spec) {
+    std::string img = make_bzimage(spec);
+    const uint32_t pe = 0x40, coff = pe + 4, opt = coff + 20, opt_size = 112 + 6 * 8, table = opt + opt_size;
+    img[0] = 'M';
+    img[1] = 'Z';
+    poke32(img, 0x3c, pe);
+    std::memcpy(img.data() + pe, "PE\0\0", 4);
+    poke16(img, coff, 0x8664);
+    poke16(img, coff + 2, 2);
+    poke16(img, coff + 16, static_cast<uint16_t>(opt_size));
+    poke16(img, coff + 18, 0x0206);
+    poke16(img, opt, 0x20b);
+    poke32(img, opt + 16, 0x2000);   // AddressOfEntryPoint
+    poke32(img, opt + 32, 0x1000);   // SectionAlignment
+    poke32(img, opt + 36, 0x200);    // FileAlignment
+    const uint32_t text_size = static_cast<uint32_t>(img.size()) - 0x1000;
+    poke32(img, opt + 56, 0x2000 + ((text_size + 0xfff) & ~0xfffu));  // SizeOfImage
+    poke32(img, opt + 60, 0x200);    // SizeOfHeaders
+    poke16(img, opt + 68, 10);       // EFI application
+    poke32(img, opt + 108, 6);       // NumberOfRvaAndSizes
+    auto sect = [&](int i, const char* name, uint32_t vaddr, uint32_t raw, uint32_t size) {
+        const uint32_t h = table + static_cast<uint32_t>(i) * 40;
+        std::memcpy(img.data() + h, name, std::strlen(name));
+        poke32(img, h + 8, size);
+        poke32(img, h + 12, vaddr);
+        poke32(img, h + 16, size);
+        poke32(img, h + 20, raw);
+        poke32(img, h + 36, 0x60000020);
+    };
+    sect(0, ".setup", 0x1000, 0x200, 0xe00);
+    sect(1, ".text", 0x2000, 0x1000, text_size);
+    return img;
+}
+
 std::string make_pe(const PeSpec& spec, PeLayout* layout_out) {
     PeLayout L;
     const uint32_t n = static_cast<uint32_t>(spec.sections.size());
@@ -219,4 +253,8 @@ bool have_tool(const std::string& name) {
     return run_shell("command -v '" + name + "' >/dev/null 2>&1") == 0;
 }
 
+}  // namespace kxt
+
+namespace kxt {
+bool starts_with(const std::string& s, const std::string& prefix) { return s.compare(0, prefix.size(), prefix) == 0; }
 }  // namespace kxt

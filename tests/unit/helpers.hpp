@@ -27,6 +27,7 @@ std::string write_file(const std::string& path, const std::string& bytes);
 std::string read_file(const std::string& path);
 std::string sha256_hex(const std::string& bytes);
 bool contains(const std::string& haystack, const std::string& needle);
+bool starts_with(const std::string& s, const std::string& prefix);
 int run_shell(const std::string& cmd);  // system() with the exit status decoded
 std::string shell_output(const std::string& cmd);
 
@@ -41,6 +42,9 @@ struct BzImageSpec {
     char fill = 'K';
 };
 std::string make_bzimage(const BzImageSpec& spec = {});
+// The same, also a PE file as EFI-stub kernels are (PE header at 0x40, the
+// section table ending before the setup header at 0x1f1), so it can be signed.
+std::string make_efi_bzimage(const BzImageSpec& spec = {});
 
 // An in-test PE32+ writer for shapes objcopy cannot make (multi-profile,
 // addons, hostile headers). Layout is fixed and exposed for corruption.
@@ -84,3 +88,13 @@ std::string systemd_stub_path();  // /usr/lib/systemd/boot/efi/linuxx64.efi.stub
 bool have_tool(const std::string& name);
 
 }  // namespace kxt
+
+// Compare strings held by value: Criterion's cr_assert_str_eq keeps only the
+// char pointers, which dangle when an argument is a temporary std::string.
+#define kx_assert_str(actual, expected)                                                    \
+    do {                                                                                   \
+        const std::string kx_actual_ = (actual);                                           \
+        const std::string kx_expected_ = (expected);                                       \
+        cr_assert(kx_actual_ == kx_expected_, "expected \"%s\"\n      got \"%s\"",          \
+                  kx_expected_.c_str(), kx_actual_.c_str());                               \
+    } while (0)

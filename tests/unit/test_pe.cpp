@@ -1,0 +1,342 @@
+// The PE reader: good files parse; each kind of malformed file is rejected
+// with its own one-line message naming the file, without crashing (the
+// suite runs under ASan+UBSan).
+#include <criterion/criterion.h>
+
+#include <random>
+
+#include "helpers.hpp"
+#include "pe/pe_file.hpp"
+#include "uki/uki.hpp"
+
+using namespace kx;
+using namespace kxt;
+
+namespace {
+
+std::string sample_uki(PeLayout* layout = nullptr) {
+    PeSpec spec;
+    spec.sections = {section(".text", std::string(0x100, '\xc3')), section(".osrel", "ID=test\n"),
+                     section(".cmdline", "console=ttyS0"), section(".linux", make_bzimage()),
+                     section(".initrd", std::string(3000, 'R'))};
+    return make_pe(spec, layout);
+}
+
+std::string parse_error(const std::string& bytes, const std::string& name = "bad.efi") {
+    auto file = MappedFile::from_bytes(name, bytes);
+    auto pe = pe::PeFile::parse(file->bytes(), name);
+    if (!pe.ok())
+        return pe.error().message;
+    auto uki = uki::Uki::parse(file);
+    if (!uki.ok())
+        return uki.error().message;
+    return "";
+}
+
+void expect_rejected(const std::string& bytes, const std::string& fragment) {
+    std::string msg = parse_error(bytes);
+    cr_expect(!msg.empty(), "accepted, expected an error containing: %s", fragment.c_str());
+    cr_expect(contains(msg, fragment), "message \"%s\" lacks \"%s\"", msg.c_str(), fragment.c_str());
+    cr_expect(starts_with(msg, "bad.efi: "), "message does not name the file: %s", msg.c_str());
+    cr_expect(msg.find('\n') == std::string::npos, "message is not one line: %s", msg.c_str());
+}
+
+const uint32_t kSections = 5;
+
+}  // namespace
+
+Test(pe, parses_sections_and_payload_uses_virtual_size) {
+    PeLayout L;
+    std::string bytes = sample_uki(&L);
+    auto file = MappedFile::from_bytes("good.efi", bytes);
+    auto pe = pe::PeFile::parse(file->bytes(), "good.efi");
+    cr_assert(pe.ok(), "%s", pe.ok() ? "" : pe.error().message.c_str());
+    cr_assert_eq(pe->machine(), 0x8664);
+    cr_assert(pe->is_pe32_plus());
+    cr_assert_eq(pe->sections().size(), kSections);
+    const pe::Section* cmdline = pe->find_section(".cmdline");
+    cr_assert(cmdline);
+    cr_assert_eq(cmdline->size_of_raw_data, 0x200u, "writer pads raw data");
+    auto payload = pe->payload(*cmdline);
+    cr_assert(payload.ok());
+    cr_assert_eq(payload->size(), 13u, "payload is VirtualSize, not the padded SizeOfRawData");
+    cr_assert_eq(std::string(payload->begin(), payload->end()), "console=ttyS0");
+    cr_assert_null(pe->find_section(".nothere"));
+}
+
+Test(pe, looks_like_pe) {
+    std::string bytes = sample_uki();
+    cr_assert(pe::looks_like_pe({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}));
+    std::string bz = make_bzimage();
+    cr_assert(!pe::looks_like_pe({reinterpret_cast<const uint8_t*>(bz.data()), bz.size()}));
+}
+
+// --- malformed headers -----------------------------------------------------
+
+Test(pe_malformed, empty_file) { expect_rejected("", "too small for a DOS header (0 bytes, need 64)"); }
+Test(pe_malformed, shorter_than_dos_header) { expect_rejected(sample_uki().substr(0, 63), "too small for a DOS header (63 bytes"); }
+Test(pe_malformed, no_mz) {
+    std::string b = sample_uki();
+    b[0] = 'Z';
+    expect_rejected(b, "not a PE file (no MZ signature)");
+}
+Test(pe_malformed, lfanew_past_eof) {
+    std::string b = sample_uki();
+    poke32(b, 0x3c, static_cast<uint32_t>(b.size()));
+    expect_rejected(b, "(e_lfanew) is past the end of the file");
+}
+Test(pe_malformed, lfanew_overflow) {
+    std::string b = sample_uki();
+    poke32(b, 0x3c, 0xfffffffe);
+    expect_rejected(b, "PE header offset 0xfffffffe (e_lfanew) is past the end");
+}
+Test(pe_malformed, bad_pe_signature) {
+    std::string b = sample_uki();
+    b[0x81] = 'X';
+    expect_rejected(b, "bad PE signature at 0x80");
+}
+Test(pe_malformed, truncated_coff_header) { expect_rejected(sample_uki().substr(0, 0x90), "COFF header at 0x84 is truncated"); }
+Test(pe_malformed, no_sections) {
+    std::string b = sample_uki();
+    poke16(b, 0x86, 0);
+    expect_rejected(b, "PE file has no sections");
+}
+Test(pe_malformed, too_many_sections) {
+    std::string b = sample_uki();
+    poke16(b, 0x86, 97);
+    expect_rejected(b, "too many sections (97; at most 96)");
+}
+Test(pe_malformed, huge_section_count) {
+    std::string b = sample_uki();
+    poke16(b, 0x86, 0xffff);
+    expect_rejected(b, "too many sections (65535");
+}
+Test(pe_malformed, no_optional_header) {
+    std::string b = sample_uki();
+    poke16(b, 0x94, 0);
+    expect_rejected(b, "no optional header (SizeOfOptionalHeader 0)");
+}
+Test(pe_malformed, optional_header_past_eof) {
+    std::string b = sample_uki().substr(0, 0x98 + 100);
+    expect_rejected(b, "optional header (offset 0x98, size 0xf0) extends past end of file");
+}
+Test(pe_malformed, unknown_optional_magic) {
+    std::string b = sample_uki();
+    poke16(b, 0x98, 0x30b);
+    expect_rejected(b, "unknown optional header magic 0x30b");
+}
+Test(pe_malformed, optional_header_too_small) {
+    std::string b = sample_uki();
+    poke16(b, 0x94, 100);
+    expect_rejected(b, "optional header too small for PE32+ (100 bytes, need 112)");
+}
+Test(pe_malformed, too_many_data_directories) {
+    std::string b = sample_uki();
+    poke32(b, 0x98 + 108, 17);
+    expect_rejected(b, "NumberOfRvaAndSizes 17 exceeds 16");
+}
+Test(pe_malformed, data_directories_do_not_fit) {
+    std::string b = sample_uki();
+    poke16(b, 0x94, 120);  // room for one directory, 16 claimed
+    expect_rejected(b, "16 data directories do not fit the optional header (120 bytes)");
+}
+Test(pe_malformed, size_of_headers_past_eof) {
+    std::string b = sample_uki();
+    poke32(b, 0x98 + 60, 0x7fffffff);
+    expect_rejected(b, "SizeOfHeaders 0x7fffffff exceeds the file size");
+}
+Test(pe_malformed, section_table_past_eof) {
+    PeLayout L;
+    std::string b = sample_uki(&L);
+    b.resize(L.section_table + 3 * 40 + 5);
+    poke32(b, 0x98 + 60, 0x200);  // keep SizeOfHeaders inside the cut file
+    expect_rejected(b, "section table (5 entries at 0x188) extends past end of file");
+}
+Test(pe_malformed, section_count_larger_than_table) {
+    PeLayout L;
+    std::string b = sample_uki(&L);
+    poke16(b, 0x86, 96);  // the "extra" entries are read from section data
+    std::string msg = parse_error(b);
+    cr_assert(!msg.empty(), "a table running into section data must be rejected");
+}
+
+// --- malformed sections ----------------------------------------------------
+
+Test(pe_malformed, section_past_eof) {
+    PeLayout L;
+    std::string b = sample_uki(&L);
+    b.resize(L.raw_offsets[4] + 100);  // cut inside .initrd
+    char want[96];
+    std::snprintf(want, sizeof want, "section .initrd extends past end of file (offset 0x%x, size 0xc00", L.raw_offsets[4]);
+    expect_rejected(b, want);
+}
+Test(pe_malformed, section_offset_overflow) {
+    PeLayout L;
+    std::string b = sample_uki(&L);
+    poke32(b, L.section_table + 4 * 40 + 20, 0xfffff000);  // PointerToRawData
+    expect_rejected(b, "section .initrd extends past end of file (offset 0xfffff000");
+}
+Test(pe_malformed, section_size_overflow) {
+    PeLayout L;
+    std::string b = sample_uki(&L);
+    poke32(b, L.section_table + 4 * 40 + 16, 0xffffffff);  // SizeOfRawData
+    expect_rejected(b, "section .initrd extends past end of file");
+}
+Test(pe_malformed, section_overlaps_headers) {
+    PeLayout L;
+    std::string b = sample_uki(&L);
+    poke32(b, L.section_table + 1 * 40 + 20, 0x100);
+    expect_rejected(b, "section .osrel raw data at 0x100 overlaps the PE headers");
+}
+Test(pe_malformed, sections_overlap_in_file) {
+    PeLayout L;
+    std::string b = sample_uki(&L);
+    poke32(b, L.section_table + 2 * 40 + 20, L.raw_offsets[1]);  // .cmdline onto .osrel
+    expect_rejected(b, "overlap in the file");
+}
+Test(pe_malformed, sections_overlap_in_memory) {
+    PeLayout L;
+    std::string b = sample_uki(&L);
+    poke32(b, L.section_table + 2 * 40 + 12, 0x2000);  // .cmdline VA = .osrel VA
+    expect_rejected(b, "overlap in memory");
+}
+Test(pe_malformed, virtual_range_overflow) {
+    PeLayout L;
+    std::string b = sample_uki(&L);
+    poke32(b, L.section_table + 4 * 40 + 12, 0xfffff800);
+    expect_rejected(b, "section .initrd virtual range 0xfffff800+0xbb8 overflows the 32-bit address space");
+}
+Test(pe_malformed, virtual_size_larger_than_raw_data) {
+    PeLayout L;
+    std::string b = sample_uki(&L);
+    poke32(b, L.section_table + 4 * 40 + 8, 0x10000);  // .initrd VirtualSize
+    expect_rejected(b, "section .initrd: VirtualSize 0x10000 is larger than its raw data in the file (SizeOfRawData 0xc00)");
+}
+
+// --- malformed certificate tables -----------------------------------------
+
+namespace {
+std::string with_cert_dir(uint32_t offset, uint32_t size, std::string tail = {}) {
+    std::string b = sample_uki();
+    while (b.size() % 8)
+        b.push_back('\0');
+    b += tail;
+    poke32(b, 0x98 + 112 + 32, offset);
+    poke32(b, 0x98 + 112 + 36, size);
+    return b;
+}
+std::string cert_entry(uint32_t length, size_t pad_to) {
+    std::string e(8, '\0');
+    poke32(e, 0, length);
+    poke16(e, 4, 0x200);
+    poke16(e, 6, 2);
+    e.resize(pad_to, '\0');
+    return e;
+}
+}  // namespace
+
+Test(pe_malformed, certificate_table_past_eof) {
+    std::string b = with_cert_dir(0, 0);
+    poke32(b, 0x98 + 112 + 32, static_cast<uint32_t>(b.size() - 8));
+    poke32(b, 0x98 + 112 + 36, 64);
+    expect_rejected(b, "certificate table (offset");
+    expect_rejected(b, "extends past end of file");
+}
+Test(pe_malformed, certificate_table_misaligned) {
+    std::string base = sample_uki();
+    while (base.size() % 8)
+        base.push_back('\0');
+    std::string b = with_cert_dir(static_cast<uint32_t>(base.size() + 4), 16, std::string(4, '\0') + cert_entry(16, 16));
+    expect_rejected(b, "is not 8-byte aligned");
+}
+Test(pe_malformed, certificate_table_overlaps_section) {
+    PeLayout L;
+    sample_uki(&L);
+    std::string b = with_cert_dir(L.raw_offsets[3], 64);
+    expect_rejected(b, "overlaps section .linux");
+}
+Test(pe_malformed, certificate_entry_bad_length) {
+    std::string base = sample_uki();
+    while (base.size() % 8)
+        base.push_back('\0');
+    std::string b = with_cert_dir(static_cast<uint32_t>(base.size()), 16, cert_entry(4, 16));
+    expect_rejected(b, "has invalid length 4");
+}
+Test(pe_malformed, certificate_entry_too_long) {
+    std::string base = sample_uki();
+    while (base.size() % 8)
+        base.push_back('\0');
+    std::string b = with_cert_dir(static_cast<uint32_t>(base.size()), 16, cert_entry(4096, 16));
+    expect_rejected(b, "(length 0x1000) extends past the certificate table");
+}
+Test(pe_malformed, certificate_entry_truncated) {
+    std::string base = sample_uki();
+    while (base.size() % 8)
+        base.push_back('\0');
+    std::string b = with_cert_dir(static_cast<uint32_t>(base.size()), 4, std::string(8, '\0'));
+    expect_rejected(b, "is truncated");
+}
+
+// --- UKI-level -------------------------------------------------------------
+
+Test(pe_malformed, duplicate_linux_in_base) {
+    std::string b = make_uki({section(".linux", make_bzimage()), section(".linux", make_bzimage())});
+    expect_rejected(b, "section .linux appears twice in the base profile (sections #1 and #2)");
+}
+Test(pe_malformed, duplicate_cmdline_in_a_profile) {
+    std::string b = make_uki({section(".linux", make_bzimage()), section(".profile", "ID=a\n"),
+                              section(".cmdline", "x"), section(".cmdline", "y")});
+    expect_rejected(b, "section .cmdline appears twice in profile @0");
+}
+
+// Cutting a file at any header boundary (and inside every section) must be
+// refused, never crash.
+Test(pe_malformed, truncated_at_every_boundary) {
+    PeLayout L;
+    std::string b = sample_uki(&L);
+    std::vector<size_t> cuts = {0, 1, 2, 0x3b, 0x3c, 0x3f, 0x40, 0x7f, 0x80, 0x83, 0x84, 0x85, 0x97, 0x98, 0x99,
+                                0x98 + 111, 0x98 + 112, 0x98 + 239, L.section_table, L.section_table + 1,
+                                L.section_table + 39, L.section_table + 40, L.section_table + 5 * 40 - 1};
+    for (uint32_t off : L.raw_offsets) {
+        cuts.push_back(off);
+        cuts.push_back(off + 1);
+    }
+    cuts.push_back(b.size() - 1);
+    for (size_t cut : cuts) {
+        std::string msg = parse_error(b.substr(0, cut));
+        cr_expect(!msg.empty(), "file cut at %zu bytes was accepted", cut);
+        cr_expect(starts_with(msg, "bad.efi: "), "cut %zu: %s", cut, msg.c_str());
+    }
+}
+
+// Random corruption: whatever happens, no crash and no out-of-bounds read.
+Test(pe_malformed, random_corruption_never_crashes) {
+    const std::string good = sample_uki();
+    std::mt19937 rng(12345);
+    int rejected = 0;
+    for (int i = 0; i < 3000; i++) {
+        std::string b = good;
+        int flips = 1 + static_cast<int>(rng() % 8);
+        for (int f = 0; f < flips; f++) {
+            size_t at = rng() % 0x300;  // headers and section table
+            b[at] = static_cast<char>(rng());
+        }
+        if (!parse_error(b).empty())
+            rejected++;
+    }
+    cr_assert_gt(rejected, 100, "corruption should usually be noticed (%d/3000)", rejected);
+}
+
+// Through the command line: one line on stderr naming the file, exit 1, no syscall.
+Test(pe_malformed, kexec_refuses_without_a_syscall) {
+    std::string dir = scratch_dir();
+    std::string b = sample_uki();
+    b.resize(0xa00 + 100);  // inside .linux
+    std::string path = write_file(dir + "/cut.efi", b);
+    RecordingBackend rec;
+    RunResult r = run_kexec({"-s", "-l", path}, &rec);
+    cr_assert_eq(r.rc, 1);
+    cr_assert(rec.calls.empty());
+    cr_assert(contains(r.err, path + ": section .linux extends past end of file"), "%s", r.err.c_str());
+    cr_assert_eq(std::count(r.err.begin(), r.err.end(), '\n'), 1);
+}

@@ -1,0 +1,444 @@
+// What a UKI boots: profiles, addons, the initrd in systemd-stub's order,
+// command line rules, sidecar files. Checked on the plan (in-process) and on
+// what a RecordingBackend received.
+#include <criterion/criterion.h>
+
+#include "helpers.hpp"
+#include "kexec_abi.hpp"
+#include "options.hpp"
+#include "planner.hpp"
+#include "uki/boot.hpp"
+#include "uki/cpio.hpp"
+
+using namespace kx;
+using namespace kxt;
+
+namespace {
+
+std::string pad4(std::string s) {
+    while (s.size() % 4)
+        s.push_back('\0');
+    return s;
+}
+
+Invocation plan_args(std::vector<std::string> args, const std::string& sysroot = "/nonexistent-sysroot") {
+    args.insert(args.begin(), "kexec");
+    std::vector<char*> argv;
+    for (auto& a : args)
+        argv.push_back(a.data());
+    argv.push_back(nullptr);
+    auto o = parse_options(static_cast<int>(args.size()), argv.data());
+    cr_assert(o.ok(), "%s", o.ok() ? "" : o.error().message.c_str());
+    SystemView sys(sysroot);
+    auto inv = plan_invocation(*o, sys);
+    cr_assert(inv.ok(), "plan failed: %s", inv.ok() ? "" : inv.error().message.c_str());
+    return std::move(inv).value();
+}
+
+std::string plan_error(std::vector<std::string> args, const std::string& sysroot = "/nonexistent-sysroot") {
+    args.insert(args.begin(), "kexec");
+    std::vector<char*> argv;
+    for (auto& a : args)
+        argv.push_back(a.data());
+    argv.push_back(nullptr);
+    auto o = parse_options(static_cast<int>(args.size()), argv.data());
+    cr_assert(o.ok());
+    SystemView sys(sysroot);
+    auto inv = plan_invocation(*o, sys);
+    cr_assert(!inv.ok(), "expected the plan to fail");
+    return inv.error().message;
+}
+
+// Files of a cpio archive as GNU cpio lists them ("mode name").
+std::string cpio_listing(const std::string& archive) {
+    std::string dir = scratch_dir();
+    write_file(dir + "/a.cpio", archive);
+    return shell_output("cd '" + dir + "' && cpio -itv --quiet < a.cpio 2>&1 | awk '{print $1, $NF}'");
+}
+
+std::string cpio_extract(const std::string& archive, const std::string& member) {
+    std::string dir = scratch_dir();
+    write_file(dir + "/a.cpio", archive);
+    run_shell("cd '" + dir + "' && mkdir x && cd x && cpio -id --quiet < ../a.cpio");
+    return read_file(dir + "/x/" + member);
+}
+
+// The newc archive our writer makes for one /.extra file (checked against
+// GNU cpio separately, in cpio.writer_matches_gnu_cpio).
+std::string extra_cpio(const std::string& name, const std::string& contents) {
+    uki::CpioWriter w;
+    w.add_directory(".extra", 0555);
+    w.add_file(".extra/" + name, 0444, Payload::generated(name, contents));
+    return w.finish().bytes_copy();
+}
+
+const std::string kOsrel = "ID=test\nPRETTY_NAME=\"Test OS\"\nVERSION_ID=7\n";
+
+struct SimpleUki {
+    std::string dir = scratch_dir();
+    std::string kernel = make_bzimage();
+    std::string ucode = "UCODE-CPIO-BYTES";            // 16 bytes: no padding needed
+    std::string initrd = "INITRD-BYTES-OF-ODD-LENGTH";  // 26 bytes: padded to 28
+    std::string path;
+    SimpleUki() {
+        path = write_file(dir + "/simple.efi",
+                          make_uki({section(".osrel", kOsrel), section(".cmdline", "console=ttyS0 quiet\n"),
+                                    section(".ucode", ucode), section(".linux", kernel), section(".initrd", initrd)}));
+    }
+    std::string expected_initrd() const {
+        return pad4(ucode) + pad4(initrd) + extra_cpio("os-release", kOsrel);
+    }
+};
+
+}  // namespace
+
+Test(uki, plan_boots_what_the_stub_would) {
+    SimpleUki u;
+    Invocation inv = plan_args({"-s", "-l", u.path});
+    const LoadPlan& l = *inv.load;
+    cr_assert_str_eq(l.image_type.c_str(), "uki");
+    kx_assert_str(sha256_hex(l.boot.kernel.bytes_copy()), sha256_hex(u.kernel));  // the .linux payload exactly
+    cr_assert(l.boot.initrd);
+    cr_assert_eq(l.boot.initrd->bytes_copy(), u.expected_initrd(), "ucode, initrd, /.extra/os-release in order");
+    cr_assert_str_eq(l.boot.cmdline.c_str(), "console=ttyS0 quiet", "trailing newline trimmed like the stub");
+    cr_assert_eq(l.file_calls.size(), 2u);
+    cr_assert_str_eq(l.file_calls[0].label.c_str(), "whole UKI");
+    cr_assert_eq(l.file_calls[0].flags, abi::KEXEC_FILE_NO_INITRAMFS);
+    cr_assert(!l.file_calls[0].cmdline, "no command line unless the user gave one");
+    cr_assert(l.file_calls[0].kernel.as_whole_file(), "the whole UKI goes as its own fd");
+    const std::vector<int> splits_on = {ENOEXEC, EINVAL};
+    cr_assert(l.file_calls[0].next_on == splits_on);
+    cr_assert_str_eq(l.file_calls[1].cmdline->c_str(), "console=ttyS0 quiet");
+    cr_assert_eq(l.file_calls[1].flags, 0u);
+}
+
+Test(uki, dry_run_json_carries_the_digests) {
+    SimpleUki u;
+    RunResult r = run_kexec({"-l", "--dry-run=json", u.path}, nullptr);
+    cr_assert_eq(r.rc, 0, "%s", r.err.c_str());
+    cr_assert(contains(r.out, "\"sha256\": \"" + sha256_hex(u.kernel) + "\""));
+    cr_assert(contains(r.out, "\"sha256\": \"" + sha256_hex(u.expected_initrd()) + "\""));
+    cr_assert(contains(r.out, "\"cmdline\": \"console=ttyS0 quiet\""));
+    cr_assert(contains(r.out, "\"image_type\": \"uki\""));
+}
+
+Test(uki, split_after_enoexec_uses_sealed_memfds) {
+    SimpleUki u;
+    RecordingBackend rec;
+    rec.results = {ENOEXEC, 0};
+    rec.keep_bytes = true;
+    RunResult r = run_kexec({"-s", "-l", u.path}, &rec);
+    cr_assert_eq(r.rc, 0, "%s", r.err.c_str());
+    cr_assert_eq(rec.calls.size(), 3u, "whole, split, sync");
+    const RecordedCall& whole = rec.calls[0];
+    kx_assert_str(whole.kernel_sha256, sha256_hex(read_file(u.path)));
+    cr_assert_eq(whole.flags, abi::KEXEC_FILE_NO_INITRAMFS);
+    cr_assert(!whole.cmdline);
+    const RecordedCall& split = rec.calls[1];
+    kx_assert_str(split.kernel_sha256, sha256_hex(u.kernel));
+    kx_assert_str(split.initrd_sha256, sha256_hex(u.expected_initrd()));
+    cr_assert(split.kernel_fd_sealed && split.initrd_fd_sealed, "memfds must be sealed");
+    cr_assert(contains(split.kernel_fd_path, "/memfd:kexec-kernel"), "%s", split.kernel_fd_path.c_str());
+    cr_assert(contains(split.initrd_fd_path, "/memfd:kexec-initrd"), "%s", split.initrd_fd_path.c_str());
+    cr_assert_str_eq(split.cmdline->c_str(), "console=ttyS0 quiet");
+    cr_assert_str_eq(rec.calls[2].syscall.c_str(), "sync");
+}
+
+Test(uki, whole_uki_accepted_means_no_split) {
+    SimpleUki u;
+    RecordingBackend rec;  // a future kernel that verifies UKIs
+    RunResult r = run_kexec({"-s", "-l", u.path}, &rec);
+    cr_assert_eq(r.rc, 0);
+    cr_assert_eq(rec.calls.size(), 2u, "one load, then sync");
+}
+
+Test(uki, einval_also_splits_enoexec_from_split_fails_with_s) {
+    SimpleUki u;
+    RecordingBackend rec;
+    rec.results = {EINVAL, ENOEXEC};
+    RunResult r = run_kexec({"-s", "-l", u.path}, &rec);
+    cr_assert_eq(r.rc, 1);
+    cr_assert_eq(rec.calls.size(), 2u);
+    cr_assert(contains(r.err, "does not recognise"), "%s", r.err.c_str());
+}
+
+Test(uki, user_command_line_overrides_and_is_noted) {
+    SimpleUki u;
+    Invocation inv = plan_args({"-s", "-l", "--append=root=/dev/vda1", u.path});
+    const LoadPlan& l = *inv.load;
+    cr_assert_str_eq(l.boot.cmdline.c_str(), "root=/dev/vda1");
+    cr_assert_str_eq(l.cmdline_source.c_str(), "--append");
+    cr_assert_str_eq(l.file_calls[0].cmdline->c_str(), "root=/dev/vda1", "the whole-UKI call gets it too");
+    bool noted = false;
+    for (auto& n : l.notes)
+        noted |= contains(n, "the UKI's .cmdline \"console=ttyS0 quiet\" is overridden by --append");
+    cr_assert(noted);
+    RecordingBackend rec;
+    rec.results = {ENOEXEC, 0};
+    RunResult r = run_kexec({"-s", "-l", "-d", "--command-line=root=/dev/vda1", u.path}, &rec);
+    cr_assert(contains(r.err, "overridden by --command-line"), "-d shows it: %s", r.err.c_str());
+}
+
+Test(uki, user_initrd_replaces_the_assembled_one) {
+    SimpleUki u;
+    std::string kdump = write_file(u.dir + "/kdump.img", "KDUMP-INITRAMFS");
+    Invocation inv = plan_args({"-s", "-l", "--initrd=" + kdump, u.path});
+    const LoadPlan& l = *inv.load;
+    cr_assert_eq(l.boot.initrd->bytes_copy(), "KDUMP-INITRAMFS");
+    cr_assert(l.file_calls[0].initrd, "the whole-UKI call passes the user's initrd");
+    cr_assert_eq(l.file_calls[0].flags & abi::KEXEC_FILE_NO_INITRAMFS, 0u);
+    bool noted = false;
+    for (auto& n : l.notes)
+        noted |= contains(n, "--initrd replaces the initrd the UKI would assemble");
+    cr_assert(noted);
+}
+
+Test(uki, strict_refuses_overrides_only_of_what_exists) {
+    SimpleUki u;
+    std::string e1 = plan_error({"-l", "--uki-strict", "--append=x", u.path});
+    cr_assert(contains(e1, "--uki-strict: refusing to override the UKI's .cmdline with --append"), "%s", e1.c_str());
+    std::string img = write_file(u.dir + "/i.img", "I");
+    std::string e2 = plan_error({"-l", "--uki-strict", "--initrd=" + img, u.path});
+    cr_assert(contains(e2, "refusing to replace the UKI's initrd"), "%s", e2.c_str());
+    std::string bare = write_file(u.dir + "/bare.efi", make_uki({section(".linux", u.kernel)}));
+    Invocation ok = plan_args({"-l", "--uki-strict", "--append=x", "--initrd=" + img, bare});
+    cr_assert_str_eq(ok.load->boot.cmdline.c_str(), "x");
+}
+
+Test(uki, command_line_too_long_for_the_kernel) {
+    SimpleUki u;
+    BzImageSpec spec;
+    spec.cmdline_size = 16;
+    std::string path = write_file(u.dir + "/long.efi", make_uki({section(".cmdline", "console=ttyS0 quiet loglevel=7"),
+                                                                  section(".linux", make_bzimage(spec))}));
+    std::string e = plan_error({"-l", path});
+    cr_assert(contains(e, ".linux of " + path + ": the command line is 30 bytes but this kernel accepts at most 16"),
+              "%s", e.c_str());
+}
+
+Test(uki, mangle_cmdline_like_the_stub) {
+    const std::string a = uki::mangle_cmdline("a\tb\nc  \n\n");
+    const std::string b = uki::mangle_cmdline(std::string("x y\0garbage", 11));
+    const std::string c = uki::mangle_cmdline("  lead");
+    cr_assert_str_eq(a.c_str(), "a b c");
+    cr_assert_str_eq(b.c_str(), "x y");
+    cr_assert_str_eq(c.c_str(), "  lead");
+}
+
+Test(uki, profile_prefix_parsing) {
+    std::string s = "@1 root=x";
+    cr_assert_eq(uki::take_profile_prefix(s), 1u);
+    cr_assert_str_eq(s.c_str(), "root=x");
+    s = "@12";
+    cr_assert_eq(uki::take_profile_prefix(s), 12u);
+    cr_assert_str_eq(s.c_str(), "");
+    s = "@1x root";
+    cr_assert(!uki::take_profile_prefix(s));
+    s = "@ 1";
+    cr_assert(!uki::take_profile_prefix(s));
+    s = "@1  two-spaces";
+    cr_assert_eq(uki::take_profile_prefix(s), 1u);
+    cr_assert_str_eq(s.c_str(), " two-spaces", "exactly one space is removed");
+}
+
+// --- profiles --------------------------------------------------------------
+
+namespace {
+struct ProfileUki {
+    std::string dir = scratch_dir();
+    std::string kernel = make_bzimage();
+    std::string path;
+    ProfileUki() {
+        path = write_file(dir + "/multi.efi",
+                          make_uki({section(".osrel", kOsrel), section(".cmdline", "base-cmdline"),
+                                    section(".linux", kernel), section(".initrd", "BASE-INITRD!"),
+                                    section(".profile", "ID=default\nTITLE=\"Default boot\"\n"),
+                                    section(".profile", "ID=rescue\nTITLE=Rescue\n"),
+                                    section(".cmdline", "rescue-cmdline"), section(".initrd", "RESCUE-INITRD"),
+                                    section(".profile", "ID=debug\n"), section(".cmdline", "debug-cmdline")}));
+    }
+};
+}  // namespace
+
+Test(uki_profiles, default_is_profile_zero) {
+    ProfileUki u;
+    Invocation inv = plan_args({"-l", u.path});
+    cr_assert_str_eq(inv.load->boot.cmdline.c_str(), "base-cmdline", "profile 0 overrides nothing");
+    std::string initrd = inv.load->boot.initrd->bytes_copy();
+    cr_assert(starts_with(initrd, "BASE-INITRD!"));
+    cr_assert(contains(initrd, ".extra/profile"));
+    cr_assert(contains(initrd, "ID=default"));
+    const std::string source = ".cmdline of " + u.path + " (profile @0)";
+    cr_assert_str_eq(inv.load->cmdline_source.c_str(), source.c_str());
+}
+
+Test(uki_profiles, select_by_number_and_id) {
+    ProfileUki u;
+    Invocation one = plan_args({"-l", "--uki-profile=1", u.path});
+    cr_assert_str_eq(one.load->boot.cmdline.c_str(), "rescue-cmdline");
+    std::string initrd = one.load->boot.initrd->bytes_copy();
+    cr_assert(starts_with(initrd, "RESCUE-INITRD"), "profile 1 overrides .initrd");
+    cr_assert(contains(initrd, "ID=rescue"), "/.extra/profile is the selected profile's");
+    cr_assert(!contains(initrd, "BASE-INITRD"));
+    Invocation byid = plan_args({"-l", "--uki-profile=rescue", u.path});
+    cr_assert_str_eq(byid.load->boot.cmdline.c_str(), "rescue-cmdline");
+    Invocation two = plan_args({"-l", "--uki-profile=@2", u.path});
+    cr_assert_str_eq(two.load->boot.cmdline.c_str(), "debug-cmdline");
+    cr_assert(starts_with(two.load->boot.initrd->bytes_copy(), "BASE-INITRD!"), "profile 2 keeps the base initrd");
+}
+
+Test(uki_profiles, at_prefix_selects_like_the_stub) {
+    ProfileUki u;
+    Invocation only = plan_args({"-l", "--append=@1", u.path});
+    cr_assert_str_eq(only.load->boot.cmdline.c_str(), "rescue-cmdline", "an empty rest falls back to .cmdline");
+    Invocation more = plan_args({"-l", "--append=@1 root=/dev/sda", u.path});
+    cr_assert_str_eq(more.load->boot.cmdline.c_str(), "root=/dev/sda");
+    cr_assert(starts_with(more.load->boot.initrd->bytes_copy(), "RESCUE-INITRD"));
+    std::string e = plan_error({"-l", "--append=@0 x", "--uki-profile=1", u.path});
+    cr_assert(contains(e, "the command line selects profile @0 but --uki-profile selects @1"), "%s", e.c_str());
+}
+
+Test(uki_profiles, unknown_profile_lists_the_available_ones) {
+    ProfileUki u;
+    std::string e = plan_error({"-l", "--uki-profile=7", u.path});
+    cr_assert(contains(e, "no profile @7; available: @0 (ID=default, TITLE=\"Default boot\"), @1 (ID=rescue, "
+                          "TITLE=\"Rescue\"), @2 (ID=debug)"),
+              "%s", e.c_str());
+    std::string e2 = plan_error({"-l", "--uki-profile=nope", u.path});
+    cr_assert(contains(e2, "no profile with ID \"nope\""), "%s", e2.c_str());
+    SimpleUki s;
+    std::string e3 = plan_error({"-l", "--uki-profile=1", s.path});
+    cr_assert(contains(e3, "no profile @1; available: @0"), "%s", e3.c_str());
+}
+
+// --- addons ----------------------------------------------------------------
+
+namespace {
+std::string make_addon(std::vector<PeSection> sections) {
+    PeSpec spec;
+    spec.sections.push_back(section(".text", std::string(0x40, '\xc3')));
+    for (auto& s : sections)
+        spec.sections.push_back(std::move(s));
+    return make_pe(spec);
+}
+}  // namespace
+
+Test(uki_addons, explicit_addons_append_cmdlines_and_initrds_in_order) {
+    SimpleUki u;
+    std::string a1 = write_file(u.dir + "/one.addon.efi", make_addon({section(".cmdline", "one=1\n"), section(".initrd", "ADDON1")}));
+    std::string a2 = write_file(u.dir + "/two.addon.efi", make_addon({section(".cmdline", "two=2"), section(".ucode", "UC2!")}));
+    std::string a3 = write_file(u.dir + "/three.addon.efi", make_addon({section(".ucode", "UC3!")}));
+    Invocation inv = plan_args({"-l", "--uki-addon=" + a1, "--uki-addon=" + a2, "--uki-addon=" + a3, u.path});
+    cr_assert_str_eq(inv.load->boot.cmdline.c_str(), "console=ttyS0 quiet one=1 two=2");
+    std::string expected = std::string("UC3!") + "UC2!" + u.ucode + pad4(u.initrd) + extra_cpio("os-release", kOsrel) +
+                           pad4("ADDON1");
+    cr_assert_eq(inv.load->boot.initrd->bytes_copy(), expected,
+                 "addon .ucode in reverse order first, addon .initrd last");
+}
+
+Test(uki_addons, addon_with_linux_or_other_uname_is_refused) {
+    SimpleUki u;
+    std::string uki = write_file(u.dir + "/named.efi", make_uki({section(".uname", "6.1.0-test"), section(".linux", u.kernel)}));
+    std::string bad = write_file(u.dir + "/bad.addon.efi", make_addon({section(".cmdline", "x"), section(".linux", u.kernel)}));
+    std::string e = plan_error({"-l", "--uki-addon=" + bad, uki});
+    cr_assert(contains(e, bad + ": is a UKI (it has a .linux section), not an addon"), "%s", e.c_str());
+    std::string other = write_file(u.dir + "/other.addon.efi", make_addon({section(".cmdline", "x"), section(".uname", "5.10.0")}));
+    std::string e2 = plan_error({"-l", "--uki-addon=" + other, uki});
+    cr_assert(contains(e2, "addon .uname \"5.10.0\" does not match the UKI's \"6.1.0-test\""), "%s", e2.c_str());
+    std::string same = write_file(u.dir + "/same.addon.efi", make_addon({section(".cmdline", "ok=1"), section(".uname", "6.1.0-test")}));
+    Invocation inv = plan_args({"-l", "--uki-addon=" + same, uki});
+    cr_assert_str_eq(inv.load->boot.cmdline.c_str(), "ok=1");
+}
+
+Test(uki_addons, per_uki_extra_dir_is_searched_sorted_and_can_be_disabled) {
+    SimpleUki u;
+    write_file(u.path + ".extra.d/b.addon.efi", make_addon({section(".cmdline", "bee")}));
+    write_file(u.path + ".extra.d/a.addon.efi", make_addon({section(".cmdline", "ay")}));
+    write_file(u.path + ".extra.d/.hidden.addon.efi", make_addon({section(".cmdline", "hidden")}));
+    write_file(u.path + ".extra.d/c.efi", make_addon({section(".cmdline", "not-an-addon-name")}));
+    Invocation inv = plan_args({"-l", u.path});
+    cr_assert_str_eq(inv.load->boot.cmdline.c_str(), "console=ttyS0 quiet ay bee");
+    Invocation off = plan_args({"-l", "--uki-no-addons", u.path});
+    cr_assert_str_eq(off.load->boot.cmdline.c_str(), "console=ttyS0 quiet");
+    Invocation user = plan_args({"-l", "--append=mine", u.path});
+    cr_assert_str_eq(user.load->boot.cmdline.c_str(), "mine", "a user command line is taken literally");
+}
+
+Test(uki_addons, global_addons_only_on_an_esp) {
+    SimpleUki u;
+    std::string esp = u.dir + "/esp";
+    std::string path = write_file(esp + "/EFI/Linux/k.efi", read_file(u.path));
+    write_file(esp + "/loader/addons/g.addon.efi", make_addon({section(".cmdline", "global")}));
+    write_file(path + ".extra.d/l.addon.efi", make_addon({section(".cmdline", "local")}));
+    std::string vfat = make_sysroot({{"/proc/self/mountinfo",
+                                      "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n"
+                                      "40 22 8:2 / " + esp + " rw,relatime - vfat /dev/sda2 rw\n"}});
+    Invocation inv = plan_args({"-l", path}, vfat);
+    cr_assert_str_eq(inv.load->boot.cmdline.c_str(), "console=ttyS0 quiet global local", "global first, then per-UKI");
+    std::string ext4 = make_sysroot({{"/proc/self/mountinfo", "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n"}});
+    Invocation not_esp = plan_args({"-l", path}, ext4);
+    cr_assert_str_eq(not_esp.load->boot.cmdline.c_str(), "console=ttyS0 quiet local");
+}
+
+Test(uki_sidecars, credentials_and_extensions_become_extra_archives) {
+    SimpleUki u;
+    write_file(u.path + ".extra.d/secret.cred", "CRED");
+    write_file(u.path + ".extra.d/tools.sysext.raw", "SYSEXT");
+    write_file(u.path + ".extra.d/legacy.raw", "LEGACY");
+    write_file(u.path + ".extra.d/etc.confext.raw", "CONFEXT");
+    Invocation inv = plan_args({"-l", u.path});
+    std::string initrd = inv.load->boot.initrd->bytes_copy();
+    size_t creds = initrd.find(".extra/credentials/secret.cred");
+    size_t sysext = initrd.find(".extra/sysext/tools.sysext.raw");
+    size_t legacy = initrd.find(".extra/sysext/legacy.raw");
+    size_t confext = initrd.find(".extra/confext/etc.confext.raw");
+    size_t osrel = initrd.find(".extra/os-release");
+    cr_assert(creds != std::string::npos && sysext != std::string::npos && legacy != std::string::npos &&
+              confext != std::string::npos && osrel != std::string::npos);
+    cr_assert(creds < sysext && legacy < sysext && sysext < confext && confext < osrel, "the stub's order");
+    cr_assert(initrd.find(".extra/sysext/etc.confext.raw") == std::string::npos, "confext is not a sysext");
+}
+
+Test(uki_sidecars, pcr_files_and_osrel) {
+    SimpleUki u;
+    std::string path = write_file(u.dir + "/pcr.efi",
+                                  make_uki({section(".osrel", kOsrel), section(".pcrsig", "{\"sig\":1}"),
+                                            section(".pcrpkey", "-----BEGIN PUBLIC KEY-----"),
+                                            section(".linux", u.kernel)}));
+    Invocation inv = plan_args({"-l", path});
+    std::string initrd = inv.load->boot.initrd->bytes_copy();
+    std::string expected = extra_cpio("tpm2-pcr-signature.json", "{\"sig\":1}") +
+                           extra_cpio("tpm2-pcr-public-key.pem", "-----BEGIN PUBLIC KEY-----") +
+                           extra_cpio("os-release", kOsrel);
+    cr_assert_eq(initrd, expected);
+}
+
+// --- cpio ------------------------------------------------------------------
+
+Test(cpio, writer_matches_gnu_cpio) {
+    cr_assert(have_tool("cpio"), "GNU cpio is needed (apt-get install cpio)");
+    uki::CpioWriter w;
+    w.add_parents(".extra/credentials/", 0500);
+    w.add_file(".extra/credentials/a.cred", 0400, Payload::generated("a", "alpha"));
+    w.add_file(".extra/credentials/b.cred", 0400, Payload::generated("b", std::string(1001, 'b')));
+    std::string archive = w.finish().bytes_copy();
+    cr_assert_eq(archive.size() % 4, 0u);
+    std::string listing = cpio_listing(archive);
+    cr_assert(contains(listing, "dr-x------ .extra\n"), "%s", listing.c_str());
+    cr_assert(contains(listing, "dr-x------ .extra/credentials\n"), "%s", listing.c_str());
+    cr_assert(contains(listing, "-r-------- .extra/credentials/a.cred\n"), "%s", listing.c_str());
+    cr_assert(contains(listing, "-r-------- .extra/credentials/b.cred\n"), "%s", listing.c_str());
+    const std::string a = cpio_extract(archive, ".extra/credentials/a.cred");
+    const std::string b = cpio_extract(archive, ".extra/credentials/b.cred");
+    cr_assert_str_eq(a.c_str(), "alpha");
+    cr_assert(b == std::string(1001, 'b'));
+}
+
+Test(cpio, assembled_extra_archive_reads_back) {
+    SimpleUki u;
+    Invocation inv = plan_args({"-l", u.path});
+    std::string initrd = inv.load->boot.initrd->bytes_copy();
+    std::string extra = initrd.substr(pad4(u.ucode).size() + pad4(u.initrd).size());
+    const std::string osrel = cpio_extract(extra, ".extra/os-release");
+    cr_assert_str_eq(osrel.c_str(), kOsrel.c_str());
+}

@@ -1,0 +1,166 @@
+// --uki-info: sections, profiles, kernel facts, and Authenticode signers
+// (snakeoil-signed with sbsign, unsigned, and modified after signing).
+#include <criterion/criterion.h>
+
+#include "helpers.hpp"
+
+#include <cerrno>
+
+using namespace kx;
+using namespace kxt;
+
+namespace {
+
+struct Signing {
+    std::string dir = scratch_dir();
+    std::string key = dir + "/snakeoil.key";
+    std::string cert = "/usr/share/ovmf/PkKek-1-snakeoil.pem";
+    Signing() {
+        cr_assert(have_tool("sbsign") && have_tool("openssl"), "sbsigntool and openssl are needed");
+        cr_assert_eq(run_shell("openssl rsa -in /usr/share/ovmf/PkKek-1-snakeoil.key -passin pass:snakeoil -out '" +
+                               key + "' 2>/dev/null"),
+                     0, "the snakeoil key (package ovmf) is needed");
+    }
+    std::string sign(const std::string& in, const std::string& out) {
+        cr_assert_eq(run_shell("sbsign --key '" + key + "' --cert '" + cert + "' --output '" + out + "' '" + in +
+                               "' >/dev/null 2>&1"),
+                     0, "sbsign failed");
+        return out;
+    }
+};
+
+std::string objcopy_uki(const std::string& dir, const std::string& kernel, const std::string& cmdline) {
+    cr_assert(have_tool("objcopy"));
+    std::string stub = systemd_stub_path();
+    cr_assert(!read_file(stub).empty(), "%s is needed (systemd-boot-efi)", stub.c_str());
+    write_file(dir + "/cmdline", cmdline);
+    write_file(dir + "/osrel", "PRETTY_NAME=\"Info Test 1\"\nVERSION_ID=1\n");
+    write_file(dir + "/initrd", std::string(5000, 'i'));
+    std::string out = dir + "/objcopy.efi";
+    cr_assert_eq(run_shell("objcopy --add-section .osrel=" + dir + "/osrel --change-section-vma .osrel=0x20000 "
+                           "--add-section .cmdline=" + dir + "/cmdline --change-section-vma .cmdline=0x30000 "
+                           "--add-section .linux=" + kernel + " --change-section-vma .linux=0x2000000 "
+                           "--add-section .initrd=" + dir + "/initrd --change-section-vma .initrd=0x3000000 '" +
+                           stub + "' '" + out + "'"),
+                 0);
+    return out;
+}
+
+}  // namespace
+
+Test(uki_info, objcopy_uki_unsigned) {
+    std::string dir = scratch_dir();
+    std::string kernel = write_file(dir + "/bz", make_bzimage());
+    std::string uki = objcopy_uki(dir, kernel, "console=ttyS0 root=/dev/vda1");
+    RunResult r = run_kexec({"--uki-info", uki}, nullptr);
+    cr_assert_eq(r.rc, 0, "%s", r.err.c_str());
+    cr_assert(contains(r.out, ": Unified Kernel Image (PE32+, machine 0x8664 x86-64"), "%s", r.out.c_str());
+    cr_assert(contains(r.out, sha256_hex(read_file(kernel))), "the .linux digest is the kernel file's");
+    cr_assert(contains(r.out, "@0: \"console=ttyS0 root=/dev/vda1\""));
+    cr_assert(contains(r.out, "PRETTY_NAME=\"Info Test 1\" VERSION_ID=\"1\""));
+    cr_assert(contains(r.out, "boot protocol 2.15, version \"6.1.0-test (kexec-uki unit test)\""));
+    cr_assert(contains(r.out, "cmdline_size 2047"));
+    cr_assert(contains(r.out, "signature:\n  unsigned\n"), "%s", r.out.c_str());
+    cr_assert(contains(r.out, ".sdmagic"), "unknown sections are shown");
+    cr_assert(contains(r.out, "SBAT revocation metadata"));
+}
+
+Test(uki_info, sbsign_shows_the_snakeoil_signer_and_digest) {
+    Signing s;
+    std::string kernel = write_file(s.dir + "/bz", make_efi_bzimage());
+    std::string signed_kernel = s.sign(kernel, s.dir + "/bz.signed");
+    std::string uki = objcopy_uki(s.dir, signed_kernel, "quiet");
+    std::string signed_uki = s.sign(uki, s.dir + "/signed.efi");
+    RunResult r = run_kexec({"--uki-info", signed_uki}, nullptr);
+    cr_assert_eq(r.rc, 0, "%s", r.err.c_str());
+    cr_assert(contains(r.out, "signature:\n  signature #1:\n    signer: O=SnakeOil,L=Fort Collins,ST=Colorado,C=US"),
+              "%s", r.out.c_str());
+    cr_assert(contains(r.out, "sha256 digest: matches this file"), "%s", r.out.c_str());
+    cr_assert(contains(r.out, "kernel signature:\n    signature #1:\n      signer: O=SnakeOil"),
+              "the embedded kernel's own signature is shown: %s", r.out.c_str());
+    cr_assert_eq(run_shell("sbverify --cert " + s.cert + " '" + signed_uki + "' >/dev/null 2>&1"), 0,
+                 "sbverify agrees the file is validly signed");
+
+    // Flip one byte of the .initrd after signing: sbverify and we both notice.
+    std::string bytes = read_file(signed_uki);
+    size_t at = bytes.find(std::string(5000, 'i'));
+    cr_assert(at != std::string::npos);
+    bytes[at + 10] = 'X';
+    std::string tampered = write_file(s.dir + "/tampered.efi", bytes);
+    RunResult t = run_kexec({"--uki-info", tampered}, nullptr);
+    cr_assert(contains(t.out, "DOES NOT match this file"), "%s", t.out.c_str());
+    cr_assert_neq(run_shell("sbverify --cert " + s.cert + " '" + tampered + "' >/dev/null 2>&1"), 0);
+}
+
+Test(uki_info, json_shape) {
+    Signing s;
+    std::string kernel = write_file(s.dir + "/bz", make_bzimage());
+    std::string uki = s.sign(objcopy_uki(s.dir, kernel, "quiet"), s.dir + "/signed.efi");
+    RunResult r = run_kexec({"--uki-info", uki, "--json"}, nullptr);
+    cr_assert_eq(r.rc, 0);
+    for (const char* key : {"\"format\": \"kexec-uki-info/1\"", "\"kind\": \"uki\"", "\"machine\": 34404",
+                            "\"name\": \".linux\"", "\"cmdline\": \"quiet\"", "\"PRETTY_NAME\": \"Info Test 1\"",
+                            "\"protocol\": \"2.15\"", "\"cmdline_size\": 2047", "\"digest_matches\": true",
+                            "\"subject\": \"O=SnakeOil,L=Fort Collins,ST=Colorado,C=US\""})
+        cr_expect(contains(r.out, key), "missing %s", key);
+    if (have_tool("python3")) {
+        std::string f = write_file(s.dir + "/info.json", r.out);
+        cr_assert_eq(run_shell("python3 -c 'import json,sys; json.load(open(sys.argv[1]))' '" + f + "'"), 0,
+                     "valid JSON");
+    }
+}
+
+Test(uki_info, addons_and_profiles) {
+    std::string dir = scratch_dir();
+    PeSpec addon;
+    addon.sections = {section(".text", "x"), section(".cmdline", "addon=1")};
+    std::string a = write_file(dir + "/a.addon.efi", make_pe(addon));
+    RunResult r = run_kexec({"--uki-info", a}, nullptr);
+    cr_assert_eq(r.rc, 0);
+    cr_assert(contains(r.out, ": UKI addon ("), "%s", r.out.c_str());
+    std::string multi = write_file(dir + "/m.efi", make_uki({section(".linux", make_bzimage()), section(".cmdline", "b"),
+                                                             section(".profile", "ID=x\nTITLE=Ex"),
+                                                             section(".profile", "ID=y"), section(".cmdline", "why")}));
+    RunResult m = run_kexec({"--uki-info", multi}, nullptr);
+    cr_assert(contains(m.out, "  @0 ID=x TITLE=\"Ex\"\n    overrides: nothing\n"), "%s", m.out.c_str());
+    cr_assert(contains(m.out, "  @1 ID=y\n    overrides: .cmdline\n"), "%s", m.out.c_str());
+    cr_assert(contains(m.out, "@1: \"why\""));
+}
+
+Test(uki_info, not_a_pe_file) {
+    std::string dir = scratch_dir();
+    std::string f = write_file(dir + "/bz", make_bzimage());
+    RunResult r = run_kexec({"--uki-info", f}, nullptr);
+    cr_assert_eq(r.rc, 1);
+    kx_assert_str(r.err, f + ": not a PE file, so not a UKI or addon\n");
+}
+
+// Issue acceptance: kexec -l --dry-run on an objcopy-built UKI plans kernel
+// bytes identical to the bzImage put in (objcopy pads SizeOfRawData to the
+// file alignment; using it would corrupt the kernel), the initrd as the
+// expected concatenation, and the UKI's command line.
+Test(uki_info, dry_run_of_objcopy_uki_is_byte_exact) {
+    std::string dir = scratch_dir();
+    BzImageSpec odd;
+    odd.size = 70001;  // not a multiple of the 0x200 file alignment
+    std::string kernel_bytes = make_bzimage(odd);
+    std::string kernel = write_file(dir + "/bz", kernel_bytes);
+    std::string uki = objcopy_uki(dir, kernel, "console=ttyS0 root=/dev/vda1");
+    RunResult r = run_kexec({"-l", "--dry-run=json", uki}, nullptr);
+    cr_assert_eq(r.rc, 0, "%s", r.err.c_str());
+    cr_assert(contains(r.out, "\"sha256\": \"" + sha256_hex(kernel_bytes) + "\""), "kernel digest");
+    cr_assert(contains(r.out, "\"size\": 70001"), "kernel size is VirtualSize");
+    // .initrd (5000 bytes, already 4-aligned) then /.extra/os-release.
+    std::string osrel = read_file(dir + "/osrel");
+    cr_assert(contains(r.out, "\"cmdline\": \"console=ttyS0 root=/dev/vda1\""));
+    RecordingBackend rec;
+    rec.results = {ENOEXEC, 0};
+    rec.keep_bytes = true;
+    RunResult l = run_kexec({"-s", "-l", uki}, &rec);
+    cr_assert_eq(l.rc, 0, "%s", l.err.c_str());
+    cr_assert(rec.kept_kernels[1] == kernel_bytes, "the split kernel memfd holds the bzImage exactly");
+    const std::string& initrd = rec.kept_initrds[1];
+    cr_assert(initrd.substr(0, 5000) == std::string(5000, 'i'), "the .initrd comes first");
+    cr_assert(contains(initrd.substr(5000), ".extra/os-release"));
+    cr_assert(contains(initrd.substr(5000), osrel));
+}
