@@ -30,12 +30,13 @@ kx_cpio() {
     (cd "$1" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) > "$2"
 }
 
-# A cpio holding only /markers/NAME files.
+# A cpio holding only /markers/NAME files, and /markers/last=$LAST if set.
 kx_marker_cpio() {
     local out=$1; shift
     local d; d=$(mktemp -d "$RUN/marker.XXXXXX")
     mkdir -p "$d/markers"
     local m; for m in "$@"; do echo "$m" > "$d/markers/$m"; done
+    [ -z "${LAST:-}" ] || echo "$LAST" > "$d/markers/last"
     kx_cpio "$d" "$out"
     rm -rf "$d"
 }
@@ -45,6 +46,7 @@ kx_stage2_initrd() {
     local out=$1; shift
     local d; d=$(mktemp -d "$RUN/stage2.XXXXXX")
     kx_base_tree "$d" stage2-initrd "$@"
+    [ -z "${LAST:-}" ] || echo "$LAST" > "$d/markers/last"
     kx_cpio "$d" "$out"
     rm -rf "$d"
 }

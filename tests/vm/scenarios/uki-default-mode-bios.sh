@@ -1,0 +1,14 @@
+# SeaBIOS: the default syscall mode (-a, no -s/-c): kexec -l uki.efi loads
+# it with kexec_file_load, splitting it after the kernel's ENOEXEC.
+FIRMWARE=bios
+EXPECT_MARKERS="stage2-initrd uki-initrd"
+scenario_build() {
+    kx_stage2_initrd "$RUN/initrd.cpio" uki-initrd
+    kx_build_uki "$PAYLOAD/uki.efi" --linux "$KERNEL" --initrd "$RUN/initrd.cpio" --cmdline "$(kx_stage2_cmdline)"
+}
+scenario_guest() {
+    cat <<EOF
+kexec -l /payload/uki.efi
+kexec -e
+EOF
+}
