@@ -85,8 +85,14 @@ int kexec_main(int argc, char** argv, MainEnv& env) {
         for (const auto& note : inv->load->notes)
             std::fprintf(env.err, "kexec: note: %s\n", note.c_str());
 
-    ExecEnv exec{*backend, sys, o.debug ? env.err : nullptr,
-                 [&](const LoadPlan& load) { return plan_segment_load(load, o, sys); }};
+    ExecEnv exec{*backend, sys, o.debug ? env.err : nullptr, [&](const LoadPlan& load) {
+                     std::vector<std::string> notes;
+                     auto call = plan_segment_load(load, o, sys, notes);
+                     if (o.debug)
+                         for (const auto& note : notes)
+                             std::fprintf(env.err, "kexec: note: %s\n", note.c_str());
+                     return call;
+                 }};
     Status st = execute(*inv, exec);
     return st.ok() ? 0 : fail(env, st.error());
 }

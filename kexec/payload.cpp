@@ -1,5 +1,7 @@
 #include "payload.hpp"
 
+#include <algorithm>
+
 namespace kx {
 
 std::span<const uint8_t> Piece::bytes() const {
@@ -40,6 +42,22 @@ void Payload::pad_to(uint64_t alignment) {
     uint64_t rem = size() % alignment;
     if (rem != 0)
         pieces_.push_back(Piece{nullptr, 0, alignment - rem, "padding"});
+}
+
+Payload Payload::subrange(uint64_t offset, uint64_t size) const {
+    Payload out;
+    uint64_t at = 0;
+    for (const Piece& p : pieces_) {
+        const uint64_t begin = std::max(offset, at), end = std::min(offset + size, at + p.size);
+        if (begin < end) {
+            Piece part = p;
+            part.offset = p.offset + (begin - at);
+            part.size = end - begin;
+            out.pieces_.push_back(std::move(part));
+        }
+        at += p.size;
+    }
+    return out;
 }
 
 uint64_t Payload::size() const {

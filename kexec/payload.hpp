@@ -33,6 +33,8 @@ public:
     void append(Piece piece);
     void append(const Payload& other);
     void pad_to(uint64_t alignment);  // zero-fill so size() is a multiple of alignment
+    // Bytes [offset, offset+size) of this payload, as pieces of the same files.
+    Payload subrange(uint64_t offset, uint64_t size) const;
 
     const std::vector<Piece>& pieces() const { return pieces_; }
     uint64_t size() const;

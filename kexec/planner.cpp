@@ -2,7 +2,11 @@
 
 #include <cerrno>
 
+#include <sys/random.h>
+
 #include "arch/x86_64/bzimage.hpp"
+#include "arch/x86_64/image_builder.hpp"
+#include "security.hpp"
 #include "cmdline.hpp"
 #include "kernel_file.hpp"
 #include "kexec_abi.hpp"
@@ -193,7 +197,7 @@ Result<LoadPlan> plan_load(const Options& o, const SystemView& sys) {
         break;
     case SyscallMode::Load:
         plan.file_calls.clear();
-        KX_ASSIGN(plan.segment_load, plan_segment_load(plan, o, sys));
+        KX_ASSIGN(plan.segment_load, plan_segment_load(plan, o, sys, plan.notes));
         break;
     }
     return plan;
@@ -220,12 +224,50 @@ std::optional<CrashRegion> find_crash_region(const SystemView& sys) {
     return std::nullopt;
 }
 
+// kexec_load cannot work under lockdown, nor under Secure Boot with IMA's
+// architecture policy (no file to appraise): say so before building anything.
+static Status check_kexec_load_allowed(const SystemView& sys) {
+    SecurityState sec = read_security_state(sys);
+    if (sec.locked_down())
+        return make_error("kexec: the kernel is locked down (" + *sec.lockdown +
+                          ") and refuses kexec_load (-c): use kexec -s (kexec_file_load) with a kernel signed "
+                          "by a key the kernel trusts");
+    if (sec.secure_boot.value_or(false) && sec.ima_present)
+        return make_error("kexec: Secure Boot is on and IMA appraises kexec kernels, which it cannot do for "
+                          "kexec_load (-c): use kexec -s (kexec_file_load)");
+    if (sec.kexec_load_disabled.value_or(false))
+        return make_error("kexec: kexec is disabled on this system (kernel.kexec_load_disabled=1)");
+    return {};
+}
+
 Result<SegmentLoadCall> plan_segment_load(const LoadPlan& load, const Options& opts,
-                                          const SystemView& sys) {
-    (void)load;
-    (void)opts;
-    (void)sys;
-    return make_error("kexec: kexec_load (-c) is not supported yet; use -s (kexec_file_load)");
+                                          const SystemView& sys, std::vector<std::string>& notes) {
+    if (opts.console_vga || opts.reset_vga)
+        return make_error(std::string("kexec: ") + (opts.reset_vga ? "--reset-vga" : "--console-vga") +
+                          " is not supported yet (the serial console is: --console-serial)");
+    KX_TRY(check_kexec_load_allowed(sys));
+    KX_ASSIGN(x86::PlatformInfo platform, x86::read_platform(sys));
+
+    const uint64_t mem_min = std::max<uint64_t>(opts.mem_min, 0x100000);
+    const uint64_t mem_max = opts.mem_max.value_or(~0ull);
+    std::vector<x86::Interval> excluded;
+    if (auto crash = find_crash_region(sys))
+        excluded.push_back({crash->start, crash->end + 1});  // never overwrite a loaded crash kernel
+    x86::FreeMemory free(platform.memory_map, mem_min, mem_max, excluded);
+
+    x86::ImageOptions io;
+    io.crash = load.crash;
+    io.skip_checks = opts.skip_checks;
+    if (opts.console_serial) {
+        io.serial_port = opts.serial_base.value_or(0x3f8);
+        io.serial_baud = opts.serial_baud.value_or(0);
+    }
+    io.efi = !opts.noefi;
+    io.reuse_video_type = opts.reuse_video_type;
+    io.rng_seed.resize(32);
+    if (getrandom(io.rng_seed.data(), io.rng_seed.size(), GRND_NONBLOCK) != 32)
+        io.rng_seed.clear();  // no entropy yet: the kernel seeds itself later
+    return x86::build_kexec_image(load.boot, platform.memory_map, platform, std::move(free), io, notes);
 }
 
 Result<Invocation> plan_invocation(const Options& o, const SystemView& sys) {

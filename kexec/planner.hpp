@@ -13,8 +13,9 @@ Result<Invocation> plan_invocation(const Options& opts, const SystemView& sys);
 
 // The kexec_load (-c) image for a planned load: segments, purgatory, entry.
 // Called for -c, and lazily for -a when kexec_file_load cannot be used.
+// `notes` collects what is worth saying under -d (placement, EFI, video).
 Result<SegmentLoadCall> plan_segment_load(const LoadPlan& load, const Options& opts,
-                                          const SystemView& sys);
+                                          const SystemView& sys, std::vector<std::string>& notes);
 
 // The "Crash kernel" range in /proc/iomem; nullopt when none is reserved.
 struct CrashRegion {

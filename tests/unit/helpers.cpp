@@ -116,6 +116,8 @@ std::string make_bzimage(const BzImageSpec& spec) {
     const uint8_t setup_sects = 4;
     img[0x1f1] = static_cast<char>(setup_sects);
     poke16(img, 0x1fe, 0xAA55);
+    img[0x200] = '\xeb';  // jmp over the setup header, which ends at 0x26c (protocol 2.15)
+    img[0x201] = 0x6a;
     std::memcpy(img.data() + 0x202, "HdrS", 4);
     poke16(img, 0x206, spec.protocol);
     poke16(img, 0x20e, 0x200);  // kernel_version at 0x400

@@ -4,7 +4,7 @@
 # kx_boot MODE KERNEL INITRD CMDLINE LOG TIMEOUT MEM_MB
 kx_boot() {
     local mode=$1 kernel=$2 initrd=$3 cmdline=$4 log=$5 timeout=$6 mem=${7:-1024}
-    local args=(-cpu max -m "$mem" -smp 1 -display none -serial stdio -monitor none -no-reboot -net none)
+    local args=(-cpu max -m "$mem" -smp "${QEMU_SMP:-1}" -display none -serial stdio -monitor none -no-reboot -net none)
     case $mode in
     bios)
         args+=(-machine q35)

@@ -1,0 +1,66 @@
+// The machine's memory map as the firmware reported it (for the next
+// kernel's e820) and the free ranges segments may be placed in.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "result.hpp"
+#include "sysroot.hpp"
+
+namespace kx::x86 {
+
+// e820 types (arch/x86/include/uapi/asm/e820.h and the kernel's internal ones).
+enum class E820Type : uint32_t {
+    Ram = 1, Reserved = 2, Acpi = 3, Nvs = 4, Unusable = 5, Pmem = 7, Pram = 12,
+    SoftReserved = 0xefffffff,
+};
+
+struct MemoryRange {
+    uint64_t start = 0;
+    uint64_t end = 0;  // inclusive, as /proc/iomem and /sys/firmware/memmap say
+    E820Type type = E820Type::Reserved;
+    uint64_t size() const { return end - start + 1; }
+};
+
+// "System RAM" -> Ram, "ACPI Tables" -> Acpi, ...; unknown names are Reserved.
+E820Type e820_type_from_name(const std::string& name);
+
+// /sys/firmware/memmap (the firmware's own e820), else the top level of
+// /proc/iomem. Sorted by start.
+Result<std::vector<MemoryRange>> read_memory_map(const SystemView& sys);
+
+// Free memory, as half-open [start, end) intervals, sorted.
+struct Interval {
+    uint64_t start, end;
+};
+
+class FreeMemory {
+public:
+    // RAM from `map`, above `min` (low memory stays untouched) and up to
+    // `max` inclusive (--mem-min/--mem-max), without `excluded`.
+    FreeMemory(const std::vector<MemoryRange>& map, uint64_t min, uint64_t max,
+               const std::vector<Interval>& excluded = {});
+    explicit FreeMemory(std::vector<Interval> free) : free_(std::move(free)) {}
+
+    // Place `size` bytes aligned to `align` within [lo, hi) (hi exclusive),
+    // as high as possible (top_down) or as low as possible; the range is
+    // then taken. nullopt when nothing fits.
+    std::optional<uint64_t> allocate(uint64_t size, uint64_t align, uint64_t lo, uint64_t hi, bool top_down);
+    // Take a fixed range (it must be free).
+    bool reserve(uint64_t start, uint64_t size);
+    const std::vector<Interval>& intervals() const { return free_; }
+    uint64_t largest() const;
+
+private:
+    void take(uint64_t start, uint64_t end);
+    std::vector<Interval> free_;
+};
+
+// Pure: the hole for `size`/`align` inside `free` within [lo, hi).
+std::optional<uint64_t> find_hole(const std::vector<Interval>& free, uint64_t size, uint64_t align,
+                                  uint64_t lo, uint64_t hi, bool top_down);
+
+}  // namespace kx::x86
