@@ -267,7 +267,8 @@ Result<SegmentLoadCall> plan_segment_load(const LoadPlan& load, const Options& o
     io.rng_seed.resize(32);
     if (getrandom(io.rng_seed.data(), io.rng_seed.size(), GRND_NONBLOCK) != 32)
         io.rng_seed.clear();  // no entropy yet: the kernel seeds itself later
-    return x86::build_kexec_image(load.boot, platform.memory_map, platform, std::move(free), io, notes);
+    return x86::build_kexec_image(load.boot, x86::e820_for_next_kernel(platform.memory_map), platform,
+                                  std::move(free), io, notes);
 }
 
 Result<Invocation> plan_invocation(const Options& o, const SystemView& sys) {

@@ -165,7 +165,7 @@ Built build_for(const std::string& mode, const std::string& cmdline, std::string
     boot.cmdline = cmdline;
     FreeMemory free(platform->memory_map, 0x100000, ~0ull);
     Built b;
-    auto call = build_kexec_image(boot, platform->memory_map, *platform, free, io, b.notes);
+    auto call = build_kexec_image(boot, e820_for_next_kernel(platform->memory_map), *platform, free, io, b.notes);
     cr_assert(call.ok(), "%s", call.ok() ? "" : call.error().message.c_str());
     b.call = std::move(call).value();
     for (const auto& s : b.call.segments)
@@ -198,8 +198,12 @@ Test(boot_params, seabios_guest) {
         if (s.label == "initrd")
             initrd_at = s.mem;
     cr_assert_eq(at32(p, 0x218), static_cast<uint32_t>(initrd_at));
-    // e820 from /sys/firmware/memmap, verbatim.
+    // e820 from /sys/firmware/memmap, but for the real-mode IVT.
     auto map = *read_memory_map(SystemView(fixture("bios")));
+    cr_assert_eq(map[0].start, 0u);
+    cr_assert_eq(at64(p, 0x2d0), 0x400u, "RAM below 0x400 is not reported");
+    cr_assert_eq(at64(p, 0x2d0 + 8), map[0].size() - 0x400);
+    map[0].start = 0x400;
     cr_assert_eq(static_cast<uint8_t>(p[0x1e8]), map.size());
     for (size_t i = 0; i < map.size(); i++) {
         cr_assert_eq(at64(p, 0x2d0 + 20 * i), map[i].start);
@@ -210,7 +214,10 @@ Test(boot_params, seabios_guest) {
     for (size_t i = 0x1c0; i < 0x1e0; i++)
         cr_assert_eq(p[i], 0, "efi_info stays zero");
     std::string current = read_file(fixture("bios") + "/sys/kernel/boot_params/data");
-    cr_assert_eq(p.substr(0, 0x40), current.substr(0, 0x40), "screen_info of the running kernel");
+    cr_assert_eq(p.substr(0, 0x20), current.substr(0, 0x20), "screen_info of the running kernel");
+    cr_assert_eq(p.substr(0x24, 0x1c), current.substr(0x24, 0x1c));
+    cr_assert_eq(le16({reinterpret_cast<const uint8_t*>(p.data()), p.size()}, 0x20), 0xa33fu, "cl_magic");
+    cr_assert_eq(le16({reinterpret_cast<const uint8_t*>(p.data()), p.size()}, 0x22), 0x1000u, "cl_offset");
     cr_assert_eq(at32(p, 0x23c), at32(current, 0x23c), "hardware_subarch");
     cr_assert_eq(at64(p, 0x250), 0u, "no setup_data without an RNG seed");
 }
@@ -342,9 +349,29 @@ Test(image, digests_cover_every_segment_but_the_purgatory) {
     for (const auto& s : b.call.segments)
         if (s.label == "kernel")
             kernel_at = s.mem;
+    cr_assert_eq(at32(image, *p->symbol_address("kx_skip_checks") - purgatory->mem), 0u, "checks on by default");
     cr_assert_eq(at64(image, regs + 4 * 8), b.params_at);
     cr_assert_eq(at64(image, regs + 16 * 8), kernel_at + 0x200);
     cr_assert_eq(kernel_at % 0x200000, 0u, "kernel_alignment honoured");
+}
+
+Test(image, no_checks_and_serial_console_reach_the_purgatory) {
+    ImageOptions io;
+    io.skip_checks = true;
+    io.serial_port = 0x2f8;
+    io.serial_baud = 57600;
+    Built b = build_for("bios", "x", "", io);
+    const Segment* purgatory = nullptr;
+    for (const auto& s : b.call.segments)
+        if (s.label == "purgatory")
+            purgatory = &s;
+    auto p = Purgatory::parse(embedded_purgatory());
+    cr_assert(p->relocate(purgatory->mem).ok());
+    std::string image = purgatory->data.bytes_copy();
+    cr_assert_eq(at32(image, *p->symbol_address("kx_skip_checks") - purgatory->mem), 1u, "-i");
+    const uint64_t console = *p->symbol_address("kx_console") - purgatory->mem;
+    cr_assert_eq(le16({reinterpret_cast<const uint8_t*>(image.data()), image.size()}, console), 0x2f8u);
+    cr_assert_eq(at32(image, console + 4), 57600u);
 }
 
 Test(image, kernel_window_is_init_size_and_limits_are_honoured) {

@@ -156,6 +156,11 @@ void set_screen_info(ZeroPage& page, const BootParamsRequest& req, const Platfor
                      std::vector<std::string>& notes) {
     using namespace bp;
     const auto& fb = p.framebuffer;
+    // VGA text defaults, which a framebuffer then overrides (as kexec-tools).
+    page.u8(screen_info + si_orig_video_cols) = 80;
+    page.u8(screen_info + si_orig_video_lines) = 25;
+    page.u8(screen_info + si_orig_video_isVGA) = kVideoTypeVga;
+    page.put16(screen_info + si_orig_video_points, 16);
     std::optional<uint8_t> fb_type;
     if (fb && fb->id == "VESA VGA")
         fb_type = kVideoTypeVlfb;
@@ -188,13 +193,7 @@ void set_screen_info(ZeroPage& page, const BootParamsRequest& req, const Platfor
         // No framebuffer we understand: hand on the screen the firmware set up.
         page.copy_in(screen_info, p.current->bytes().subspan(screen_info, screen_info_size));
         notes.push_back("screen_info: copied from the running kernel's boot parameters");
-        return;
     }
-    // VGA text, as kexec-tools assumes.
-    page.u8(screen_info + si_orig_video_cols) = 80;
-    page.u8(screen_info + si_orig_video_lines) = 25;
-    page.u8(screen_info + si_orig_video_isVGA) = kVideoTypeVga;
-    page.put16(screen_info + si_orig_video_points, 16);
 }
 
 void set_e820(ZeroPage& page, BootParams& out, const std::vector<MemoryRange>& map) {
@@ -306,8 +305,11 @@ BootParams build_boot_params(const BootParamsRequest& req, const PlatformInfo& p
     if (p.acpi_rsdp)
         page.put64(acpi_rsdp_addr, *p.acpi_rsdp);
 
-    // 5. Screen, memory map, disks.
+    // 5. Screen, memory map, disks. The old (pre-2.02) command line pointer
+    //    too, for parity with kexec-tools; 2.02+ kernels use cmd_line_ptr.
     set_screen_info(page, req, p, out.notes);
+    page.put16(screen_info + si_cl_magic, 0xa33f);
+    page.put16(screen_info + si_cl_offset, static_cast<uint16_t>(req.cmdline_address - req.params_address));
     set_e820(page, out, req.e820);
     page.u8(eddbuf_entries) = static_cast<uint8_t>(p.edd.entries.size());
     for (size_t i = 0; i < p.edd.entries.size(); i++)

@@ -34,6 +34,7 @@ constexpr size_t e820_table = 0x2d0, e820_max_zeropage = 128, e820_entry_size = 
 constexpr size_t eddbuf = 0xd00, edd_max = 6, edd_info_size = 82;
 // screen_info fields
 constexpr size_t si_ext_mem_k = 0x02, si_orig_video_cols = 0x07, si_orig_video_lines = 0x0e;
+constexpr size_t si_cl_magic = 0x20, si_cl_offset = 0x22;  // pre-2.02 command line pointer
 constexpr size_t si_orig_video_isVGA = 0x0f, si_orig_video_points = 0x10;
 constexpr size_t si_lfb_width = 0x12, si_lfb_height = 0x14, si_lfb_depth = 0x16, si_lfb_base = 0x18;
 constexpr size_t si_lfb_size = 0x1c, si_lfb_linelength = 0x24, si_red_size = 0x26, si_pages = 0x32;

@@ -87,6 +87,17 @@ Result<std::vector<MemoryRange>> read_memory_map(const SystemView& sys) {
     return map;
 }
 
+std::vector<MemoryRange> e820_for_next_kernel(const std::vector<MemoryRange>& map) {
+    constexpr uint64_t kIvtEnd = 0x400;
+    std::vector<MemoryRange> out = map;
+    for (MemoryRange& r : out)
+        if (r.type == E820Type::Ram && r.start < kIvtEnd && r.end >= kIvtEnd) {
+            r.start = kIvtEnd;
+            break;
+        }
+    return out;
+}
+
 std::optional<uint64_t> find_hole(const std::vector<Interval>& free, uint64_t size, uint64_t align, uint64_t lo,
                                   uint64_t hi, bool top_down) {
     if (size == 0 || align == 0 || (align & (align - 1)))

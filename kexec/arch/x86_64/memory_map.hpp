@@ -32,6 +32,11 @@ E820Type e820_type_from_name(const std::string& name);
 // /proc/iomem. Sorted by start.
 Result<std::vector<MemoryRange>> read_memory_map(const SystemView& sys);
 
+// The e820 table the next kernel gets: the firmware's map, except that RAM
+// below 0x400 (the real-mode interrupt vector table) is not reported, as
+// kexec-tools does.
+std::vector<MemoryRange> e820_for_next_kernel(const std::vector<MemoryRange>& map);
+
 // Free memory, as half-open [start, end) intervals, sorted.
 struct Interval {
     uint64_t start, end;

@@ -21,6 +21,8 @@ kx_base_tree() {
     mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,markers,payload}
     cp "$(command -v busybox)" "$root/bin/busybox"
     cp "$KX_VM_DIR/guest/init" "$root/init"
+    mkdir -p "$root/lib"
+    cp "$EFIVARFS_KO" "$root/lib/efivarfs.ko"
     local m
     for m in "$@"; do echo "$m" > "$root/markers/$m"; done
 }

@@ -38,9 +38,12 @@ kx_prepare_inputs() {
         [ -n "$pkg" ] || kx_die "cannot resolve linux-image-amd64 (apt-get update?)"
         deb=$(kx_fetch_deb "$in" "$pkg")
         rm -rf "$in/kernel" && mkdir -p "$in/kernel"
-        dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$in/kernel" --wildcards './boot/vmlinuz-*' ||
-            kx_die "cannot extract the kernel from $deb"
+        dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$in/kernel" --wildcards './boot/vmlinuz-*' \
+            './lib/modules/*/kernel/fs/efivarfs/efivarfs.ko' || kx_die "cannot extract the kernel from $deb"
         cp "$in"/kernel/boot/vmlinuz-* "$in/vmlinuz.debian"
+        # efivarfs is a module in Debian: guests load it to show that EFI
+        # runtime services work (listing variables calls into the firmware).
+        cp "$in"/kernel/lib/modules/*/kernel/fs/efivarfs/efivarfs.ko "$in/efivarfs.ko"
 
         # Debian's kexec-tools, run in guests through its own loader.
         deb=$(kx_fetch_deb "$in" kexec-tools)
@@ -66,5 +69,6 @@ kx_prepare_inputs() {
     SNAKEOIL_KEY=$in/snakeoil.key
     SNAKEOIL_CERT=$in/snakeoil.pem
     KEXEC_TOOLS_BIN=$in/kexec-tools/sbin/kexec
-    export KERNEL KERNEL_UNSIGNED KERNEL_SNAKEOIL SNAKEOIL_KEY SNAKEOIL_CERT KEXEC_TOOLS_BIN
+    EFIVARFS_KO=$in/efivarfs.ko
+    export EFIVARFS_KO KERNEL KERNEL_UNSIGNED KERNEL_SNAKEOIL SNAKEOIL_KEY SNAKEOIL_CERT KEXEC_TOOLS_BIN
 }

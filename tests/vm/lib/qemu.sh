@@ -24,7 +24,21 @@ kx_boot() {
     *) kx_die "unknown firmware mode $mode" ;;
     esac
     args+=(-kernel "$kernel" -initrd "$initrd" -append "$cmdline")
-    timeout --kill-after=10 "$timeout" qemu-system-x86_64 "${args[@]}" </dev/null >"$log.raw" 2>&1
+    timeout --kill-after=10 "$timeout" qemu-system-x86_64 "${args[@]}" </dev/null >"$log.raw" 2>&1 &
+    local pid=$!
+    # STOP_ON: a line after which nothing more can happen (a halted machine):
+    # end the run there instead of waiting for the timeout.
+    if [ -n "${STOP_ON:-}" ]; then
+        while kill -0 $pid 2>/dev/null; do
+            if grep -aq "$STOP_ON" "$log.raw" 2>/dev/null; then
+                sleep 1
+                kill $pid 2>/dev/null
+                break
+            fi
+            sleep 1
+        done
+    fi
+    wait $pid
     local rc=$?
     # Drop the firmware's terminal escapes and CRs so the log greps cleanly.
     tr -d '\r' <"$log.raw" | sed 's/\x1b\[[0-9;=?]*[a-zA-Z]//g' >"$log"

@@ -5,7 +5,7 @@
 FIRMWARE=bios
 EXPECT_MARKERS="stage2-initrd"
 scenario_build() {
-    [ -n "$MKPE" ] || kx_die "this scenario needs --mkpe"
+    [ -x "$MKPE" ] || kx_die "this scenario needs --tools (mkpe)"
     kx_stage2_initrd "$RUN/initrd.cpio"
     printf 'ID=kxtest\nPRETTY_NAME="kexec-uki profile test"\n' > "$RUN/osrel"
     printf 'console=ttyS0 panic=-1 kx.stage=2 kx.nonce=profile-zero' > "$RUN/cmdline0"

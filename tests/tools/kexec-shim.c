@@ -1,0 +1,88 @@
+/* LD_PRELOAD shim for guest tests: intercepts syscall(SYS_kexec_load, ...),
+ * the way both kexec-tools and kexec-uki issue it.
+ *
+ *   KX_SHIM=flip       copy the initrd segment (the one that starts with the
+ *                      newc magic "070701"), flip one byte in the copy, and
+ *                      pass the call on: the purgatory must notice.
+ *   KX_SHIM=dump:DIR   write every segment to DIR/segN.bin and a summary to
+ *                      DIR/segments, and return success without loading.
+ *
+ * A test tool; no part of kexec-uki. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <dlfcn.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+struct segment {
+    const void *buf;
+    size_t bufsz;
+    const void *mem;
+    size_t memsz;
+};
+
+static long dump(const char *dir, unsigned long entry, unsigned long n, const struct segment *segs,
+                 unsigned long flags) {
+    char path[4096];
+    mkdir(dir, 0755);
+    snprintf(path, sizeof path, "%s/segments", dir);
+    FILE *summary = fopen(path, "w");
+    if (!summary)
+        return -1;
+    fprintf(summary, "entry 0x%lx flags 0x%lx\n", entry, flags);
+    for (unsigned long i = 0; i < n; i++) {
+        fprintf(summary, "seg%lu mem 0x%lx memsz 0x%zx bufsz 0x%zx\n", i, (unsigned long)(uintptr_t)segs[i].mem,
+                segs[i].memsz, segs[i].bufsz);
+        snprintf(path, sizeof path, "%s/seg%lu.bin", dir, i);
+        FILE *f = fopen(path, "w");
+        if (f) {
+            fwrite(segs[i].buf, 1, segs[i].bufsz, f);
+            fclose(f);
+        }
+    }
+    fclose(summary);
+    fprintf(stderr, "kexec-shim: dumped %lu segments to %s\n", n, dir);
+    return 0;
+}
+
+long syscall(long number, ...) {
+    va_list ap;
+    va_start(ap, number);
+    long a[6];
+    for (int i = 0; i < 6; i++)
+        a[i] = va_arg(ap, long);
+    va_end(ap);
+    static long (*real)(long, ...);
+    if (!real)
+        real = (long (*)(long, ...))dlsym(RTLD_NEXT, "syscall");
+    const char *mode = getenv("KX_SHIM");
+    if (number == SYS_kexec_load && mode && a[1] > 0) {
+        unsigned long n = (unsigned long)a[1];
+        const struct segment *segs = (const struct segment *)a[2];
+        if (strncmp(mode, "dump:", 5) == 0)
+            return dump(mode + 5, (unsigned long)a[0], n, segs, (unsigned long)a[3]);
+        if (strcmp(mode, "flip") == 0) {
+            struct segment *copy = calloc(n, sizeof *copy);
+            memcpy(copy, segs, n * sizeof *copy);
+            for (unsigned long i = 0; i < n; i++) {
+                if (copy[i].bufsz > 4096 && memcmp(copy[i].buf, "070701", 6) == 0) {
+                    unsigned char *b = malloc(copy[i].bufsz);
+                    memcpy(b, copy[i].buf, copy[i].bufsz);
+                    b[copy[i].bufsz / 2] ^= 0x01;
+                    copy[i].buf = b;
+                    fprintf(stderr, "kexec-shim: flipped byte 0x%zx of the initrd segment at 0x%lx\n",
+                            copy[i].bufsz / 2, (unsigned long)(uintptr_t)copy[i].mem);
+                    break;
+                }
+            }
+            return real(number, a[0], n, copy, a[3], a[4], a[5]);
+        }
+    }
+    return real(number, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
