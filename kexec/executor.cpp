@@ -28,6 +28,7 @@ Error load_error(const LoadPlan& plan, LoadSyscall syscall, int err, const std::
     f.crash = plan.crash;
     f.uki_split = split;
     f.bytes = bytes;
+    f.initrd_from_uki = plan.initrd_from_uki;
     return make_error("kexec: " + explain_load_failure(f, read_security_state(env.sys)), err);
 }
 

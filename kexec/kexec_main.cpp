@@ -46,8 +46,7 @@ int kexec_main(int argc, char** argv, MainEnv& env) {
         return st.ok() ? 0 : fail(env, st.error());
     }
     if (o.print_ckr_size) {
-        auto region = find_crash_region(sys);
-        std::fprintf(env.out, "%llu\n", region ? static_cast<unsigned long long>(region->size()) : 0ull);
+        std::fprintf(env.out, "%llu\n", static_cast<unsigned long long>(crash_region_size(sys)));
         return 0;
     }
 

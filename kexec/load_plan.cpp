@@ -123,6 +123,8 @@ void format_load_text(std::string& out, const LoadPlan& load) {
                ": entry " + hex(s.entry) + ", flags " + hex(s.flags) + " (" +
                abi::load_flag_names(s.flags) + "), " + std::to_string(s.segments.size()) +
                " segments\n";
+        if (s.cmdline != load.boot.cmdline)
+            out += "    command line given: " + quote(s.cmdline) + "\n";
         for (const Segment& seg : s.segments)
             out += "    " + hex(seg.mem) + "+" + hex(seg.memsz) + " " + seg.label + ": " +
                    payload_line(seg.data) + "\n";
@@ -196,6 +198,7 @@ Json plan_json(const Invocation& inv) {
                           .set("entry", load.segment_load->entry)
                           .set("flags", static_cast<uint64_t>(load.segment_load->flags))
                           .set("flag_names", abi::load_flag_names(load.segment_load->flags))
+                          .set("cmdline", load.segment_load->cmdline)
                           .set("segments", std::move(segs));
         }
         Json notes = Json::array();

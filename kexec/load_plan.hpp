@@ -33,6 +33,7 @@ struct SegmentLoadCall {
     uint64_t entry = 0;
     std::vector<Segment> segments;
     unsigned long flags = 0;
+    std::string cmdline;  // as placed in the boot parameters (crash: with elfcorehdr=)
 };
 
 // What the next kernel is, whichever syscall loads it: a bzImage (for a
@@ -48,6 +49,7 @@ struct LoadPlan {
     std::string image_type;            // "bzImage64", "uki", ...
     bool crash = false;
     BootInputs boot;                   // boot.cmdline: what /proc/cmdline will say
+    bool initrd_from_uki = false;      // the UKI's own (full boot) initrd, not --initrd
     std::string cmdline_source;        // where that came from
     std::vector<FileLoadCall> file_calls;
     // -a: when the last file call fails with an errno in its next_on, use

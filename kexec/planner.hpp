@@ -17,11 +17,8 @@ Result<Invocation> plan_invocation(const Options& opts, const SystemView& sys);
 Result<SegmentLoadCall> plan_segment_load(const LoadPlan& load, const Options& opts,
                                           const SystemView& sys, std::vector<std::string>& notes);
 
-// The "Crash kernel" range in /proc/iomem; nullopt when none is reserved.
-struct CrashRegion {
-    uint64_t start = 0, end = 0;  // inclusive end, as in /proc/iomem
-    uint64_t size() const { return end - start + 1; }
-};
-std::optional<CrashRegion> find_crash_region(const SystemView& sys);
+// The size of the crash kernel region loads go to (the highest "Crash
+// kernel" range, as kexec-tools reports it), 0 when none is reserved.
+uint64_t crash_region_size(const SystemView& sys);
 
 }  // namespace kx

@@ -99,7 +99,10 @@ std::string explain_load_failure(const LoadFailure& f, const SecurityState& sec)
     case ENOMEM:
         if (f.crash)
             return head + "the reserved crash kernel memory is too small for " + f.kernel + " plus its initrd (" +
-                   format_size(f.bytes) + "): boot with a larger crashkernel= or pass a smaller --initrd";
+                   format_size(f.bytes) + "): boot with a larger crashkernel= or pass a smaller --initrd" +
+                   (f.initrd_from_uki ? " (this is the UKI's own initrd, a full boot initrd: kdump tools pass a "
+                                        "small kdump initramfs with --initrd)"
+                                      : "");
         return head + "not enough free memory for " + f.kernel + " plus its initrd (" + format_size(f.bytes) + ")";
     case ENOEXEC:
         return head + "the kernel does not recognise " + f.kernel + " as a kernel it can load";

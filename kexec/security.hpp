@@ -33,6 +33,7 @@ struct LoadFailure {
     bool crash = false;
     bool uki_split = false;     // the kernel inside a UKI was loaded on its own
     uint64_t bytes = 0;         // kernel + initrd size, for ENOMEM advice
+    bool initrd_from_uki = false;  // ENOMEM for a crash kernel: hint at a kdump initramfs
 };
 
 // One line: what happened and what to do about it.

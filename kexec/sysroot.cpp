@@ -49,6 +49,25 @@ Result<std::string> SystemView::read_bytes(std::string_view path) const {
 
 Result<std::string> SystemView::read_text(std::string_view path) const { return read_bytes(path); }
 
+std::optional<std::string> SystemView::read_prefix(std::string_view path, size_t limit) const {
+    int fd = ::open(resolve(path).c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return std::nullopt;
+    std::string out(limit, '\0');
+    size_t got = 0;
+    while (got < limit) {
+        ssize_t n = ::read(fd, out.data() + got, limit - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += static_cast<size_t>(n);
+    }
+    ::close(fd);
+    out.resize(got);
+    return out;
+}
+
 std::optional<std::string> SystemView::read_text_if_exists(std::string_view path) const {
     auto r = read_text(path);
     if (!r.ok())

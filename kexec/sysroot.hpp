@@ -26,6 +26,8 @@ public:
     Result<std::string> read_text(std::string_view path) const;
     std::optional<std::string> read_text_if_exists(std::string_view path) const;
     Result<std::string> read_bytes(std::string_view path) const;
+    // At most `limit` bytes from the start (for files such as /proc/kcore).
+    std::optional<std::string> read_prefix(std::string_view path, size_t limit) const;
     bool exists(std::string_view path) const;
     // Sorted entry names (no "." or ".."); empty when missing.
     std::vector<std::string> list_dir(std::string_view path) const;

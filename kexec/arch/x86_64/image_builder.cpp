@@ -40,6 +40,9 @@ Result<SegmentLoadCall> build_kexec_image(const BootInputs& boot, const std::vec
     KX_ASSIGN(SetupHeader h, parse_bzimage64(image, kernel_name));
     if (!h.relocatable_kernel)
         return make_error(kernel_name + ": not a relocatable kernel; kexec-uki only loads relocatable bzImages");
+    if (boot.cmdline.size() > h.cmdline_size)
+        return make_error(kernel_name + ": the command line is " + std::to_string(boot.cmdline.size()) +
+                          " bytes but this kernel accepts at most " + std::to_string(h.cmdline_size));
 
     SegmentLoadCall call;
     call.flags = abi::KEXEC_ARCH_X86_64 | (options.crash ? abi::KEXEC_ON_CRASH : 0);
@@ -73,7 +76,13 @@ Result<SegmentLoadCall> build_kexec_image(const BootInputs& boot, const std::vec
     const uint64_t tail_offset = (cmdline_offset + boot.cmdline.size() + 1 + 15) & ~uint64_t{15};
     BootParams trial = build_boot_params(req, platform);
     const uint64_t params_size = tail_offset + link_setup_data(trial, 0).size();
-    auto params_at = free.allocate(page_align(params_size), kPage, kMiB, k4GiB, true);
+    // Below 4 GiB where possible; a crash region that is all high memory
+    // (crashkernel=X,high) still works: the 64-bit entry takes any address.
+    auto below_4g_or_anywhere = [&](uint64_t size, uint64_t align) {
+        auto at = free.allocate(size, align, kMiB, k4GiB, true);
+        return at ? at : free.allocate(size, align, kMiB, kNoLimit, true);
+    };
+    auto params_at = below_4g_or_anywhere(page_align(params_size), kPage);
     if (!params_at)
         return no_room("boot parameters", params_size, free, options.crash);
     req.params_address = *params_at;
@@ -88,8 +97,7 @@ Result<SegmentLoadCall> build_kexec_image(const BootInputs& boot, const std::vec
 
     // 4. The purgatory, relocated for its place below 4 GiB.
     KX_ASSIGN(Purgatory purgatory, Purgatory::parse(embedded_purgatory()));
-    auto purgatory_at = free.allocate(page_align(purgatory.size()), std::max(purgatory.alignment(), kPage),
-                                      kMiB, k4GiB, true);
+    auto purgatory_at = below_4g_or_anywhere(page_align(purgatory.size()), std::max(purgatory.alignment(), kPage));
     if (!purgatory_at)
         return no_room("purgatory", purgatory.size(), free, options.crash);
     KX_TRY(purgatory.relocate(*purgatory_at));
@@ -128,6 +136,8 @@ Result<SegmentLoadCall> build_kexec_image(const BootInputs& boot, const std::vec
         uint32_t baud;
     } console{options.serial_port, 0, options.serial_baud};
     KX_TRY(purgatory.set("kx_console", console));
+    const uint64_t backup[3] = {options.backup_src, options.backup_dst, options.backup_size};  // struct kx_backup
+    KX_TRY(purgatory.set("kx_backup", backup));
     uint64_t regs[17] = {};  // rax..r15, rip (struct kx_entry_regs)
     regs[4] = *params_at;        // rsi: the zero page
     regs[16] = *kernel_at + 0x200;  // the 64-bit entry point, startup_64
@@ -140,6 +150,7 @@ Result<SegmentLoadCall> build_kexec_image(const BootInputs& boot, const std::vec
     if (segments.size() > abi::KEXEC_SEGMENT_MAX)
         return make_error("kexec: " + std::to_string(segments.size()) + " segments; the kernel takes at most 16");
     call.segments = std::move(segments);
+    call.cmdline = boot.cmdline;
     notes.push_back("kernel at " + hex(*kernel_at) + " (init_size " + hex(h.init_size) + "), boot parameters at " +
                     hex(*params_at) + (initrd_size ? ", initrd at " + hex(initrd_at) : "") + ", purgatory at " +
                     hex(*purgatory_at) + (options.skip_checks ? " (digest checks off: -i)" : ""));

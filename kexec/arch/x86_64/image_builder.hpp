@@ -23,6 +23,8 @@ struct ImageOptions {
     std::string rng_seed;              // 32 bytes from getrandom(); empty in tests that need stable bytes
     // Extra segments (crash: ELF core headers, backup) placed by the caller.
     std::vector<Segment> extra_segments;
+    // Crash: the purgatory copies src..src+size to dst before starting the kernel.
+    uint64_t backup_src = 0, backup_dst = 0, backup_size = 0;
 };
 
 // Place and build everything. `free` is where segments may go (all RAM but

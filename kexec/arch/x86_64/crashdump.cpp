@@ -1,0 +1,267 @@
+#include "arch/x86_64/crashdump.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "byte_reader.hpp"
+#include "strings.hpp"
+
+namespace kx::x86 {
+namespace {
+
+constexpr uint64_t kBackupEnd = 0xa0000;  // 640 KiB
+constexpr uint32_t PT_LOAD = 1, PT_NOTE = 4;
+constexpr uint64_t kPudMask = ~((1ull << 30) - 1);
+constexpr uint64_t kStartKernelMap = 0xffffffff80000000ull;
+constexpr uint64_t kKernelTextSize = 1ull << 30;
+constexpr uint64_t kKernelVaddrAlign = 0x200000;
+
+// A hex number with or without its 0x.
+std::optional<uint64_t> hex_number(std::string_view s) {
+    if (starts_with(s, "0x") || starts_with(s, "0X"))
+        s.remove_prefix(2);
+    if (s.empty())
+        return std::nullopt;
+    return parse_u64("0x" + std::string(s));
+}
+
+std::optional<std::pair<uint64_t, uint64_t>> parse_range(std::string_view range) {
+    size_t dash = range.find('-');
+    if (dash == std::string_view::npos)
+        return std::nullopt;
+    auto s = hex_number(trim_view(range.substr(0, dash)));
+    auto e = hex_number(trim_view(range.substr(dash + 1)));
+    if (!s || !e || *e < *s)
+        return std::nullopt;
+    return std::pair{*s, *e};
+}
+
+// Remove [start, end] (inclusive) from RAM ranges.
+void exclude(std::vector<MemoryRange>& ranges, uint64_t start, uint64_t end) {
+    std::vector<MemoryRange> out;
+    for (const MemoryRange& r : ranges) {
+        if (r.type != E820Type::Ram || end < r.start || start > r.end) {
+            out.push_back(r);
+            continue;
+        }
+        if (r.start < start)
+            out.push_back({r.start, start - 1, r.type});
+        if (end < r.end)
+            out.push_back({end + 1, r.end, r.type});
+    }
+    ranges = std::move(out);
+}
+
+void read_kcore(const SystemView& sys, CrashDumpInfo& info) {
+    auto kcore = sys.read_prefix("/proc/kcore", 65536);
+    if (!kcore || kcore->size() < 64 || std::memcmp(kcore->data(), "\x7f" "ELF", 4) != 0) {
+        info.notes.push_back("/proc/kcore unreadable: no kernel text segment in the ELF core headers, "
+                             "direct map assumed at " + hex(info.page_offset));
+        return;
+    }
+    const auto b = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(kcore->data()), kcore->size());
+    const uint64_t phoff = le64(b, 32), phentsize = le16(b, 54), phnum = le16(b, 56);
+    std::optional<uint64_t> stext;
+    if (auto syms = sys.read_text_if_exists("/proc/kallsyms"))
+        for (const std::string& line : split_lines(*syms))
+            if (ends_with(line, " _stext"))
+                stext = hex_number(line.substr(0, line.find(' ')));
+    uint64_t lowest = 0;
+    std::optional<std::pair<uint64_t, uint64_t>> text, fallback_text;
+    for (uint64_t i = 0; i < phnum && phentsize == 56 && fits(b, phoff + i * 56, 56); i++) {
+        const uint64_t h = phoff + i * 56;
+        if (le32(b, h) != PT_LOAD)
+            continue;
+        const uint64_t vaddr = le64(b, h + 16), memsz = le64(b, h + 40);
+        if (!lowest || (vaddr & kPudMask) < lowest)
+            lowest = vaddr & kPudMask;
+        if (stext && vaddr <= *stext && vaddr + memsz > *stext)
+            text = {vaddr, vaddr + memsz};
+        if (vaddr >= kStartKernelMap && vaddr + memsz <= kStartKernelMap + kKernelTextSize && !fallback_text)
+            fallback_text = {vaddr, vaddr + memsz};
+    }
+    if (lowest)
+        info.page_offset = lowest;
+    if (!text)
+        text = fallback_text;
+    if (text) {
+        info.kernel_vaddr = text->first & ~(kKernelVaddrAlign - 1);
+        info.kernel_size = (text->second - *info.kernel_vaddr + 4095) & ~uint64_t{4095};
+    }
+}
+
+}  // namespace
+
+std::vector<Interval> find_crash_regions(const SystemView& sys) {
+    std::vector<Interval> out;
+    auto iomem = sys.read_text_if_exists("/proc/iomem");
+    if (!iomem)
+        return out;
+    for (const std::string& line : split_lines(*iomem)) {
+        std::string_view l = trim_view(line);
+        size_t colon = l.find(" : ");
+        if (colon == std::string_view::npos || l.substr(colon + 3) != "Crash kernel")
+            continue;
+        if (auto r = parse_range(l.substr(0, colon)))
+            out.push_back({r->first, r->second + 1});
+    }
+    std::sort(out.begin(), out.end(), [](const Interval& a, const Interval& b) { return a.start < b.start; });
+    return out;
+}
+
+Result<CrashDumpInfo> read_crash_dump_info(const SystemView& sys) {
+    CrashDumpInfo info;
+    info.crash_regions = find_crash_regions(sys);
+    if (info.crash_regions.empty())
+        return make_error("kexec: no memory is reserved for a crash kernel: boot with crashkernel=SIZE "
+                          "(for example crashkernel=256M), then load it");
+    KX_ASSIGN(std::string iomem, sys.read_text("/proc/iomem"));
+    for (const std::string& line : split_lines(iomem)) {
+        const bool nested = !line.empty() && line[0] == ' ';
+        std::string_view l = trim_view(line);
+        size_t colon = l.find(" : ");
+        if (colon == std::string_view::npos)
+            continue;
+        auto r = parse_range(l.substr(0, colon));
+        if (!r)
+            continue;
+        const std::string name(l.substr(colon + 3));
+        if (name == "Kernel code" && !info.kernel_paddr)
+            info.kernel_paddr = r->first;
+        // System RAM can also appear nested ("System RAM (kmem)" under
+        // persistent memory, virtio-mem): all of it is dumped.
+        if (name.find("System RAM") != std::string::npos) {
+            info.ranges.push_back({r->first, r->second, E820Type::Ram});
+            continue;
+        }
+        if (nested)
+            continue;
+        E820Type t = e820_type_from_name(name);
+        if (t == E820Type::Reserved && name != "Reserved" && name != "reserved")
+            continue;  // devices, not memory
+        info.ranges.push_back({r->first, r->second, t});
+    }
+    std::sort(info.ranges.begin(), info.ranges.end(),
+              [](const MemoryRange& a, const MemoryRange& b) { return a.start < b.start; });
+    for (const Interval& c : info.crash_regions)
+        exclude(info.ranges, c.start, c.end - 1);
+
+    for (const std::string& cpu : sys.list_dir("/sys/devices/system/cpu")) {
+        if (!starts_with(cpu, "cpu") || cpu.size() < 4 || !std::isdigit(static_cast<unsigned char>(cpu[3])))
+            continue;
+        const std::string dir = "/sys/devices/system/cpu/" + cpu;
+        auto addr = sys.read_text_if_exists(dir + "/crash_notes");
+        auto size = sys.read_text_if_exists(dir + "/crash_notes_size");
+        auto a = addr ? hex_number(trim(*addr)) : std::nullopt;  // "%llx" 
+        if (!a)
+            continue;
+        info.cpu_notes.push_back({*a, size ? parse_u64(trim(*size)).value_or(1024) : 1024});
+    }
+    std::sort(info.cpu_notes.begin(), info.cpu_notes.end(),
+              [](const auto& x, const auto& y) { return x.address < y.address; });
+    if (info.cpu_notes.empty())
+        return make_error("kexec: no /sys/devices/system/cpu/cpu*/crash_notes: this kernel cannot take a crash dump "
+                          "(CONFIG_CRASH_DUMP?)");
+    if (auto vmci = sys.read_text_if_exists("/sys/kernel/vmcoreinfo")) {
+        // "%pa %x": the address with 0x, the size in hex without.
+        std::string v = trim(*vmci);
+        size_t sp = v.find(' ');
+        auto a = hex_number(v.substr(0, sp));
+        auto s = sp == std::string::npos ? std::nullopt : hex_number(trim(v.substr(sp + 1)));
+        if (a && s)
+            info.vmcoreinfo = CrashDumpInfo::Note{*a, *s};
+    }
+    if (!info.vmcoreinfo)
+        info.notes.push_back("no /sys/kernel/vmcoreinfo: the dump lacks the VMCOREINFO note tools need");
+    read_kcore(sys, info);
+    return info;
+}
+
+Backup backup_source(const CrashDumpInfo& info) {
+    for (const MemoryRange& r : info.ranges)
+        if (r.type == E820Type::Ram && r.end < kBackupEnd)
+            return {r.start, r.size(), 0};
+    return {0, kBackupEnd, 0};
+}
+
+std::string build_elf_core_headers(const CrashDumpInfo& info, const Backup& backup) {
+    std::vector<std::array<uint8_t, 56>> phdrs;
+    auto phdr = [&](uint32_t type, uint32_t flags, uint64_t offset, uint64_t vaddr, uint64_t paddr, uint64_t size) {
+        std::array<uint8_t, 56> p{};
+        put_le32(p.data(), type);
+        put_le32(p.data() + 4, flags);
+        put_le64(p.data() + 8, offset);
+        put_le64(p.data() + 16, vaddr);
+        put_le64(p.data() + 24, paddr);
+        put_le64(p.data() + 32, size);  // filesz
+        put_le64(p.data() + 40, size);  // memsz
+        phdrs.push_back(p);
+    };
+    // Notes: p_offset is the note's physical address; the crash kernel
+    // copies them into /proc/vmcore.
+    for (const auto& n : info.cpu_notes)
+        phdr(PT_NOTE, 0, n.address, 0, n.address, n.size);
+    if (info.vmcoreinfo)
+        phdr(PT_NOTE, 0, info.vmcoreinfo->address, 0, info.vmcoreinfo->address, info.vmcoreinfo->size);
+    if (info.kernel_vaddr && info.kernel_paddr && info.kernel_size)
+        phdr(PT_LOAD, 7, *info.kernel_paddr, *info.kernel_vaddr, *info.kernel_paddr, info.kernel_size);
+    for (const MemoryRange& r : info.ranges) {
+        if (r.type != E820Type::Ram)
+            continue;
+        // The first 640 KiB are read from where the purgatory saved them.
+        const uint64_t offset = (r.start == backup.src && r.size() == backup.size && backup.dst) ? backup.dst : r.start;
+        phdr(PT_LOAD, 7, offset, info.page_offset + r.start, r.start, r.size());
+    }
+    std::string out(64, '\0');
+    uint8_t* e = reinterpret_cast<uint8_t*>(out.data());
+    std::memcpy(e, "\x7f" "ELF", 4);
+    e[4] = 2;  // ELFCLASS64
+    e[5] = 1;  // little endian
+    e[6] = 1;  // EV_CURRENT
+    put_le16(e + 16, 4);   // ET_CORE
+    put_le16(e + 18, 62);  // EM_X86_64
+    put_le32(e + 20, 1);
+    put_le64(e + 32, 64);  // e_phoff
+    put_le16(e + 52, 64);  // e_ehsize
+    put_le16(e + 54, 56);  // e_phentsize
+    put_le16(e + 56, static_cast<uint16_t>(phdrs.size()));
+    for (const auto& p : phdrs)
+        out.append(reinterpret_cast<const char*>(p.data()), p.size());
+    return out;
+}
+
+std::vector<MemoryRange> crash_kernel_e820(const CrashDumpInfo& info, const Backup& backup,
+                                           const std::vector<Interval>& taken) {
+    std::vector<MemoryRange> map;
+    map.push_back({backup.src, backup.src + backup.size - 1, E820Type::Ram});
+    for (const Interval& c : info.crash_regions)
+        map.push_back({c.start, c.end - 1, E820Type::Ram});
+    for (const Interval& t : taken)
+        exclude(map, t.start, t.end - 1);
+    for (const MemoryRange& r : info.ranges)
+        if (r.type == E820Type::Acpi || r.type == E820Type::Nvs || r.type == E820Type::Reserved ||
+            r.type == E820Type::Pmem || r.type == E820Type::Pram)
+            map.push_back(r);
+    std::sort(map.begin(), map.end(), [](const MemoryRange& a, const MemoryRange& b) { return a.start < b.start; });
+    return map;
+}
+
+std::string memmap_cmdline(const std::vector<MemoryRange>& e820) {
+    std::string out = " memmap=exactmap";
+    for (const MemoryRange& r : e820) {
+        const char* sep = r.type == E820Type::Ram                                ? "@"
+                          : (r.type == E820Type::Acpi || r.type == E820Type::Nvs) ? "#"
+                          : r.type == E820Type::Pram                              ? "!"
+                                                                                  : nullptr;
+        if (!sep)
+            continue;  // reserved ranges stay in e820, not on the command line
+        const uint64_t startk = r.start / 1024;
+        const uint64_t endk = (r.type == E820Type::Ram ? (r.end + 1) : (r.end + 1024)) / 1024;
+        if (r.type == E820Type::Ram && endk - startk < 100)
+            continue;  // not worth the command line space
+        out += " memmap=" + std::to_string(endk - startk) + "K" + sep + std::to_string(startk) + "K";
+    }
+    return out;
+}
+
+}  // namespace kx::x86

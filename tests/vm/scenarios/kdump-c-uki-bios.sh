@@ -1,0 +1,20 @@
+# kdump with a UKI as the crash kernel, kexec -c -p uki.efi (the UKI's own
+# command line and initrd). The first kernel (crashkernel=256M) leaves a
+# marker in tmpfs and panics; the crash kernel must have the nonce, an ELF64
+# /proc/vmcore with a VMCOREINFO note, and the marker inside it.
+FIRMWARE=bios
+MEM=1024
+FIRST_CMDLINE_EXTRA=crashkernel=256M
+EXPECT_MARKERS="stage2-initrd uki-initrd"
+KX_SYSCALL=-c
+scenario_build() {
+    kx_stage2_initrd "$RUN/initrd.cpio" uki-initrd
+    kx_build_uki "$PAYLOAD/uki.efi" --linux "$KERNEL" --initrd "$RUN/initrd.cpio" \
+        --cmdline "$(kx_stage2_cmdline "irqpoll nr_cpus=1 reset_devices")"
+}
+scenario_guest() {
+    kx_plant_marker
+    echo "kexec $KX_SYSCALL -p -d /payload/uki.efi"
+    kx_crash_now
+}
+scenario_check() { kx_check_vmcore "$1"; }

@@ -1,0 +1,17 @@
+# Negative control for the kdump scenarios: the same crash, but the first
+# kernel plants no marker. The judge must fail it, proving the marker check
+# can fail (it once could not: grep died on /proc/vmcore and printed nothing).
+FIRMWARE=bios
+MEM=1024
+FIRST_CMDLINE_EXTRA=crashkernel=256M
+MUST_FAIL=1
+scenario_build() {
+    kx_stage2_initrd "$RUN/initrd.cpio"
+    kx_build_uki "$PAYLOAD/uki.efi" --linux "$KERNEL" --initrd "$RUN/initrd.cpio" \
+        --cmdline "$(kx_stage2_cmdline "irqpoll nr_cpus=1 reset_devices")"
+}
+scenario_guest() {
+    echo "kexec -s -p /payload/uki.efi"
+    kx_crash_now
+}
+scenario_check() { kx_check_vmcore "$1"; }
