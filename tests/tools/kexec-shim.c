@@ -6,6 +6,10 @@
  *                      pass the call on: the purgatory must notice.
  *   KX_SHIM=dump:DIR   write every segment to DIR/segN.bin and a summary to
  *                      DIR/segments, and return success without loading.
+ *   KX_SHIM=fake       (benchmarks) read what a kernel would read, load
+ *                      nothing: kexec_load succeeds; kexec_file_load
+ *                      succeeds, or fails with ENOEXEC for a *.efi file, as
+ *                      today's kernels do for a whole UKI.
  *
  * A test tool; no part of kexec-uki. */
 #ifndef _GNU_SOURCE
@@ -19,6 +23,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <unistd.h>
+#include <errno.h>
 
 struct segment {
     const void *buf;
@@ -51,6 +57,29 @@ static long dump(const char *dir, unsigned long entry, unsigned long n, const st
     return 0;
 }
 
+/* Read an fd to its end, as the kernel's kexec_file_load does. */
+static void drain(int fd) {
+    static char buf[1 << 16];
+    off_t off = 0;
+    ssize_t n;
+    while ((n = pread(fd, buf, sizeof buf, off)) > 0)
+        off += n;
+}
+
+static long fake_file_load(int kernel_fd, int initrd_fd) {
+    char link[64], target[4096] = "";
+    snprintf(link, sizeof link, "/proc/self/fd/%d", kernel_fd);
+    ssize_t n = readlink(link, target, sizeof target - 1);
+    if (n > 4 && strcmp(target + n - 4, ".efi") == 0) {
+        errno = ENOEXEC;
+        return -1;
+    }
+    drain(kernel_fd);
+    if (initrd_fd >= 0)
+        drain(initrd_fd);
+    return 0;
+}
+
 long syscall(long number, ...) {
     va_list ap;
     va_start(ap, number);
@@ -62,6 +91,19 @@ long syscall(long number, ...) {
     if (!real)
         real = (long (*)(long, ...))dlsym(RTLD_NEXT, "syscall");
     const char *mode = getenv("KX_SHIM");
+    if (mode && strcmp(mode, "fake") == 0) {
+        if (number == SYS_kexec_file_load)
+            return fake_file_load((int)a[0], (int)a[1]);
+        if (number == SYS_kexec_load) {
+            const struct segment *segs = (const struct segment *)a[2];
+            volatile unsigned char sink = 0;  /* touch what the kernel would copy */
+            for (long i = 0; i < a[1]; i++)
+                for (size_t o = 0; o < segs[i].bufsz; o += 4096)
+                    sink ^= ((const unsigned char *)segs[i].buf)[o];
+            (void)sink;
+            return 0;
+        }
+    }
     if (number == SYS_kexec_load && mode && a[1] > 0) {
         unsigned long n = (unsigned long)a[1];
         const struct segment *segs = (const struct segment *)a[2];

@@ -59,9 +59,9 @@ std::string scratch_dir() {
 }
 
 std::string write_file(const std::string& path, const std::string& bytes) {
-    std::string dir = path.substr(0, path.rfind('/'));
-    if (!dir.empty())
-        run_shell("mkdir -p '" + dir + "'");
+    const size_t slash = path.rfind('/');
+    if (slash != std::string::npos && slash > 0)
+        run_shell("mkdir -p '" + path.substr(0, slash) + "'");
     std::ofstream f(path, std::ios::binary);
     f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     return path;

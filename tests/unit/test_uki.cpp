@@ -442,3 +442,16 @@ Test(cpio, assembled_extra_archive_reads_back) {
     const std::string osrel = cpio_extract(extra, ".extra/os-release");
     cr_assert_str_eq(osrel.c_str(), kOsrel.c_str());
 }
+
+Test(uki, type_uki_forces_the_reader) {
+    std::string dir = scratch_dir();
+    PeSpec spec;
+    spec.sections = {section(".text", "x"), section(".sbat", "sbat,1\n")};
+    std::string pe = write_file(dir + "/app.efi", make_pe(spec));
+    RecordingBackend rec;
+    RunResult plain = run_kexec({"-l", pe}, &rec);
+    cr_assert(contains(plain.err, "cannot determine the file type"), "%s", plain.err.c_str());
+    RunResult forced = run_kexec({"-l", "-t", "uki", pe}, &rec);
+    kx_assert_str(forced.err, pe + ": no .linux section (or it is empty): not a UKI\n");
+    cr_assert(rec.calls.empty());
+}

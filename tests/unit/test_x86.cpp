@@ -429,3 +429,49 @@ Test(image, auto_mode_falls_back_to_our_image_builder) {
     cr_assert_eq(rec.calls[1].syscall, "kexec_load");
     cr_assert_eq(rec.calls[1].flags, abi::KEXEC_ARCH_X86_64);
 }
+
+Test(boot_params, framebuffer_and_reuse_video_type) {
+    auto platform = read_platform(SystemView(fixture("uefi")));
+    cr_assert(platform.ok());
+    PlatformInfo::Framebuffer fb;
+    fb.id = "EFI VGA";
+    fb.width = 1280;
+    fb.height = 800;
+    fb.depth = 32;
+    fb.line_length = 5120;
+    fb.base = 0x80000000;
+    fb.size = 1280 * 800 * 4;
+    fb.red_size = fb.green_size = fb.blue_size = fb.rsvd_size = 8;
+    fb.red_pos = 16;
+    fb.green_pos = 8;
+    fb.rsvd_pos = 24;
+    platform->framebuffer = fb;
+    std::string kernel = make_bzimage();
+    BootParamsRequest req{{reinterpret_cast<const uint8_t*>(kernel.data()), kernel.size()}, 0, 0x1000, 0, 0,
+                          platform->memory_map, true, false, ""};
+    const BootParams with_fb = build_boot_params(req, *platform);
+    auto page = with_fb.page.bytes();
+    cr_assert_eq(page[0x0f], kVideoTypeEfi, "orig_video_isVGA: EFI");
+    cr_assert_eq(le16(page, 0x12), 1280u);
+    cr_assert_eq(le16(page, 0x14), 800u);
+    cr_assert_eq(le16(page, 0x16), 32u);
+    cr_assert_eq(le32(page, 0x18), 0x80000000u, "lfb_base");
+    cr_assert_eq(le16(page, 0x24), 5120u, "lfb_linelength");
+    cr_assert_eq(le32(page, 0x1c), (1280u * 800 * 4 + 65535) / 65536, "lfb_size in 64 KiB units");
+    cr_assert_eq(page[0x27], 16, "red_pos");
+    cr_assert_eq(page[0x07], 80, "VGA text defaults stay under the framebuffer values");
+    // A framebuffer kexec does not know: the running kernel's screen_info,
+    // unless --reuse-video-type asks to take its type with the fb geometry.
+    platform->framebuffer->id = "simpledrmfb";
+    const BootParams unknown_fb = build_boot_params(req, *platform);
+    auto copied = unknown_fb.page.bytes();
+    std::string current = read_file(fixture("uefi") + "/sys/kernel/boot_params/data");
+    cr_assert_eq(copied[0x0f], static_cast<uint8_t>(current[0x0f]));
+    cr_assert_eq(le16(copied, 0x12), le16({reinterpret_cast<const uint8_t*>(current.data()), current.size()}, 0x12));
+    req.reuse_video_type = true;
+    platform->framebuffer->width = 1024;
+    const BootParams reuse = build_boot_params(req, *platform);
+    auto reused = reuse.page.bytes();
+    cr_assert_eq(reused[0x0f], static_cast<uint8_t>(current[0x0f]), "the running kernel's video type");
+    cr_assert_eq(le16(reused, 0x12), 1024u, "with the framebuffer's geometry");
+}
