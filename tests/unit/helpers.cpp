@@ -233,12 +233,21 @@ PeSection section(std::string name, std::string data) {
     return s;
 }
 
-std::string make_uki(std::vector<PeSection> payload_sections) {
+std::string make_stub_pe(std::vector<PeSection> sections) {
     PeSpec spec;
     spec.sections.push_back(section(".text", std::string(0x100, '\xc3')));
-    for (auto& s : payload_sections)
+    for (auto& s : sections)
         spec.sections.push_back(std::move(s));
     return make_pe(spec);
+}
+
+kx::Result<kx::Options> parse_args(std::vector<std::string> args) {
+    args.insert(args.begin(), "kexec");
+    std::vector<char*> argv;
+    for (auto& a : args)
+        argv.push_back(a.data());
+    argv.push_back(nullptr);
+    return kx::parse_options(static_cast<int>(args.size()), argv.data());
 }
 
 std::string make_sysroot(std::initializer_list<std::pair<std::string, std::string>> files) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "backend.hpp"
+#include "options.hpp"
 
 namespace kxt {
 
@@ -72,9 +73,13 @@ struct PeLayout {
 };
 std::string make_pe(const PeSpec& spec, PeLayout* layout = nullptr);
 
-// Helpers over make_pe().
+// Helpers over make_pe(). make_stub_pe: a small stub .text, then `sections`
+// (a UKI when they include .linux, an addon when they do not).
 PeSection section(std::string name, std::string data);
-std::string make_uki(std::vector<PeSection> payload_sections);
+std::string make_stub_pe(std::vector<PeSection> sections);
+
+// Parse `kexec ARGS...` into Options (the parser, not the whole program).
+kx::Result<kx::Options> parse_args(std::vector<std::string> args);
 
 // Patch little-endian integers inside a byte string.
 void poke16(std::string& s, size_t at, uint16_t v);

@@ -171,7 +171,7 @@ Test(crash, kexec_c_p_on_a_real_guest_tree) {
 Test(crash, too_small_a_region_says_so) {
     std::string dir = scratch_dir();
     std::string kernel_bytes = make_bzimage();
-    std::string uki = write_file(dir + "/u.efi", make_uki({section(".cmdline", "x"), section(".linux", kernel_bytes),
+    std::string uki = write_file(dir + "/u.efi", make_stub_pe({section(".cmdline", "x"), section(".linux", kernel_bytes),
                                                            section(".initrd", std::string(40 << 20, 'I'))}));
     std::string root = make_sysroot({
         {"/proc/iomem", "00001000-0009ffff : System RAM\n00100000-3fffffff : System RAM\n"

@@ -18,7 +18,7 @@ struct Files {
     std::string kernel_bytes = make_bzimage();
     std::string kernel = write_file(dir + "/vmlinuz", kernel_bytes);
     std::string initrd = write_file(dir + "/initrd.img", std::string(1000, 'I'));
-    std::string uki = write_file(dir + "/foo.efi", make_uki({section(".cmdline", "quiet"),
+    std::string uki = write_file(dir + "/foo.efi", make_stub_pe({section(".cmdline", "quiet"),
                                                              section(".linux", kernel_bytes)}));
 };
 

@@ -25,12 +25,7 @@ struct Fixture {
 };
 
 Options parse(std::vector<std::string> args) {
-    args.insert(args.begin(), "kexec");
-    std::vector<char*> argv;
-    for (auto& a : args)
-        argv.push_back(a.data());
-    argv.push_back(nullptr);
-    auto r = parse_options(static_cast<int>(args.size()), argv.data());
+    auto r = parse_args(std::move(args));
     cr_assert(r.ok(), "parse failed: %s", r.ok() ? "" : r.error().message.c_str());
     return *r;
 }

@@ -280,11 +280,11 @@ Test(pe_malformed, certificate_entry_truncated) {
 // --- UKI-level -------------------------------------------------------------
 
 Test(pe_malformed, duplicate_linux_in_base) {
-    std::string b = make_uki({section(".linux", make_bzimage()), section(".linux", make_bzimage())});
+    std::string b = make_stub_pe({section(".linux", make_bzimage()), section(".linux", make_bzimage())});
     expect_rejected(b, "section .linux appears twice in the base profile (sections #1 and #2)");
 }
 Test(pe_malformed, duplicate_cmdline_in_a_profile) {
-    std::string b = make_uki({section(".linux", make_bzimage()), section(".profile", "ID=a\n"),
+    std::string b = make_stub_pe({section(".linux", make_bzimage()), section(".profile", "ID=a\n"),
                               section(".cmdline", "x"), section(".cmdline", "y")});
     expect_rejected(b, "section .cmdline appears twice in profile @0");
 }

@@ -21,30 +21,20 @@ std::string pad4(std::string s) {
     return s;
 }
 
-Invocation plan_args(std::vector<std::string> args, const std::string& sysroot = "/nonexistent-sysroot") {
-    args.insert(args.begin(), "kexec");
-    std::vector<char*> argv;
-    for (auto& a : args)
-        argv.push_back(a.data());
-    argv.push_back(nullptr);
-    auto o = parse_options(static_cast<int>(args.size()), argv.data());
+Result<Invocation> try_plan(std::vector<std::string> args, const std::string& sysroot) {
+    auto o = parse_args(std::move(args));
     cr_assert(o.ok(), "%s", o.ok() ? "" : o.error().message.c_str());
-    SystemView sys(sysroot);
-    auto inv = plan_invocation(*o, sys);
+    return plan_invocation(*o, SystemView(sysroot));
+}
+
+Invocation plan_args(std::vector<std::string> args, const std::string& sysroot = "/nonexistent-sysroot") {
+    auto inv = try_plan(std::move(args), sysroot);
     cr_assert(inv.ok(), "plan failed: %s", inv.ok() ? "" : inv.error().message.c_str());
     return std::move(inv).value();
 }
 
 std::string plan_error(std::vector<std::string> args, const std::string& sysroot = "/nonexistent-sysroot") {
-    args.insert(args.begin(), "kexec");
-    std::vector<char*> argv;
-    for (auto& a : args)
-        argv.push_back(a.data());
-    argv.push_back(nullptr);
-    auto o = parse_options(static_cast<int>(args.size()), argv.data());
-    cr_assert(o.ok());
-    SystemView sys(sysroot);
-    auto inv = plan_invocation(*o, sys);
+    auto inv = try_plan(std::move(args), sysroot);
     cr_assert(!inv.ok(), "expected the plan to fail");
     return inv.error().message;
 }
@@ -82,7 +72,7 @@ struct SimpleUki {
     std::string path;
     SimpleUki() {
         path = write_file(dir + "/simple.efi",
-                          make_uki({section(".osrel", kOsrel), section(".cmdline", "console=ttyS0 quiet\n"),
+                          make_stub_pe({section(".osrel", kOsrel), section(".cmdline", "console=ttyS0 quiet\n"),
                                     section(".ucode", ucode), section(".linux", kernel), section(".initrd", initrd)}));
     }
     std::string expected_initrd() const {
@@ -200,7 +190,7 @@ Test(uki, strict_refuses_overrides_only_of_what_exists) {
     std::string img = write_file(u.dir + "/i.img", "I");
     std::string e2 = plan_error({"-l", "--uki-strict", "--initrd=" + img, u.path});
     cr_assert(contains(e2, "refusing to replace the UKI's initrd"), "%s", e2.c_str());
-    std::string bare = write_file(u.dir + "/bare.efi", make_uki({section(".linux", u.kernel)}));
+    std::string bare = write_file(u.dir + "/bare.efi", make_stub_pe({section(".linux", u.kernel)}));
     Invocation ok = plan_args({"-l", "--uki-strict", "--append=x", "--initrd=" + img, bare});
     cr_assert_str_eq(ok.load->boot.cmdline.c_str(), "x");
 }
@@ -209,7 +199,7 @@ Test(uki, command_line_too_long_for_the_kernel) {
     SimpleUki u;
     BzImageSpec spec;
     spec.cmdline_size = 16;
-    std::string path = write_file(u.dir + "/long.efi", make_uki({section(".cmdline", "console=ttyS0 quiet loglevel=7"),
+    std::string path = write_file(u.dir + "/long.efi", make_stub_pe({section(".cmdline", "console=ttyS0 quiet loglevel=7"),
                                                                   section(".linux", make_bzimage(spec))}));
     std::string e = plan_error({"-l", path});
     cr_assert(contains(e, ".linux of " + path + ": the command line is 30 bytes but this kernel accepts at most 16"),
@@ -250,7 +240,7 @@ struct ProfileUki {
     std::string path;
     ProfileUki() {
         path = write_file(dir + "/multi.efi",
-                          make_uki({section(".osrel", kOsrel), section(".cmdline", "base-cmdline"),
+                          make_stub_pe({section(".osrel", kOsrel), section(".cmdline", "base-cmdline"),
                                     section(".linux", kernel), section(".initrd", "BASE-INITRD!"),
                                     section(".profile", "ID=default\nTITLE=\"Default boot\"\n"),
                                     section(".profile", "ID=rescue\nTITLE=Rescue\n"),
@@ -313,21 +303,11 @@ Test(uki_profiles, unknown_profile_lists_the_available_ones) {
 
 // --- addons ----------------------------------------------------------------
 
-namespace {
-std::string make_addon(std::vector<PeSection> sections) {
-    PeSpec spec;
-    spec.sections.push_back(section(".text", std::string(0x40, '\xc3')));
-    for (auto& s : sections)
-        spec.sections.push_back(std::move(s));
-    return make_pe(spec);
-}
-}  // namespace
-
 Test(uki_addons, explicit_addons_append_cmdlines_and_initrds_in_order) {
     SimpleUki u;
-    std::string a1 = write_file(u.dir + "/one.addon.efi", make_addon({section(".cmdline", "one=1\n"), section(".initrd", "ADDON1")}));
-    std::string a2 = write_file(u.dir + "/two.addon.efi", make_addon({section(".cmdline", "two=2"), section(".ucode", "UC2!")}));
-    std::string a3 = write_file(u.dir + "/three.addon.efi", make_addon({section(".ucode", "UC3!")}));
+    std::string a1 = write_file(u.dir + "/one.addon.efi", make_stub_pe({section(".cmdline", "one=1\n"), section(".initrd", "ADDON1")}));
+    std::string a2 = write_file(u.dir + "/two.addon.efi", make_stub_pe({section(".cmdline", "two=2"), section(".ucode", "UC2!")}));
+    std::string a3 = write_file(u.dir + "/three.addon.efi", make_stub_pe({section(".ucode", "UC3!")}));
     Invocation inv = plan_args({"-l", "--uki-addon=" + a1, "--uki-addon=" + a2, "--uki-addon=" + a3, u.path});
     cr_assert_str_eq(inv.load->boot.cmdline.c_str(), "console=ttyS0 quiet one=1 two=2");
     std::string expected = std::string("UC3!") + "UC2!" + u.ucode + pad4(u.initrd) + extra_cpio("os-release", kOsrel) +
@@ -338,24 +318,24 @@ Test(uki_addons, explicit_addons_append_cmdlines_and_initrds_in_order) {
 
 Test(uki_addons, addon_with_linux_or_other_uname_is_refused) {
     SimpleUki u;
-    std::string uki = write_file(u.dir + "/named.efi", make_uki({section(".uname", "6.1.0-test"), section(".linux", u.kernel)}));
-    std::string bad = write_file(u.dir + "/bad.addon.efi", make_addon({section(".cmdline", "x"), section(".linux", u.kernel)}));
+    std::string uki = write_file(u.dir + "/named.efi", make_stub_pe({section(".uname", "6.1.0-test"), section(".linux", u.kernel)}));
+    std::string bad = write_file(u.dir + "/bad.addon.efi", make_stub_pe({section(".cmdline", "x"), section(".linux", u.kernel)}));
     std::string e = plan_error({"-l", "--uki-addon=" + bad, uki});
     cr_assert(contains(e, bad + ": is a UKI (it has a .linux section), not an addon"), "%s", e.c_str());
-    std::string other = write_file(u.dir + "/other.addon.efi", make_addon({section(".cmdline", "x"), section(".uname", "5.10.0")}));
+    std::string other = write_file(u.dir + "/other.addon.efi", make_stub_pe({section(".cmdline", "x"), section(".uname", "5.10.0")}));
     std::string e2 = plan_error({"-l", "--uki-addon=" + other, uki});
     cr_assert(contains(e2, "addon .uname \"5.10.0\" does not match the UKI's \"6.1.0-test\""), "%s", e2.c_str());
-    std::string same = write_file(u.dir + "/same.addon.efi", make_addon({section(".cmdline", "ok=1"), section(".uname", "6.1.0-test")}));
+    std::string same = write_file(u.dir + "/same.addon.efi", make_stub_pe({section(".cmdline", "ok=1"), section(".uname", "6.1.0-test")}));
     Invocation inv = plan_args({"-l", "--uki-addon=" + same, uki});
     cr_assert_str_eq(inv.load->boot.cmdline.c_str(), "ok=1");
 }
 
 Test(uki_addons, per_uki_extra_dir_is_searched_sorted_and_can_be_disabled) {
     SimpleUki u;
-    write_file(u.path + ".extra.d/b.addon.efi", make_addon({section(".cmdline", "bee")}));
-    write_file(u.path + ".extra.d/a.addon.efi", make_addon({section(".cmdline", "ay")}));
-    write_file(u.path + ".extra.d/.hidden.addon.efi", make_addon({section(".cmdline", "hidden")}));
-    write_file(u.path + ".extra.d/c.efi", make_addon({section(".cmdline", "not-an-addon-name")}));
+    write_file(u.path + ".extra.d/b.addon.efi", make_stub_pe({section(".cmdline", "bee")}));
+    write_file(u.path + ".extra.d/a.addon.efi", make_stub_pe({section(".cmdline", "ay")}));
+    write_file(u.path + ".extra.d/.hidden.addon.efi", make_stub_pe({section(".cmdline", "hidden")}));
+    write_file(u.path + ".extra.d/c.efi", make_stub_pe({section(".cmdline", "not-an-addon-name")}));
     Invocation inv = plan_args({"-l", u.path});
     cr_assert_str_eq(inv.load->boot.cmdline.c_str(), "console=ttyS0 quiet ay bee");
     Invocation off = plan_args({"-l", "--uki-no-addons", u.path});
@@ -368,8 +348,8 @@ Test(uki_addons, global_addons_only_on_an_esp) {
     SimpleUki u;
     std::string esp = u.dir + "/esp";
     std::string path = write_file(esp + "/EFI/Linux/k.efi", read_file(u.path));
-    write_file(esp + "/loader/addons/g.addon.efi", make_addon({section(".cmdline", "global")}));
-    write_file(path + ".extra.d/l.addon.efi", make_addon({section(".cmdline", "local")}));
+    write_file(esp + "/loader/addons/g.addon.efi", make_stub_pe({section(".cmdline", "global")}));
+    write_file(path + ".extra.d/l.addon.efi", make_stub_pe({section(".cmdline", "local")}));
     std::string vfat = make_sysroot({{"/proc/self/mountinfo",
                                       "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n"
                                       "40 22 8:2 / " + esp + " rw,relatime - vfat /dev/sda2 rw\n"}});
@@ -402,7 +382,7 @@ Test(uki_sidecars, credentials_and_extensions_become_extra_archives) {
 Test(uki_sidecars, pcr_files_and_osrel) {
     SimpleUki u;
     std::string path = write_file(u.dir + "/pcr.efi",
-                                  make_uki({section(".osrel", kOsrel), section(".pcrsig", "{\"sig\":1}"),
+                                  make_stub_pe({section(".osrel", kOsrel), section(".pcrsig", "{\"sig\":1}"),
                                             section(".pcrpkey", "-----BEGIN PUBLIC KEY-----"),
                                             section(".linux", u.kernel)}));
     Invocation inv = plan_args({"-l", path});

@@ -118,7 +118,7 @@ Test(uki_info, addons_and_profiles) {
     RunResult r = run_kexec({"--uki-info", a}, nullptr);
     cr_assert_eq(r.rc, 0);
     cr_assert(contains(r.out, ": UKI addon ("), "%s", r.out.c_str());
-    std::string multi = write_file(dir + "/m.efi", make_uki({section(".linux", make_bzimage()), section(".cmdline", "b"),
+    std::string multi = write_file(dir + "/m.efi", make_stub_pe({section(".linux", make_bzimage()), section(".cmdline", "b"),
                                                              section(".profile", "ID=x\nTITLE=Ex"),
                                                              section(".profile", "ID=y"), section(".cmdline", "why")}));
     RunResult m = run_kexec({"--uki-info", multi}, nullptr);

@@ -398,7 +398,7 @@ Test(image, kernel_window_is_init_size_and_limits_are_honoured) {
 
 Test(image, kexec_c_plan_on_each_guest_tree) {
     std::string dir = scratch_dir();
-    std::string uki = write_file(dir + "/u.efi", make_uki({section(".cmdline", "quiet"), section(".linux", make_bzimage()),
+    std::string uki = write_file(dir + "/u.efi", make_stub_pe({section(".cmdline", "quiet"), section(".linux", make_bzimage()),
                                                            section(".initrd", std::string(3000, 'R'))}));
     RunResult bios = run_kexec({"--sysroot=" + fixture("bios"), "-c", "-l", "--dry-run=json", uki}, nullptr);
     cr_assert_eq(bios.rc, 0, "%s", bios.err.c_str());

@@ -102,3 +102,41 @@ kx_sign() { sbsign --key "$SNAKEOIL_KEY" --cert "$SNAKEOIL_CERT" --output "$2" "
 
 # Put a file into the first kernel's /payload.
 kx_payload() { cp "$1" "$PAYLOAD/${2:-$(basename "$1")}"; }
+
+# The UKI most scenarios boot: Debian's kernel (or --linux K), a stage-2
+# initrd with the given markers, and the stage-2 command line (plus
+# --cmdline-extra). Written to $PAYLOAD/NAME.
+#   kx_stage2_uki NAME [--linux K] [--cmdline-extra TEXT] [MARKER...]
+kx_stage2_uki() {
+    local name=$1 linux=$KERNEL extra= markers=()
+    shift
+    while [ $# -gt 0 ]; do
+        case $1 in
+        --linux) linux=$2; shift 2 ;;
+        --cmdline-extra) extra=$2; shift 2 ;;
+        *) markers+=("$1"); shift ;;
+        esac
+    done
+    kx_stage2_initrd "$RUN/$name.initrd.cpio" "${markers[@]}"
+    kx_build_uki "$PAYLOAD/$name" --linux "$linux" --initrd "$RUN/$name.initrd.cpio" \
+        --cmdline "$(kx_stage2_cmdline "$extra")"
+}
+
+# Guest lines that try a load expected to fail and report how it failed.
+kx_guest_try() {
+    cat <<EOF
+rc=0
+$* 2>/tmp/err || rc=\$?
+echo "KX-RC=\$rc"
+echo "KX-ERR: \$(cat /tmp/err)"
+echo "KX-LOADED=\$(cat /sys/kernel/kexec_loaded)"
+EOF
+}
+
+# Judge kx_guest_try's report: exit 1, this message, nothing loaded.
+kx_check_refused() {
+    local log=$1 message=$2
+    grep -aq '^KX-RC=1' "$log" || { echo "the load did not exit 1"; return 1; }
+    grep -aqF "KX-ERR: $message" "$log" || { echo "the refusal does not say: $message"; return 1; }
+    grep -aq '^KX-LOADED=0' "$log" || { echo "something was loaded"; return 1; }
+}

@@ -8,9 +8,7 @@ FIRST_CMDLINE_EXTRA=crashkernel=256M
 EXPECT_MARKERS="stage2-initrd uki-initrd"
 KX_SYSCALL=-c
 scenario_build() {
-    kx_stage2_initrd "$RUN/initrd.cpio" uki-initrd
-    kx_build_uki "$PAYLOAD/uki.efi" --linux "$KERNEL" --initrd "$RUN/initrd.cpio" \
-        --cmdline "$(kx_stage2_cmdline "irqpoll nr_cpus=1 reset_devices")"
+    kx_stage2_uki uki.efi --cmdline-extra "irqpoll nr_cpus=1 reset_devices" uki-initrd
 }
 scenario_guest() {
     kx_plant_marker

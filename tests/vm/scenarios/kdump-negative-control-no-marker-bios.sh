@@ -6,9 +6,7 @@ MEM=1024
 FIRST_CMDLINE_EXTRA=crashkernel=256M
 MUST_FAIL=1
 scenario_build() {
-    kx_stage2_initrd "$RUN/initrd.cpio"
-    kx_build_uki "$PAYLOAD/uki.efi" --linux "$KERNEL" --initrd "$RUN/initrd.cpio" \
-        --cmdline "$(kx_stage2_cmdline "irqpoll nr_cpus=1 reset_devices")"
+    kx_stage2_uki uki.efi --cmdline-extra "irqpoll nr_cpus=1 reset_devices"
 }
 scenario_guest() {
     echo "kexec -s -p /payload/uki.efi"

@@ -9,8 +9,7 @@ EXPECT_SCRIPT_OK=0
 TIMEOUT=120
 STOP_ON='SHA-256 mismatch in segment'  # the purgatory halts there
 scenario_build() {
-    kx_stage2_initrd "$RUN/initrd.cpio" uki-initrd
-    kx_build_uki "$PAYLOAD/uki.efi" --linux "$KERNEL" --initrd "$RUN/initrd.cpio" --cmdline "$(kx_stage2_cmdline)"
+    kx_stage2_uki uki.efi uki-initrd
 }
 scenario_guest() {
     cat <<EOF

@@ -4,8 +4,7 @@
 FIRMWARE=bios
 EXPECT_MARKERS="stage2-initrd uki-initrd"
 scenario_build() {
-    kx_stage2_initrd "$RUN/initrd.cpio" uki-initrd
-    kx_build_uki "$PAYLOAD/uki.efi" --linux "$KERNEL" --initrd "$RUN/initrd.cpio" --cmdline "$(kx_stage2_cmdline)"
+    kx_stage2_uki uki.efi uki-initrd
 }
 scenario_guest() {
     cat <<EOF

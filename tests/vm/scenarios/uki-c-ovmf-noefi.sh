@@ -3,8 +3,7 @@
 FIRMWARE=uefi
 EXPECT_MARKERS="stage2-initrd"
 scenario_build() {
-    kx_stage2_initrd "$RUN/initrd.cpio"
-    kx_build_uki "$PAYLOAD/uki.efi" --linux "$KERNEL" --initrd "$RUN/initrd.cpio" --cmdline "$(kx_stage2_cmdline)"
+    kx_stage2_uki uki.efi
 }
 scenario_guest() {
     cat <<EOF
