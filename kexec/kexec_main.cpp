@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <memory>
 
+#include "arch/x86_64/crashdump.hpp"
+#include "arch/x86_64/segment_planner.hpp"
 #include "executor.hpp"
 #include "options.hpp"
 #include "planner.hpp"
@@ -46,7 +48,7 @@ int kexec_main(int argc, char** argv, MainEnv& env) {
         return st.ok() ? 0 : fail(env, st.error());
     }
     if (o.print_ckr_size) {
-        std::fprintf(env.out, "%llu\n", static_cast<unsigned long long>(crash_region_size(sys)));
+        std::fprintf(env.out, "%llu\n", static_cast<unsigned long long>(x86::crash_region_size(sys)));
         return 0;
     }
 

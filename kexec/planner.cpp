@@ -2,12 +2,9 @@
 
 #include <cerrno>
 
-#include <sys/random.h>
-
 #include "arch/x86_64/bzimage.hpp"
 #include "arch/x86_64/crashdump.hpp"
-#include "arch/x86_64/image_builder.hpp"
-#include "security.hpp"
+#include "arch/x86_64/segment_planner.hpp"
 #include "cmdline.hpp"
 #include "kernel_file.hpp"
 #include "kexec_abi.hpp"
@@ -207,126 +204,6 @@ Result<LoadPlan> plan_load(const Options& o, const SystemView& sys) {
 }
 
 }  // namespace
-
-uint64_t crash_region_size(const SystemView& sys) {
-    auto regions = x86::find_crash_regions(sys);
-    return regions.empty() ? 0 : regions.back().end - regions.back().start;
-}
-
-static bool contains_no_room(const std::string& message) { return message.find("no room for") != std::string::npos; }
-
-// kexec_load cannot work under lockdown, nor under Secure Boot with IMA's
-// architecture policy (no file to appraise): say so before building anything.
-static Status check_kexec_load_allowed(const SystemView& sys) {
-    SecurityState sec = read_security_state(sys);
-    if (sec.locked_down())
-        return make_error("kexec: the kernel is locked down (" + *sec.lockdown +
-                          ") and refuses kexec_load (-c): use kexec -s (kexec_file_load) with a kernel signed "
-                          "by a key the kernel trusts");
-    if (sec.secure_boot.value_or(false) && sec.ima_present)
-        return make_error("kexec: Secure Boot is on and IMA appraises kexec kernels, which it cannot do for "
-                          "kexec_load (-c): use kexec -s (kexec_file_load)");
-    if (sec.kexec_load_disabled.value_or(false))
-        return make_error("kexec: kexec is disabled on this system (kernel.kexec_load_disabled=1)");
-    return {};
-}
-
-// kexec -c -p: everything goes into the (highest) crash region, with the
-// ELF core headers and the 640 KiB backup, and the crash kernel is told
-// where the headers are (elfcorehdr=) and that only the crash region is its.
-static Result<SegmentLoadCall> plan_crash_image(const LoadPlan& load, const Options& opts, const SystemView& sys,
-                                                const x86::PlatformInfo& platform, x86::ImageOptions io,
-                                                std::vector<std::string>& notes) {
-    KX_ASSIGN(x86::CrashDumpInfo info, x86::read_crash_dump_info(sys));
-    notes.insert(notes.end(), info.notes.begin(), info.notes.end());
-    const x86::Interval region = info.crash_regions.back();
-    const uint64_t lo = std::max(region.start, opts.mem_min);
-    const uint64_t hi = std::min(region.end, opts.mem_max.value_or(~0ull - 1) + 1);
-    x86::FreeMemory free(std::vector<x86::Interval>{{lo, hi}});
-    auto page = [](uint64_t v) { return (v + 4095) & ~uint64_t{4095}; };
-
-    x86::Backup backup = x86::backup_source(info);
-    auto backup_at = free.allocate(page(backup.size), 4096, 0, ~0ull, true);
-    if (!backup_at)
-        return make_error("kexec: the crash kernel region is too small even for the 640 KiB backup");
-    backup.dst = *backup_at;
-    std::string headers = x86::build_elf_core_headers(info, backup);
-    const uint64_t headers_memsz = std::max<uint64_t>(page(headers.size()), 16 * 1024);
-    auto headers_at = free.allocate(headers_memsz, 4096, 0, ~0ull, true);
-    if (!headers_at)
-        return make_error("kexec: the crash kernel region is too small for the ELF core headers");
-    std::vector<x86::MemoryRange> e820 = x86::crash_kernel_e820(
-        info, backup, {{backup.dst, backup.dst + page(backup.size)}, {*headers_at, *headers_at + headers_memsz}});
-
-    BootInputs boot = load.boot;
-    boot.cmdline += " elfcorehdr=" + std::to_string(*headers_at / 1024) + "K";
-    if (opts.pass_memmap_cmdline)
-        boot.cmdline += x86::memmap_cmdline(e820);
-    // Without EFI hand-over the crash kernel cannot find ACPI through the EFI
-    // system table: tell it where the RSDP is (as kexec-tools does).
-    const bool efi_boot = platform.current && platform.current->get32(x86::bp::efi_info + 0x14) != 0;
-    if (efi_boot && (opts.noefi || !platform.efi.present) && platform.acpi_rsdp)
-        boot.cmdline += " acpi_rsdp=" + hex(*platform.acpi_rsdp);
-
-    io.extra_segments.push_back(Segment{"crash backup (640 KiB)", Payload{}, backup.dst, page(backup.size)});
-    io.extra_segments.push_back(Segment{"ELF core headers", Payload::generated("elfcorehdr", headers), *headers_at,
-                                        headers_memsz});
-    io.backup_src = backup.src;
-    io.backup_dst = backup.dst;
-    io.backup_size = backup.size;
-    notes.push_back("crash region " + hex(region.start) + "-" + hex(region.end - 1) + ": ELF core headers at " +
-                    hex(*headers_at) + " (" + std::to_string(info.cpu_notes.size()) + " CPU notes), backup of " +
-                    hex(backup.src) + "+" + hex(backup.size) + " at " + hex(backup.dst));
-
-    auto call = x86::build_kexec_image(boot, e820, platform, std::move(free), io, notes);
-    if (!call.ok() && contains_no_room(call.error().message)) {
-        // Say how much the load needs: the kernel's decompression window,
-        // the initrd, and about a MiB for everything else.
-        auto h = x86::parse_bzimage64(load.boot.kernel.contiguous(), load.image);
-        const uint64_t needed = (h.ok() ? h->init_size : 0) + (load.boot.initrd ? load.boot.initrd->size() : 0) +
-                                page(backup.size) + headers_memsz + (1 << 20);
-        std::string hint = load.initrd_from_uki
-                               ? " The initrd is the UKI's own, a full boot initrd: kdump tools pass a small kdump "
-                                 "initramfs with --initrd."
-                               : "";
-        return make_error(call.error().message + " (the region is " + format_size(region.end - region.start) +
-                          "; this load needs about " + format_size(needed) + ")." + hint);
-    }
-    return call;
-}
-
-Result<SegmentLoadCall> plan_segment_load(const LoadPlan& load, const Options& opts,
-                                          const SystemView& sys, std::vector<std::string>& notes) {
-    if (opts.console_vga || opts.reset_vga)
-        return make_error(std::string("kexec: ") + (opts.reset_vga ? "--reset-vga" : "--console-vga") +
-                          " is not supported yet (the serial console is: --console-serial)");
-    KX_TRY(check_kexec_load_allowed(sys));
-    KX_ASSIGN(x86::PlatformInfo platform, x86::read_platform(sys));
-
-    const uint64_t mem_min = std::max<uint64_t>(opts.mem_min, 0x100000);
-    const uint64_t mem_max = opts.mem_max.value_or(~0ull);
-    x86::ImageOptions io;
-    io.crash = load.crash;
-    io.skip_checks = opts.skip_checks;
-    if (opts.console_serial) {
-        io.serial_port = opts.serial_base.value_or(0x3f8);
-        io.serial_baud = opts.serial_baud.value_or(0);
-    }
-    io.efi = !opts.noefi;
-    io.reuse_video_type = opts.reuse_video_type;
-    io.rng_seed.resize(32);
-    if (getrandom(io.rng_seed.data(), io.rng_seed.size(), GRND_NONBLOCK) != 32)
-        io.rng_seed.clear();  // no entropy yet: the kernel seeds itself later
-
-    if (!load.crash) {
-        // Never overwrite a loaded crash kernel.
-        std::vector<x86::Interval> excluded = x86::find_crash_regions(sys);
-        x86::FreeMemory free(platform.memory_map, mem_min, mem_max, excluded);
-        return x86::build_kexec_image(load.boot, x86::e820_for_next_kernel(platform.memory_map), platform,
-                                      std::move(free), io, notes);
-    }
-    return plan_crash_image(load, opts, sys, platform, io, notes);
-}
 
 Result<Invocation> plan_invocation(const Options& o, const SystemView& sys) {
     KX_TRY(check_supported(o));

@@ -109,6 +109,11 @@ std::vector<Interval> find_crash_regions(const SystemView& sys) {
     return out;
 }
 
+uint64_t crash_region_size(const SystemView& sys) {
+    auto regions = find_crash_regions(sys);
+    return regions.empty() ? 0 : regions.back().end - regions.back().start;
+}
+
 Result<CrashDumpInfo> read_crash_dump_info(const SystemView& sys) {
     CrashDumpInfo info;
     info.crash_regions = find_crash_regions(sys);

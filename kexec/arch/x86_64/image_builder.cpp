@@ -1,6 +1,7 @@
 #include "arch/x86_64/image_builder.hpp"
 
 #include <algorithm>
+#include <cerrno>
 
 #include "arch/x86_64/bzimage.hpp"
 #include "arch/x86_64/purgatory.hpp"
@@ -17,11 +18,13 @@ constexpr uint64_t kNoLimit = ~0ull;
 
 uint64_t page_align(uint64_t v) { return (v + kPage - 1) & ~(kPage - 1); }
 
+// ENOMEM marks "no room" for callers that add context (crash loads).
 Error no_room(const std::string& what, uint64_t size, const FreeMemory& free, bool crash) {
     return make_error("kexec: no room for the " + what + " (" + format_size(size) + ") in " +
                       (crash ? "the crash kernel region" : "free memory") + "; the largest free range is " +
                       format_size(free.largest()) +
-                      (crash ? ": boot with a larger crashkernel= or pass a smaller --initrd" : ""));
+                      (crash ? ": boot with a larger crashkernel= or pass a smaller --initrd" : ""),
+                      ENOMEM);
 }
 
 // The purgatory's record of one segment: where, how long, what digest.
