@@ -33,16 +33,21 @@ public:
     virtual std::optional<int> loaded(bool crash) = 0;
 };
 
+// What was behind a file descriptor handed to kexec_file_load.
+struct RecordedFd {
+    uint64_t size = 0;
+    std::string sha256;  // empty when the fd was -1
+    bool sealed = false;  // a memfd sealed against writes, growing, shrinking
+    std::string path;     // readlink of /proc/self/fd/N
+};
+
 // What a RecordingBackend saw, with the bytes behind every fd and segment
 // digested (so tests compare contents, not fd numbers).
 struct RecordedCall {
     std::string syscall;  // "kexec_file_load", "kexec_load", "reboot", "shutdown", "sync", "ifdown"
     unsigned long flags = 0;
     std::optional<std::string> cmdline;  // kexec_file_load: bytes before the NUL
-    uint64_t kernel_size = 0, initrd_size = 0;
-    std::string kernel_sha256, initrd_sha256;  // empty when the fd was -1
-    bool kernel_fd_sealed = false, initrd_fd_sealed = false;
-    std::string kernel_fd_path, initrd_fd_path;  // readlink of /proc/self/fd/N
+    RecordedFd kernel, initrd;
     uint64_t entry = 0;
     struct Seg {
         uint64_t mem, memsz, bufsz;
@@ -61,6 +66,9 @@ public:
     std::vector<RecordedCall> calls;
     // Keep a copy of the bytes behind kexec_file_load fds (tests that compare).
     bool keep_bytes = false;
+    // Read and digest what is behind fds and segments. The dry run turns it
+    // off: its plan already shows every digest.
+    bool digest = true;
     std::vector<std::string> kept_kernels, kept_initrds;
 
     int kexec_file_load(int kernel_fd, int initrd_fd, const std::string* cmdline,

@@ -11,16 +11,9 @@
 namespace kx {
 namespace {
 
-struct FdContents {
-    uint64_t size = 0;
-    std::string sha256;
-    bool sealed = false;
-    std::string path;
-    std::string bytes;
-};
-
-FdContents read_fd(int fd, bool keep) {
-    FdContents c;
+// The fd's description, and its bytes when asked to keep them.
+RecordedFd read_fd(int fd, bool keep, std::string& bytes) {
+    RecordedFd c;
     if (fd < 0)
         return c;
     char link[64];
@@ -41,7 +34,7 @@ FdContents read_fd(int fd, bool keep) {
             break;
         h.update({buf, static_cast<size_t>(r)});
         if (keep)
-            c.bytes.append(reinterpret_cast<char*>(buf), static_cast<size_t>(r));
+            bytes.append(reinterpret_cast<char*>(buf), static_cast<size_t>(r));
         off += r;
     }
     c.size = static_cast<uint64_t>(off);
@@ -69,18 +62,14 @@ int RecordingBackend::kexec_file_load(int kernel_fd, int initrd_fd, const std::s
     call.flags = flags;
     if (cmdline)
         call.cmdline = *cmdline;
-    FdContents k = read_fd(kernel_fd, keep_bytes), i = read_fd(initrd_fd, keep_bytes);
-    call.kernel_size = k.size;
-    call.kernel_sha256 = k.sha256;
-    call.kernel_fd_sealed = k.sealed;
-    call.kernel_fd_path = k.path;
-    call.initrd_size = i.size;
-    call.initrd_sha256 = i.sha256;
-    call.initrd_fd_sealed = i.sealed;
-    call.initrd_fd_path = i.path;
+    std::string kernel_bytes, initrd_bytes;
+    if (digest) {
+        call.kernel = read_fd(kernel_fd, keep_bytes, kernel_bytes);
+        call.initrd = read_fd(initrd_fd, keep_bytes, initrd_bytes);
+    }
     if (keep_bytes) {
-        kept_kernels.push_back(std::move(k.bytes));
-        kept_initrds.push_back(std::move(i.bytes));
+        kept_kernels.push_back(std::move(kernel_bytes));
+        kept_initrds.push_back(std::move(initrd_bytes));
     }
     call.result = next_result();
     if (call.result == 0) {
@@ -102,9 +91,8 @@ int RecordingBackend::kexec_load(uint64_t entry, std::span<const abi::kexec_segm
         seg.mem = reinterpret_cast<uint64_t>(s.mem);
         seg.memsz = s.memsz;
         seg.bufsz = s.bufsz;
-        Sha256 h;
-        h.update({static_cast<const uint8_t*>(s.buf), s.bufsz});
-        seg.sha256 = to_hex(h.finish());
+        if (digest)
+            seg.sha256 = to_hex(sha256({static_cast<const uint8_t*>(s.buf), s.bufsz}));
         call.segments.push_back(seg);
     }
     call.result = next_result();

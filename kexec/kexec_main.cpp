@@ -60,6 +60,7 @@ int kexec_main(int argc, char** argv, MainEnv& env) {
         // against a backend that records instead of loading.
         dry_backend = std::make_unique<RecordingBackend>(linux_backend.loaded(false),
                                                          linux_backend.loaded(true));
+        dry_backend->digest = false;
         backend = dry_backend.get();
     }
     if (!backend)

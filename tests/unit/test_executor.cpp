@@ -123,7 +123,7 @@ Test(executor, gzip_kernel_goes_through_a_memfd) {
     RunResult r = run_kexec({"-s", "-l", f.kernel + ".gz"}, &rec);
     cr_assert_eq(r.rc, 0, "%s", r.err.c_str());
     cr_assert(rec.kept_kernels[0] == f.kernel_bytes, "the kernel sees the decompressed bzImage");
-    cr_assert(rec.calls[0].kernel_fd_sealed);
+    cr_assert(rec.calls[0].kernel.sealed);
     RunResult plan = run_kexec({"-l", "--dry-run", f.kernel + ".gz"}, nullptr);
     cr_assert(contains(plan.out, "(bzImage64 (gzip))"), "%s", plan.out.c_str());
     std::string bomb = write_file(f.dir + "/trunc.gz", read_file(f.kernel + ".gz").substr(0, 100));

@@ -121,15 +121,15 @@ Test(uki, split_after_enoexec_uses_sealed_memfds) {
     cr_assert_eq(r.rc, 0, "%s", r.err.c_str());
     cr_assert_eq(rec.calls.size(), 3u, "whole, split, sync");
     const RecordedCall& whole = rec.calls[0];
-    kx_assert_str(whole.kernel_sha256, sha256_hex(read_file(u.path)));
+    kx_assert_str(whole.kernel.sha256, sha256_hex(read_file(u.path)));
     cr_assert_eq(whole.flags, abi::KEXEC_FILE_NO_INITRAMFS);
     cr_assert(!whole.cmdline);
     const RecordedCall& split = rec.calls[1];
-    kx_assert_str(split.kernel_sha256, sha256_hex(u.kernel));
-    kx_assert_str(split.initrd_sha256, sha256_hex(u.expected_initrd()));
-    cr_assert(split.kernel_fd_sealed && split.initrd_fd_sealed, "memfds must be sealed");
-    cr_assert(contains(split.kernel_fd_path, "/memfd:kexec-kernel"), "%s", split.kernel_fd_path.c_str());
-    cr_assert(contains(split.initrd_fd_path, "/memfd:kexec-initrd"), "%s", split.initrd_fd_path.c_str());
+    kx_assert_str(split.kernel.sha256, sha256_hex(u.kernel));
+    kx_assert_str(split.initrd.sha256, sha256_hex(u.expected_initrd()));
+    cr_assert(split.kernel.sealed && split.initrd.sealed, "memfds must be sealed");
+    cr_assert(contains(split.kernel.path, "/memfd:kexec-kernel"), "%s", split.kernel.path.c_str());
+    cr_assert(contains(split.initrd.path, "/memfd:kexec-initrd"), "%s", split.initrd.path.c_str());
     cr_assert_str_eq(split.cmdline->c_str(), "console=ttyS0 quiet");
     cr_assert_str_eq(rec.calls[2].syscall.c_str(), "sync");
 }
