@@ -30,8 +30,10 @@ Payload Payload::generated(std::string display_name, std::string bytes) {
 }
 
 void Payload::append(Piece piece) {
-    if (piece.size > 0)
+    if (piece.size > 0) {
         pieces_.push_back(std::move(piece));
+        changed();
+    }
 }
 
 void Payload::append(const Payload& other) {
@@ -41,8 +43,10 @@ void Payload::append(const Payload& other) {
 
 void Payload::pad_to(uint64_t alignment) {
     uint64_t rem = size() % alignment;
-    if (rem != 0)
+    if (rem != 0) {
         pieces_.push_back(Piece{nullptr, 0, alignment - rem, "padding"});
+        changed();
+    }
 }
 
 Payload Payload::subrange(uint64_t offset, uint64_t size) const {
@@ -78,6 +82,8 @@ const MappedFile* Payload::as_whole_file() const {
 }
 
 Sha256Digest Payload::sha256() const {
+    if (*digest_)
+        return **digest_;
     Sha256 h;
     std::vector<uint8_t> buf;
     for (const Piece& p : pieces_) {
@@ -103,7 +109,8 @@ Sha256Digest Payload::sha256() const {
             h.update(p.bytes());
         }
     }
-    return h.finish();
+    *digest_ = h.finish();
+    return **digest_;
 }
 
 std::string Payload::describe() const {

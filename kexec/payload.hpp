@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -41,6 +43,9 @@ public:
     bool empty() const { return size() == 0; }
     // The payload is one whole on-disk file: its own fd can be passed as is.
     const MappedFile* as_whole_file() const;
+    // Computed once and shared by every copy of this payload (plans copy
+    // the kernel and initrd into several calls; printing them must not
+    // hash a 256 MiB initrd three times).
     Sha256Digest sha256() const;
     std::string describe() const;  // "foo.efi" or ".ucode of foo.efi + .initrd of foo.efi"
     // Replace the piece-by-piece description with a summary (assembled data).
@@ -50,8 +55,10 @@ public:
     std::span<const uint8_t> contiguous() const;  // materialize in memory (small payloads, tests)
 
 private:
+    void changed() { digest_ = std::make_shared<std::optional<Sha256Digest>>(); }
     std::vector<Piece> pieces_;
     std::string summary_;
+    std::shared_ptr<std::optional<Sha256Digest>> digest_ = std::make_shared<std::optional<Sha256Digest>>();
 };
 
 }  // namespace kx

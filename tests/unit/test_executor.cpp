@@ -275,3 +275,16 @@ Test(executor, dry_run_makes_no_kexec_syscall_and_prints_the_plan) {
     cr_assert(contains(r.out, "kexec_file_load #2: UKI split in memory"));
     cr_assert(contains(r.out, "then: sync, ifdown, reboot(LINUX_REBOOT_CMD_KEXEC)"));
 }
+
+// Plans copy payloads into several calls; the digest is cached and shared by
+// the copies, so a copy that grows must get its own digest.
+Test(payload, cached_digest_follows_the_bytes_of_each_copy) {
+    Payload a = Payload::generated("a", "abc");
+    kx_assert_str(to_hex(a.sha256()), sha256_hex("abc"));
+    Payload copy = a;
+    copy.append(Payload::generated("d", "def"));
+    kx_assert_str(to_hex(copy.sha256()), sha256_hex("abcdef"));
+    kx_assert_str(to_hex(a.sha256()), sha256_hex("abc"));
+    a.pad_to(8);
+    kx_assert_str(to_hex(a.sha256()), sha256_hex(std::string("abc") + std::string(5, '\0')));
+}
