@@ -122,6 +122,13 @@ std::optional<uint64_t> parse_u64(std::string_view s) {
     return static_cast<uint64_t>(v);
 }
 
+std::optional<uint64_t> parse_hex(std::string_view s) {
+    s = trim_view(s);
+    if (starts_with(s, "0x") || starts_with(s, "0X"))
+        s.remove_prefix(2);
+    return parse_u64("0x" + std::string(s));  // "0x" alone and "0x-1" are rejected
+}
+
 std::optional<std::string> env_file_value(std::string_view text, std::string_view key) {
     for (const std::string& raw : split_lines(text)) {
         std::string_view line = trim_view(raw);

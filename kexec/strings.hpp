@@ -26,6 +26,10 @@ std::string errno_name(int err);                 // "ENOEXEC"
 // kexec-tools' strtoul(optarg, &end, 0) with *end checked.
 std::optional<uint64_t> parse_u64(std::string_view s);
 
+// A hexadecimal number as /proc and /sys print them: with or without 0x
+// ("%llx", "%pa"), surrounding whitespace ignored.
+std::optional<uint64_t> parse_hex(std::string_view s);
+
 // Parse "KEY=VALUE" lines (os-release, .profile); values may be quoted.
 std::optional<std::string> env_file_value(std::string_view text, std::string_view key);
 

@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "strings.hpp"
+
 namespace kx {
 
 SystemView::SystemView(std::string root) : root_(std::move(root)) {
@@ -73,6 +75,11 @@ std::optional<std::string> SystemView::read_text_if_exists(std::string_view path
     if (!r.ok())
         return std::nullopt;
     return std::move(r).value();
+}
+
+std::optional<uint64_t> SystemView::read_hex(std::string_view path) const {
+    auto text = read_text_if_exists(path);
+    return text ? parse_hex(*text) : std::nullopt;
 }
 
 bool SystemView::exists(std::string_view path) const {

@@ -25,6 +25,8 @@ public:
     std::string resolve(std::string_view path) const;
     Result<std::string> read_text(std::string_view path) const;
     std::optional<std::string> read_text_if_exists(std::string_view path) const;
+    // A file holding one hex number (parse_hex); nullopt when missing or not one.
+    std::optional<uint64_t> read_hex(std::string_view path) const;
     Result<std::string> read_bytes(std::string_view path) const;
     // At most `limit` bytes from the start (for files such as /proc/kcore).
     std::optional<std::string> read_prefix(std::string_view path, size_t limit) const;

@@ -119,6 +119,20 @@ Test(holes, free_memory_takes_what_it_gives) {
     cr_assert_eq(limited.intervals().back().end, 0x10000000u, "--mem-max is inclusive");
 }
 
+Test(sysfs_numbers, hex_with_or_without_0x) {
+    // /proc/iomem and crash_notes print "%llx", vmcoreinfo "%pa", EFI "0x%lx".
+    cr_assert_eq(parse_hex("7ffdf000"), std::optional<uint64_t>(0x7ffdf000));
+    cr_assert_eq(parse_hex("0x1000\n"), std::optional<uint64_t>(0x1000));
+    cr_assert_eq(parse_hex(" 0XaBc "), std::optional<uint64_t>(0xabc));
+    cr_assert_eq(parse_hex("ffffffffffffffff"), std::optional<uint64_t>(~0ull));
+    for (const char* bad : {"", "0x", "0x-1", "-1", "12g", "1 2", "10000000000000000"})
+        cr_assert(!parse_hex(bad), "%s", bad);
+    std::string root = make_sysroot({{"/sys/kernel/a", "0x2a\n"}, {"/sys/kernel/b", "nope\n"}});
+    SystemView sys(root);
+    cr_assert_eq(sys.read_hex("/sys/kernel/a"), std::optional<uint64_t>(42));
+    cr_assert(!sys.read_hex("/sys/kernel/b") && !sys.read_hex("/sys/kernel/missing"));
+}
+
 Test(memory_map, firmware_memmap_of_each_guest) {
     for (const char* mode : {"bios", "uefi", "secureboot"}) {
         auto map = read_memory_map(SystemView(fixture(mode)));

@@ -27,14 +27,6 @@ namespace {
 
 constexpr uint32_t kEfiMemdescSize = 40;  // efi_memory_desc_t without padding
 
-std::optional<uint64_t> hex_file(const SystemView& sys, const std::string& path) {
-    auto t = sys.read_text_if_exists(path);
-    if (!t)
-        return std::nullopt;
-    std::string v = trim(*t);
-    return parse_u64(starts_with(v, "0x") ? v : "0x" + v);
-}
-
 // "KEY=0x..." lines of /sys/firmware/efi/systab.
 std::optional<uint64_t> systab_value(const std::string& systab, const std::string& key) {
     for (const std::string& line : split_lines(systab))
@@ -54,18 +46,18 @@ void read_efi(const SystemView& sys, PlatformInfo& p) {
             p.acpi_rsdp = *a1;
     }
     p.efi.smbios = systab_value(*systab, "SMBIOS").value_or(systab_value(*systab, "SMBIOS3").value_or(0));
-    p.efi.fw_vendor = hex_file(sys, "/sys/firmware/efi/fw_vendor").value_or(0);
-    p.efi.runtime = hex_file(sys, "/sys/firmware/efi/runtime").value_or(0);
-    p.efi.config_table = hex_file(sys, "/sys/firmware/efi/config_table").value_or(0);
+    p.efi.fw_vendor = sys.read_hex("/sys/firmware/efi/fw_vendor").value_or(0);
+    p.efi.runtime = sys.read_hex("/sys/firmware/efi/runtime").value_or(0);
+    p.efi.config_table = sys.read_hex("/sys/firmware/efi/config_table").value_or(0);
     std::vector<std::string> entries = sys.list_dir("/sys/firmware/efi/runtime-map");
     std::sort(entries.begin(), entries.end(), [](const std::string& a, const std::string& b) {
         return a.size() != b.size() ? a.size() < b.size() : a < b;  // numeric order
     });
     for (const std::string& e : entries) {
         const std::string dir = "/sys/firmware/efi/runtime-map/" + e;
-        auto type = hex_file(sys, dir + "/type"), phys = hex_file(sys, dir + "/phys_addr");
-        auto virt = hex_file(sys, dir + "/virt_addr"), pages = hex_file(sys, dir + "/num_pages");
-        auto attr = hex_file(sys, dir + "/attribute");
+        auto type = sys.read_hex(dir + "/type"), phys = sys.read_hex(dir + "/phys_addr");
+        auto virt = sys.read_hex(dir + "/virt_addr"), pages = sys.read_hex(dir + "/num_pages");
+        auto attr = sys.read_hex(dir + "/attribute");
         if (!type || !phys || !virt || !pages || !attr)
             continue;
         uint8_t desc[kEfiMemdescSize] = {};
@@ -118,8 +110,8 @@ void read_edd(const SystemView& sys, PlatformInfo& p) {
         if (!starts_with(e, "int13_dev") || p.edd.entries.size() >= bp::edd_max)
             continue;
         const std::string dir = "/sys/firmware/edd/" + e;
-        auto device = parse_u64("0x" + e.substr(9));
-        auto version = hex_file(sys, dir + "/version");
+        auto device = parse_hex(e.substr(9));
+        auto version = sys.read_hex(dir + "/version");
         if (!device || !version)
             continue;
         std::array<uint8_t, bp::edd_info_size> info{};
@@ -147,7 +139,7 @@ void read_edd(const SystemView& sys, PlatformInfo& p) {
                 std::memcpy(&info[8], raw->data(), std::min<size_t>(raw->size(), 74));
         }
         p.edd.entries.push_back(info);
-        if (auto sig = hex_file(sys, dir + "/mbr_signature"); sig && p.edd.mbr_signatures.size() < bp::edd_mbr_sig_max)
+        if (auto sig = sys.read_hex(dir + "/mbr_signature"); sig && p.edd.mbr_signatures.size() < bp::edd_mbr_sig_max)
             p.edd.mbr_signatures.push_back(static_cast<uint32_t>(*sig));
     }
 }

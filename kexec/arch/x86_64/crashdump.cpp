@@ -16,21 +16,12 @@ constexpr uint64_t kStartKernelMap = 0xffffffff80000000ull;
 constexpr uint64_t kKernelTextSize = 1ull << 30;
 constexpr uint64_t kKernelVaddrAlign = 0x200000;
 
-// A hex number with or without its 0x.
-std::optional<uint64_t> hex_number(std::string_view s) {
-    if (starts_with(s, "0x") || starts_with(s, "0X"))
-        s.remove_prefix(2);
-    if (s.empty())
-        return std::nullopt;
-    return parse_u64("0x" + std::string(s));
-}
-
 std::optional<std::pair<uint64_t, uint64_t>> parse_range(std::string_view range) {
     size_t dash = range.find('-');
     if (dash == std::string_view::npos)
         return std::nullopt;
-    auto s = hex_number(trim_view(range.substr(0, dash)));
-    auto e = hex_number(trim_view(range.substr(dash + 1)));
+    auto s = parse_hex(range.substr(0, dash));
+    auto e = parse_hex(range.substr(dash + 1));
     if (!s || !e || *e < *s)
         return std::nullopt;
     return std::pair{*s, *e};
@@ -65,7 +56,7 @@ void read_kcore(const SystemView& sys, CrashDumpInfo& info) {
     if (auto syms = sys.read_text_if_exists("/proc/kallsyms"))
         for (const std::string& line : split_lines(*syms))
             if (ends_with(line, " _stext"))
-                stext = hex_number(line.substr(0, line.find(' ')));
+                stext = parse_hex(line.substr(0, line.find(' ')));
     uint64_t lowest = 0;
     std::optional<std::pair<uint64_t, uint64_t>> text, fallback_text;
     for (uint64_t i = 0; i < phnum && phentsize == 56 && fits(b, phoff + i * 56, 56); i++) {
@@ -155,12 +146,11 @@ Result<CrashDumpInfo> read_crash_dump_info(const SystemView& sys) {
         if (!starts_with(cpu, "cpu") || cpu.size() < 4 || !std::isdigit(static_cast<unsigned char>(cpu[3])))
             continue;
         const std::string dir = "/sys/devices/system/cpu/" + cpu;
-        auto addr = sys.read_text_if_exists(dir + "/crash_notes");
-        auto size = sys.read_text_if_exists(dir + "/crash_notes_size");
-        auto a = addr ? hex_number(trim(*addr)) : std::nullopt;  // "%llx" 
-        if (!a)
+        auto address = sys.read_hex(dir + "/crash_notes");  // "%llx"
+        if (!address)
             continue;
-        info.cpu_notes.push_back({*a, size ? parse_u64(trim(*size)).value_or(1024) : 1024});
+        auto size = sys.read_text_if_exists(dir + "/crash_notes_size");  // "%zu"
+        info.cpu_notes.push_back({*address, size ? parse_u64(trim(*size)).value_or(1024) : 1024});
     }
     std::sort(info.cpu_notes.begin(), info.cpu_notes.end(),
               [](const auto& x, const auto& y) { return x.address < y.address; });
@@ -171,8 +161,8 @@ Result<CrashDumpInfo> read_crash_dump_info(const SystemView& sys) {
         // "%pa %x": the address with 0x, the size in hex without.
         std::string v = trim(*vmci);
         size_t sp = v.find(' ');
-        auto a = hex_number(v.substr(0, sp));
-        auto s = sp == std::string::npos ? std::nullopt : hex_number(trim(v.substr(sp + 1)));
+        auto a = parse_hex(v.substr(0, sp));
+        auto s = sp == std::string::npos ? std::nullopt : parse_hex(v.substr(sp + 1));
         if (a && s)
             info.vmcoreinfo = CrashDumpInfo::Note{*a, *s};
     }

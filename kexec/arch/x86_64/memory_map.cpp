@@ -7,13 +7,6 @@
 namespace kx::x86 {
 namespace {
 
-std::optional<uint64_t> hex_value(std::string_view s) {
-    s = trim_view(s);
-    if (!starts_with(s, "0x"))
-        return parse_u64("0x" + std::string(s));
-    return parse_u64(s);
-}
-
 Result<std::vector<MemoryRange>> read_firmware_memmap(const SystemView& sys) {
     std::vector<MemoryRange> out;
     for (const std::string& entry : sys.list_dir("/sys/firmware/memmap")) {
@@ -23,7 +16,7 @@ Result<std::vector<MemoryRange>> read_firmware_memmap(const SystemView& sys) {
         auto type = sys.read_text(dir + "/type");
         if (!start.ok() || !end.ok() || !type.ok())
             return make_error(sys.resolve(dir) + ": incomplete memmap entry");
-        auto s = hex_value(*start), e = hex_value(*end);
+        auto s = parse_hex(*start), e = parse_hex(*end);
         if (!s || !e || *e < *s)
             return make_error(sys.resolve(dir) + ": bad range " + trim(*start) + "-" + trim(*end));
         out.push_back({*s, *e, e820_type_from_name(trim(*type))});
@@ -40,7 +33,7 @@ Result<std::vector<MemoryRange>> read_iomem(const SystemView& sys) {
         size_t dash = line.find('-'), colon = line.find(" : ");
         if (dash == std::string::npos || colon == std::string::npos || dash > colon)
             continue;
-        auto s = hex_value(line.substr(0, dash)), e = hex_value(line.substr(dash + 1, colon - dash - 1));
+        auto s = parse_hex(line.substr(0, dash)), e = parse_hex(line.substr(dash + 1, colon - dash - 1));
         if (!s || !e || *e < *s)
             continue;
         std::string name = line.substr(colon + 3);
