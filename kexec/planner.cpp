@@ -83,15 +83,6 @@ FileLoadCall make_file_call(std::string label, Payload kernel, std::optional<Pay
     return c;
 }
 
-Status check_cmdline_fits(const std::string& cmdline, const x86::SetupHeader& h,
-                          const std::string& kernel_name) {
-    if (cmdline.size() > h.cmdline_size)
-        return make_error(kernel_name + ": the command line is " + std::to_string(cmdline.size()) +
-                          " bytes but this kernel accepts at most " + std::to_string(h.cmdline_size) +
-                          " (cmdline_size): shorten it");
-    return {};
-}
-
 Result<std::optional<Payload>> open_user_initrd(const Options& o) {
     if (!o.initrd)
         return std::optional<Payload>{};
@@ -107,7 +98,7 @@ Status plan_bzimage(LoadPlan& plan, const KernelFile& k, const Options& o, const
     KX_ASSIGN(plan.boot.initrd, open_user_initrd(o));
     plan.boot.cmdline = user ? user->text : "";
     plan.cmdline_source = user ? user->origin : "none given";
-    KX_TRY(check_cmdline_fits(plan.boot.cmdline, h, k.original->path()));
+    KX_TRY(x86::check_cmdline_fits(h, plan.boot.cmdline, k.original->path()));
     plan.file_calls.push_back(make_file_call("bzImage", plan.boot.kernel, plan.boot.initrd,
                                              plan.boot.cmdline, file_load_flags(o)));
     return {};
@@ -134,7 +125,7 @@ Status plan_uki(LoadPlan& plan, const KernelFile& k, const Options& o, const Sys
 
     const std::string kernel_name = ".linux of " + name;
     KX_ASSIGN(x86::SetupHeader h, x86::parse_bzimage64(boot.kernel.contiguous(), kernel_name));
-    KX_TRY(check_cmdline_fits(boot.cmdline, h, kernel_name));
+    KX_TRY(x86::check_cmdline_fits(h, boot.cmdline, kernel_name));
 
     KX_ASSIGN(std::optional<Payload> user_initrd, open_user_initrd(o));
     plan.boot.kernel = boot.kernel;
@@ -173,8 +164,7 @@ Result<LoadPlan> plan_load(const Options& o, const SystemView& sys) {
     plan.crash = o.crash;
 
     if (o.crash && x86::find_crash_regions(sys).empty())
-        return make_error("kexec: no memory is reserved for a crash kernel: boot with "
-                          "crashkernel=SIZE (for example crashkernel=256M), then load it");
+        return x86::no_crash_region_error();
 
     switch (k.kind) {
     case ImageKind::BzImage64: KX_TRY(plan_bzimage(plan, k, o, sys)); break;

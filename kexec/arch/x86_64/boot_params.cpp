@@ -69,8 +69,7 @@ void read_efi(const SystemView& sys, PlatformInfo& p) {
         p.efi.runtime_map.append(reinterpret_cast<char*>(desc), sizeof desc);
         p.efi.runtime_map_entries++;
     }
-    const bool booted_via_efi = p.current && p.current->get32(bp::efi_info + 0x14) != 0;  // efi_memmap_size
-    p.efi.present = booted_via_efi && p.efi.runtime_map_entries > 0;
+    p.efi.present = p.booted_via_efi() && p.efi.runtime_map_entries > 0;
 }
 
 std::optional<PlatformInfo::Framebuffer> read_framebuffer(const SystemView& sys) {
@@ -219,7 +218,7 @@ void set_e820(ZeroPage& page, BootParams& out, const std::vector<MemoryRange>& m
 void set_efi(ZeroPage& page, BootParams& out, const BootParamsRequest& req, const PlatformInfo& p,
              uint16_t xloadflags) {
     using namespace bp;
-    if (!p.current || p.current->get32(efi_info + 0x14) == 0)
+    if (!p.booted_via_efi())
         return;  // not booted through EFI: nothing to pass
     if (!req.efi) {
         out.notes.push_back("--noefi: EFI runtime services are not passed on");
@@ -234,9 +233,9 @@ void set_efi(ZeroPage& page, BootParams& out, const BootParamsRequest& req, cons
         return;
     }
     page.copy_in(efi_info, p.current->bytes().subspan(efi_info, efi_info_size));
-    page.put32(efi_info + 0x08, kEfiMemdescSize);                  // efi_memdesc_size
-    page.put32(efi_info + 0x0c, 1);                                // efi_memdesc_version
-    page.put32(efi_info + 0x14, static_cast<uint32_t>(p.efi.runtime_map.size()));  // efi_memmap_size
+    page.put32(efi_memdesc_size, kEfiMemdescSize);
+    page.put32(efi_memdesc_version, 1);
+    page.put32(efi_memmap_size, static_cast<uint32_t>(p.efi.runtime_map.size()));
     out.efi_memmap = p.efi.runtime_map;
     std::string esd(96, '\0');  // struct efi_setup_data
     put_le64(reinterpret_cast<uint8_t*>(esd.data()), p.efi.fw_vendor);
@@ -344,8 +343,8 @@ std::string link_setup_data(BootParams& params, uint64_t address) {
         while (out.size() % 8)
             out.push_back('\0');
         const uint64_t map = address + out.size();
-        params.page.put32(bp::efi_info + 0x10, static_cast<uint32_t>(map));        // efi_memmap
-        params.page.put32(bp::efi_info + 0x1c, static_cast<uint32_t>(map >> 32));  // efi_memmap_hi
+        params.page.put32(bp::efi_memmap, static_cast<uint32_t>(map));
+        params.page.put32(bp::efi_memmap_hi, static_cast<uint32_t>(map >> 32));
         out += params.efi_memmap;
     }
     return out;

@@ -22,6 +22,8 @@ constexpr size_t screen_info = 0x000, screen_info_size = 0x40;
 constexpr size_t acpi_rsdp_addr = 0x070;
 constexpr size_t ext_ramdisk_image = 0x0c0, ext_ramdisk_size = 0x0c4, ext_cmd_line_ptr = 0x0c8;
 constexpr size_t efi_info = 0x1c0, efi_info_size = 0x20;
+constexpr size_t efi_memdesc_size = 0x1c8, efi_memdesc_version = 0x1cc, efi_memmap = 0x1d0;
+constexpr size_t efi_memmap_size = 0x1d4, efi_memmap_hi = 0x1dc;
 constexpr size_t alt_mem_k = 0x1e0;
 constexpr size_t e820_entries = 0x1e8, eddbuf_entries = 0x1e9, edd_mbr_sig_buf_entries = 0x1ea;
 constexpr size_t secure_boot = 0x1ec;
@@ -72,6 +74,8 @@ struct SetupData {
 // SystemView (so fixtures from real guests drive the tests).
 struct PlatformInfo {
     std::optional<ZeroPage> current;  // /sys/kernel/boot_params/data
+    // The running kernel came through EFI (its boot params carry an EFI memory map).
+    bool booted_via_efi() const { return current && current->get32(bp::efi_memmap_size) != 0; }
     std::vector<MemoryRange> memory_map;
     std::optional<uint64_t> acpi_rsdp;  // from boot params or the EFI system table
     struct Efi {

@@ -55,6 +55,14 @@ Result<SetupHeader> parse_setup_header(std::span<const uint8_t> image, const std
     return h;
 }
 
+Status check_cmdline_fits(const SetupHeader& header, const std::string& cmdline, const std::string& name) {
+    if (cmdline.size() > header.cmdline_size)
+        return make_error(name + ": the command line is " + std::to_string(cmdline.size()) +
+                          " bytes but this kernel accepts at most " + std::to_string(header.cmdline_size) +
+                          " (cmdline_size): shorten it");
+    return {};
+}
+
 Result<SetupHeader> parse_bzimage64(std::span<const uint8_t> image, const std::string& name) {
     KX_ASSIGN(SetupHeader h, parse_setup_header(image, name));
     if (h.protocol < 0x020c)

@@ -46,6 +46,10 @@ bool has_setup_header(std::span<const uint8_t> image);
 // (loaded high), 64-bit entry. `name` prefixes errors.
 Result<SetupHeader> parse_bzimage64(std::span<const uint8_t> image, const std::string& name);
 
+// The command line must fit cmdline_size: an error saying so, never a
+// silently truncated line.
+Status check_cmdline_fits(const SetupHeader& header, const std::string& cmdline, const std::string& name);
+
 // Parse without the 64-bit checks (for reports such as --uki-info).
 Result<SetupHeader> parse_setup_header(std::span<const uint8_t> image, const std::string& name);
 

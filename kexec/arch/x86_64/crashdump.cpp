@@ -16,17 +16,6 @@ constexpr uint64_t kStartKernelMap = 0xffffffff80000000ull;
 constexpr uint64_t kKernelTextSize = 1ull << 30;
 constexpr uint64_t kKernelVaddrAlign = 0x200000;
 
-std::optional<std::pair<uint64_t, uint64_t>> parse_range(std::string_view range) {
-    size_t dash = range.find('-');
-    if (dash == std::string_view::npos)
-        return std::nullopt;
-    auto s = parse_hex(range.substr(0, dash));
-    auto e = parse_hex(range.substr(dash + 1));
-    if (!s || !e || *e < *s)
-        return std::nullopt;
-    return std::pair{*s, *e};
-}
-
 // Remove [start, end] (inclusive) from RAM ranges.
 void exclude(std::vector<MemoryRange>& ranges, uint64_t start, uint64_t end) {
     std::vector<MemoryRange> out;
@@ -77,27 +66,29 @@ void read_kcore(const SystemView& sys, CrashDumpInfo& info) {
         text = fallback_text;
     if (text) {
         info.kernel_vaddr = text->first & ~(kKernelVaddrAlign - 1);
-        info.kernel_size = (text->second - *info.kernel_vaddr + 4095) & ~uint64_t{4095};
+        info.kernel_size = page_align(text->second - *info.kernel_vaddr);
     }
+}
+
+std::vector<Interval> crash_regions_of(const std::vector<IomemResource>& iomem) {
+    std::vector<Interval> out;
+    for (const IomemResource& r : iomem)
+        if (r.name == "Crash kernel")
+            out.push_back({r.start, r.end + 1});
+    std::sort(out.begin(), out.end(), [](const Interval& a, const Interval& b) { return a.start < b.start; });
+    return out;
 }
 
 }  // namespace
 
+Error no_crash_region_error() {
+    return make_error("kexec: no memory is reserved for a crash kernel: boot with crashkernel=SIZE "
+                      "(for example crashkernel=256M), then load it");
+}
+
 std::vector<Interval> find_crash_regions(const SystemView& sys) {
-    std::vector<Interval> out;
     auto iomem = sys.read_text_if_exists("/proc/iomem");
-    if (!iomem)
-        return out;
-    for (const std::string& line : split_lines(*iomem)) {
-        std::string_view l = trim_view(line);
-        size_t colon = l.find(" : ");
-        if (colon == std::string_view::npos || l.substr(colon + 3) != "Crash kernel")
-            continue;
-        if (auto r = parse_range(l.substr(0, colon)))
-            out.push_back({r->first, r->second + 1});
-    }
-    std::sort(out.begin(), out.end(), [](const Interval& a, const Interval& b) { return a.start < b.start; });
-    return out;
+    return iomem ? crash_regions_of(parse_iomem(*iomem)) : std::vector<Interval>{};
 }
 
 uint64_t crash_region_size(const SystemView& sys) {
@@ -107,35 +98,24 @@ uint64_t crash_region_size(const SystemView& sys) {
 
 Result<CrashDumpInfo> read_crash_dump_info(const SystemView& sys) {
     CrashDumpInfo info;
-    info.crash_regions = find_crash_regions(sys);
+    auto iomem_text = sys.read_text_if_exists("/proc/iomem");
+    const std::vector<IomemResource> iomem = iomem_text ? parse_iomem(*iomem_text) : std::vector<IomemResource>{};
+    info.crash_regions = crash_regions_of(iomem);
     if (info.crash_regions.empty())
-        return make_error("kexec: no memory is reserved for a crash kernel: boot with crashkernel=SIZE "
-                          "(for example crashkernel=256M), then load it");
-    KX_ASSIGN(std::string iomem, sys.read_text("/proc/iomem"));
-    for (const std::string& line : split_lines(iomem)) {
-        const bool nested = !line.empty() && line[0] == ' ';
-        std::string_view l = trim_view(line);
-        size_t colon = l.find(" : ");
-        if (colon == std::string_view::npos)
-            continue;
-        auto r = parse_range(l.substr(0, colon));
-        if (!r)
-            continue;
-        const std::string name(l.substr(colon + 3));
-        if (name == "Kernel code" && !info.kernel_paddr)
-            info.kernel_paddr = r->first;
+        return no_crash_region_error();
+    for (const IomemResource& r : iomem) {
+        if (r.name == "Kernel code" && !info.kernel_paddr)
+            info.kernel_paddr = r.start;
         // System RAM can also appear nested ("System RAM (kmem)" under
         // persistent memory, virtio-mem): all of it is dumped.
-        if (name.find("System RAM") != std::string::npos) {
-            info.ranges.push_back({r->first, r->second, E820Type::Ram});
+        if (r.name.find("System RAM") != std::string::npos) {
+            info.ranges.push_back({r.start, r.end, E820Type::Ram});
             continue;
         }
-        if (nested)
+        if (r.nested)
             continue;
-        E820Type t = e820_type_from_name(name);
-        if (t == E820Type::Reserved && name != "Reserved" && name != "reserved")
-            continue;  // devices, not memory
-        info.ranges.push_back({r->first, r->second, t});
+        if (auto type = iomem_memory_type(r.name))
+            info.ranges.push_back({r.start, r.end, *type});
     }
     std::sort(info.ranges.begin(), info.ranges.end(),
               [](const MemoryRange& a, const MemoryRange& b) { return a.start < b.start; });

@@ -11,12 +11,9 @@
 namespace kx::x86 {
 namespace {
 
-constexpr uint64_t kPage = 4096;
 constexpr uint64_t kMiB = 1 << 20;
 constexpr uint64_t k4GiB = 1ull << 32;
 constexpr uint64_t kNoLimit = ~0ull;
-
-uint64_t page_align(uint64_t v) { return (v + kPage - 1) & ~(kPage - 1); }
 
 // ENOMEM marks "no room" for callers that add context (crash loads).
 Error no_room(const std::string& what, uint64_t size, const FreeMemory& free, bool crash) {
@@ -43,9 +40,7 @@ Result<SegmentLoadCall> build_kexec_image(const BootInputs& boot, const std::vec
     KX_ASSIGN(SetupHeader h, parse_bzimage64(image, kernel_name));
     if (!h.relocatable_kernel)
         return make_error(kernel_name + ": not a relocatable kernel; kexec-uki only loads relocatable bzImages");
-    if (boot.cmdline.size() > h.cmdline_size)
-        return make_error(kernel_name + ": the command line is " + std::to_string(boot.cmdline.size()) +
-                          " bytes but this kernel accepts at most " + std::to_string(h.cmdline_size));
+    KX_TRY(check_cmdline_fits(h, boot.cmdline, kernel_name));  // crash loads add elfcorehdr= and more
 
     SegmentLoadCall call;
     call.flags = abi::KEXEC_ARCH_X86_64 | (options.crash ? abi::KEXEC_ON_CRASH : 0);
@@ -55,7 +50,7 @@ Result<SegmentLoadCall> build_kexec_image(const BootInputs& boot, const std::vec
     const uint64_t setup = h.setup_size();
     Payload kernel = boot.kernel.subrange(setup, image.size() - setup);
     const uint64_t kernel_memsz = page_align(std::max<uint64_t>(h.init_size, kernel.size()));
-    const uint64_t kernel_align = std::max<uint64_t>(h.kernel_alignment, kPage);
+    const uint64_t kernel_align = std::max<uint64_t>(h.kernel_alignment, kPageSize);
     auto kernel_at = free.allocate(kernel_memsz, kernel_align, kMiB, kNoLimit, true);
     if (!kernel_at)
         return no_room("kernel", kernel_memsz, free, options.crash);
@@ -65,7 +60,7 @@ Result<SegmentLoadCall> build_kexec_image(const BootInputs& boot, const std::vec
     if (boot.initrd && !boot.initrd->empty()) {
         initrd_size = boot.initrd->size();
         const uint64_t hi = (h.xloadflags & XLF_CAN_BE_LOADED_ABOVE_4G) ? kNoLimit : uint64_t{h.initrd_addr_max} + 1;
-        auto at = free.allocate(page_align(initrd_size), kPage, kMiB, hi, true);
+        auto at = free.allocate(page_align(initrd_size), kPageSize, kMiB, hi, true);
         if (!at)
             return no_room("initrd", initrd_size, free, options.crash);
         initrd_at = *at;
@@ -85,7 +80,7 @@ Result<SegmentLoadCall> build_kexec_image(const BootInputs& boot, const std::vec
         auto at = free.allocate(size, align, kMiB, k4GiB, true);
         return at ? at : free.allocate(size, align, kMiB, kNoLimit, true);
     };
-    auto params_at = below_4g_or_anywhere(page_align(params_size), kPage);
+    auto params_at = below_4g_or_anywhere(page_align(params_size), kPageSize);
     if (!params_at)
         return no_room("boot parameters", params_size, free, options.crash);
     req.params_address = *params_at;
@@ -100,7 +95,7 @@ Result<SegmentLoadCall> build_kexec_image(const BootInputs& boot, const std::vec
 
     // 4. The purgatory, relocated for its place below 4 GiB.
     KX_ASSIGN(Purgatory purgatory, Purgatory::parse(embedded_purgatory()));
-    auto purgatory_at = below_4g_or_anywhere(page_align(purgatory.size()), std::max(purgatory.alignment(), kPage));
+    auto purgatory_at = below_4g_or_anywhere(page_align(purgatory.size()), std::max(purgatory.alignment(), kPageSize));
     if (!purgatory_at)
         return no_room("purgatory", purgatory.size(), free, options.crash);
     KX_TRY(purgatory.relocate(*purgatory_at));

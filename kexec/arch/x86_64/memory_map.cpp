@@ -27,21 +27,11 @@ Result<std::vector<MemoryRange>> read_firmware_memmap(const SystemView& sys) {
 Result<std::vector<MemoryRange>> read_iomem(const SystemView& sys) {
     KX_ASSIGN(std::string text, sys.read_text("/proc/iomem"));
     std::vector<MemoryRange> out;
-    for (const std::string& line : split_lines(text)) {
-        if (line.empty() || line[0] == ' ')
+    for (const IomemResource& r : parse_iomem(text)) {
+        if (r.nested)
             continue;  // nested resources are inside the top-level ones
-        size_t dash = line.find('-'), colon = line.find(" : ");
-        if (dash == std::string::npos || colon == std::string::npos || dash > colon)
-            continue;
-        auto s = parse_hex(line.substr(0, dash)), e = parse_hex(line.substr(dash + 1, colon - dash - 1));
-        if (!s || !e || *e < *s)
-            continue;
-        std::string name = line.substr(colon + 3);
-        E820Type t = e820_type_from_name(name);
-        // Only what an e820 table describes; devices (PCI windows...) are not memory.
-        if (t == E820Type::Reserved && name != "Reserved" && name != "reserved")
-            continue;
-        out.push_back({*s, *e, t});
+        if (auto type = iomem_memory_type(r.name))
+            out.push_back({r.start, r.end, *type});
     }
     if (out.empty())
         return make_error(sys.resolve("/proc/iomem") + ": no memory ranges (are you root?)");
@@ -66,6 +56,29 @@ E820Type e820_type_from_name(const std::string& name) {
     if (name == "Soft Reserved")
         return E820Type::SoftReserved;
     return E820Type::Reserved;
+}
+
+std::vector<IomemResource> parse_iomem(std::string_view text) {
+    std::vector<IomemResource> out;
+    for (const std::string& line : split_lines(text)) {
+        std::string_view l = trim_view(line);
+        const size_t colon = l.find(" : ");
+        const size_t dash = l.substr(0, colon).find('-');
+        if (colon == std::string_view::npos || dash == std::string_view::npos)
+            continue;
+        auto start = parse_hex(l.substr(0, dash)), end = parse_hex(l.substr(dash + 1, colon - dash - 1));
+        if (!start || !end || *end < *start)
+            continue;
+        out.push_back({*start, *end, std::string(l.substr(colon + 3)), !line.empty() && line[0] == ' '});
+    }
+    return out;
+}
+
+std::optional<E820Type> iomem_memory_type(const std::string& name) {
+    E820Type type = e820_type_from_name(name);
+    if (type == E820Type::Reserved && name != "Reserved" && name != "reserved")
+        return std::nullopt;
+    return type;
 }
 
 Result<std::vector<MemoryRange>> read_memory_map(const SystemView& sys) {

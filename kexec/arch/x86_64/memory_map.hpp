@@ -28,6 +28,18 @@ struct MemoryRange {
 // "System RAM" -> Ram, "ACPI Tables" -> Acpi, ...; unknown names are Reserved.
 E820Type e820_type_from_name(const std::string& name);
 
+// One resource line of /proc/iomem, e.g. "  01000000-01e02fff : Kernel code".
+struct IomemResource {
+    uint64_t start = 0, end = 0;  // inclusive
+    std::string name;
+    bool nested = false;          // indented: inside another resource
+};
+std::vector<IomemResource> parse_iomem(std::string_view text);
+
+// The e820 type of a top-level /proc/iomem resource; nullopt for what an
+// e820 table does not describe (devices: PCI windows, video ROM...).
+std::optional<E820Type> iomem_memory_type(const std::string& name);
+
 // /sys/firmware/memmap (the firmware's own e820), else the top level of
 // /proc/iomem. Sorted by start.
 Result<std::vector<MemoryRange>> read_memory_map(const SystemView& sys);
@@ -36,6 +48,9 @@ Result<std::vector<MemoryRange>> read_memory_map(const SystemView& sys);
 // below 0x400 (the real-mode interrupt vector table) is not reported, as
 // kexec-tools does.
 std::vector<MemoryRange> e820_for_next_kernel(const std::vector<MemoryRange>& map);
+
+constexpr uint64_t kPageSize = 4096;
+constexpr uint64_t page_align(uint64_t v) { return (v + kPageSize - 1) & ~(kPageSize - 1); }
 
 // Free memory, as half-open [start, end) intervals, sorted.
 struct Interval {

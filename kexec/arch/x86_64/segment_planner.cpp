@@ -42,20 +42,19 @@ Result<SegmentLoadCall> plan_crash_image(const LoadPlan& load, const Options& op
     const uint64_t lo = std::max(region.start, opts.mem_min);
     const uint64_t hi = std::min(region.end, opts.mem_max.value_or(~0ull - 1) + 1);
     FreeMemory free(std::vector<Interval>{{lo, hi}});
-    auto page = [](uint64_t v) { return (v + 4095) & ~uint64_t{4095}; };
 
     Backup backup = backup_source(info);
-    auto backup_at = free.allocate(page(backup.size), 4096, 0, ~0ull, true);
+    auto backup_at = free.allocate(page_align(backup.size), 4096, 0, ~0ull, true);
     if (!backup_at)
         return make_error("kexec: the crash kernel region is too small even for the 640 KiB backup");
     backup.dst = *backup_at;
     std::string headers = build_elf_core_headers(info, backup);
-    const uint64_t headers_memsz = std::max<uint64_t>(page(headers.size()), 16 * 1024);
+    const uint64_t headers_memsz = std::max<uint64_t>(page_align(headers.size()), 16 * 1024);
     auto headers_at = free.allocate(headers_memsz, 4096, 0, ~0ull, true);
     if (!headers_at)
         return make_error("kexec: the crash kernel region is too small for the ELF core headers");
     std::vector<MemoryRange> e820 = crash_kernel_e820(
-        info, backup, {{backup.dst, backup.dst + page(backup.size)}, {*headers_at, *headers_at + headers_memsz}});
+        info, backup, {{backup.dst, backup.dst + page_align(backup.size)}, {*headers_at, *headers_at + headers_memsz}});
 
     BootInputs boot = load.boot;
     boot.cmdline += " elfcorehdr=" + std::to_string(*headers_at / 1024) + "K";
@@ -63,11 +62,10 @@ Result<SegmentLoadCall> plan_crash_image(const LoadPlan& load, const Options& op
         boot.cmdline += memmap_cmdline(e820);
     // Without EFI hand-over the crash kernel cannot find ACPI through the EFI
     // system table: tell it where the RSDP is (as kexec-tools does).
-    const bool efi_boot = platform.current && platform.current->get32(bp::efi_info + 0x14) != 0;
-    if (efi_boot && (opts.noefi || !platform.efi.present) && platform.acpi_rsdp)
+    if (platform.booted_via_efi() && (opts.noefi || !platform.efi.present) && platform.acpi_rsdp)
         boot.cmdline += " acpi_rsdp=" + hex(*platform.acpi_rsdp);
 
-    io.extra_segments.push_back(Segment{"crash backup (640 KiB)", Payload{}, backup.dst, page(backup.size)});
+    io.extra_segments.push_back(Segment{"crash backup (640 KiB)", Payload{}, backup.dst, page_align(backup.size)});
     io.extra_segments.push_back(Segment{"ELF core headers", Payload::generated("elfcorehdr", headers), *headers_at,
                                         headers_memsz});
     io.backup_src = backup.src;
@@ -83,7 +81,7 @@ Result<SegmentLoadCall> plan_crash_image(const LoadPlan& load, const Options& op
         // the initrd, and about a MiB for everything else.
         auto h = parse_bzimage64(load.boot.kernel.contiguous(), load.image);
         const uint64_t needed = (h.ok() ? h->init_size : 0) + (load.boot.initrd ? load.boot.initrd->size() : 0) +
-                                page(backup.size) + headers_memsz + (1 << 20);
+                                page_align(backup.size) + headers_memsz + (1 << 20);
         std::string hint = load.initrd_from_uki
                                ? " The initrd is the UKI's own, a full boot initrd: kdump tools pass a small kdump "
                                  "initramfs with --initrd."
