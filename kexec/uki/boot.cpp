@@ -140,6 +140,7 @@ private:
 
 struct LoadedAddon {
     Uki addon;
+    Selection sections;  // an addon has one profile; its pointers stay valid when `addon` moves
     AddonUse use;
 };
 
@@ -158,19 +159,13 @@ Result<LoadedAddon> load_addon(const std::string& path, const std::string& origi
                                                              u->text() != uki_uname)
         return make_error(path + ": addon .uname " + quote(u->text()) + " does not match the UKI's " +
                           quote(uki_uname) + "; refusing it (use --uki-no-addons to skip the addon search)");
-    LoadedAddon out{std::move(addon), AddonUse{path, origin}};
+    AddonUse use{path, origin};
     if (const UkiSection* c = sel.get(SectionKind::Cmdline))
-        out.use.cmdline = mangle_cmdline({reinterpret_cast<const char*>(c->data.data()), c->data.size()});
-    out.use.initrd = sel.get(SectionKind::Initrd) != nullptr;
-    out.use.ucode = sel.get(SectionKind::Ucode) != nullptr;
-    out.use.dtb = sel.get(SectionKind::Dtb) || sel.get(SectionKind::Dtbauto);
-    return out;
-}
-
-std::string uki_cmdline_text(const UkiSection* s) {
-    if (!s)
-        return {};
-    return mangle_cmdline({reinterpret_cast<const char*>(s->data.data()), s->data.size()});
+        use.cmdline = c->cmdline();
+    use.initrd = sel.get(SectionKind::Initrd) != nullptr;
+    use.ucode = sel.get(SectionKind::Ucode) != nullptr;
+    use.dtb = sel.get(SectionKind::Dtb) || sel.get(SectionKind::Dtbauto);
+    return LoadedAddon{std::move(addon), std::move(sel), std::move(use)};
 }
 
 }  // namespace
@@ -227,51 +222,43 @@ std::optional<std::string> esp_root_of(const std::string& path, const SystemView
     return std::nullopt;
 }
 
-Result<UkiBoot> plan_uki_boot(const Uki& uki, const BootRequest& req, const SystemView& sys) {
-    UkiBoot boot;
-    const std::string& name = uki.path();
+namespace {
 
-    // Profile: --uki-profile, or the stub's "@N " prefix on a given command line.
-    std::optional<std::string> user_cmdline = req.user_cmdline;
-    std::optional<unsigned> prefix_profile;
-    if (user_cmdline)
-        prefix_profile = take_profile_prefix(*user_cmdline);
-    unsigned profile = prefix_profile.value_or(0);
-    if (req.profile) {
-        KX_ASSIGN(profile, uki.resolve_profile(*req.profile));
-        if (prefix_profile && *prefix_profile != profile)
-            return make_error(name + ": the command line selects profile @" +
-                              std::to_string(*prefix_profile) + " but --uki-profile selects @" +
-                              std::to_string(profile));
-    }
-    KX_ASSIGN(Selection sel, uki.select(profile));
-    boot.profile = profile;
-    if (uki.has_profile_sections())
-        boot.notes.push_back("profile @" + std::to_string(profile) + " of " + uki.describe_profiles());
+// Where the stub looks for what it adds to a UKI: its ESP (when the UKI is
+// on a vfat mount) and the <uki>.extra.d directory beside it.
+struct Sidecars {
+    std::optional<std::string> esp;
+    std::string extra_dir;
+};
 
-    const UkiSection* linux_section = sel.get(SectionKind::Linux);
-    if (!linux_section)
-        return make_error(name + ": no .linux section (or it is empty): not a UKI");
-    boot.kernel = uki.payload(*linux_section);
+// --uki-profile, or the stub's "@N " prefix, which comes off the command line.
+Result<unsigned> choose_profile(const Uki& uki, const BootRequest& req, std::optional<std::string>& user_cmdline) {
+    const std::optional<unsigned> prefix_profile =
+        user_cmdline ? take_profile_prefix(*user_cmdline) : std::nullopt;
+    if (!req.profile)
+        return prefix_profile.value_or(0);
+    KX_ASSIGN(unsigned profile, uki.resolve_profile(*req.profile));
+    if (prefix_profile && *prefix_profile != profile)
+        return make_error(uki.path() + ": the command line selects profile @" + std::to_string(*prefix_profile) +
+                          " but --uki-profile selects @" + std::to_string(profile));
+    return profile;
+}
 
-    // Addons: global (ESP/loader/addons), per-UKI (<uki>.extra.d), then --uki-addon.
-    std::string uname;
-    if (const UkiSection* u = sel.get(SectionKind::Uname))
-        uname = u->text();
-    std::vector<std::pair<std::string, std::string>> addon_paths;  // path, origin
-    std::optional<std::string> esp = esp_root_of(name, sys);
-    const std::string extra_dir = name + ".extra.d";
+// Global (ESP/loader/addons), per-UKI (<uki>.extra.d), then --uki-addon.
+Result<std::vector<LoadedAddon>> load_addons(const BootRequest& req, const Sidecars& where,
+                                             const std::string& uname, UkiBoot& boot) {
+    std::vector<std::pair<std::string, std::string>> paths;  // path, origin
     if (req.search_addons) {
-        if (esp)
-            for (const auto& f : sidecar_files(*esp + "/loader/addons", ".addon.efi"))
-                addon_paths.emplace_back(*esp + "/loader/addons/" + f, "global");
-        for (const auto& f : sidecar_files(extra_dir, ".addon.efi"))
-            addon_paths.emplace_back(extra_dir + "/" + f, "per-UKI");
+        if (where.esp)
+            for (const auto& f : sidecar_files(*where.esp + "/loader/addons", ".addon.efi"))
+                paths.emplace_back(*where.esp + "/loader/addons/" + f, "global");
+        for (const auto& f : sidecar_files(where.extra_dir, ".addon.efi"))
+            paths.emplace_back(where.extra_dir + "/" + f, "per-UKI");
     }
     for (const auto& f : req.addon_files)
-        addon_paths.emplace_back(f, "--uki-addon");
+        paths.emplace_back(f, "--uki-addon");
     std::vector<LoadedAddon> addons;
-    for (const auto& [path, origin] : addon_paths) {
+    for (const auto& [path, origin] : paths) {
         KX_ASSIGN(LoadedAddon a, load_addon(path, origin, uname));
         if (a.use.cmdline.empty() && !a.use.initrd && !a.use.ucode && !a.use.dtb) {
             boot.notes.push_back("addon " + path + " has no .cmdline, .initrd, .ucode or .dtb: ignored");
@@ -282,8 +269,13 @@ Result<UkiBoot> plan_uki_boot(const Uki& uki, const BootRequest& req, const Syst
         boot.addons.push_back(a.use);
         addons.push_back(std::move(a));
     }
+    return addons;
+}
 
-    // Command line.
+// The user's command line when one is given (kdump tools pass theirs),
+// else the profile's .cmdline followed by the addons'.
+Status compose_cmdline(const Uki& uki, const Selection& sel, const BootRequest& req,
+                       const std::optional<std::string>& user_cmdline, UkiBoot& boot) {
     std::string addon_cmdline;
     for (const auto& a : boot.addons)
         if (!a.cmdline.empty())
@@ -291,71 +283,97 @@ Result<UkiBoot> plan_uki_boot(const Uki& uki, const BootRequest& req, const Syst
     const UkiSection* cmdline_section = sel.get(SectionKind::Cmdline);
     if (user_cmdline && !user_cmdline->empty()) {
         if (req.strict && cmdline_section)
-            return make_error(name + ": --uki-strict: refusing to override the UKI's .cmdline with " +
+            return make_error(uki.path() + ": --uki-strict: refusing to override the UKI's .cmdline with " +
                               req.user_cmdline_origin);
         boot.cmdline = *user_cmdline;
         boot.cmdline_source = req.user_cmdline_origin;
         boot.cmdline_overridden = true;
         if (cmdline_section)
-            boot.notes.push_back("the UKI's .cmdline " + quote(uki_cmdline_text(cmdline_section)) +
+            boot.notes.push_back("the UKI's .cmdline " + quote(cmdline_section->cmdline()) +
                                  " is overridden by " + req.user_cmdline_origin);
         if (!addon_cmdline.empty())
             boot.notes.push_back("addon command lines " + quote(addon_cmdline) +
-                                 " are not appended to a command line given with " +
-                                 req.user_cmdline_origin);
+                                 " are not appended to a command line given with " + req.user_cmdline_origin);
+        return {};
+    }
+    if (cmdline_section) {
+        boot.cmdline = cmdline_section->cmdline();
+        boot.cmdline_source = ".cmdline of " + uki.path() +
+                              (uki.has_profile_sections() ? " (profile @" + std::to_string(boot.profile) + ")" : "");
     } else {
-        boot.cmdline = uki_cmdline_text(cmdline_section);
-        boot.cmdline_source = cmdline_section ? ".cmdline of " + name +
-                                                    (uki.has_profile_sections()
-                                                         ? " (profile @" + std::to_string(profile) + ")"
-                                                         : "")
-                                              : "none (the UKI has no .cmdline)";
-        if (!addon_cmdline.empty()) {
-            boot.cmdline += (boot.cmdline.empty() ? "" : " ") + addon_cmdline;
-            boot.cmdline_source += " + addon command lines";
-        }
+        boot.cmdline_source = "none (the UKI has no .cmdline)";
     }
+    if (!addon_cmdline.empty()) {
+        boot.cmdline += (boot.cmdline.empty() ? "" : " ") + addon_cmdline;
+        boot.cmdline_source += " + addon command lines";
+    }
+    return {};
+}
 
-    // Initrd, in systemd-stub's order.
-    if (req.user_initrd) {
-        if (req.strict && (sel.get(SectionKind::Initrd) || sel.get(SectionKind::Ucode)))
-            return make_error(name + ": --uki-strict: refusing to replace the UKI's initrd with --initrd");
-        boot.notes.push_back("--initrd replaces the initrd the UKI would assemble (its .ucode, "
-                             ".initrd, /.extra files and addon initrds are not passed)");
-        return boot;
-    }
+// The initrd in systemd-stub's order: microcode first (the kernel looks
+// for it in the first archive only), the UKI's own, the generated /.extra
+// archives, then the addons' initrds.
+Result<Payload> assemble_initrd(const Uki& uki, const Selection& sel, const std::vector<LoadedAddon>& addons,
+                                const Sidecars& where) {
     InitrdAssembler initrd;
-    for (auto it = addons.rbegin(); it != addons.rend(); ++it) {  // reverse: the kernel takes the first
-        Selection s = *it->addon.select(0);
-        if (const UkiSection* u = s.get(SectionKind::Ucode))
+    for (auto it = addons.rbegin(); it != addons.rend(); ++it)  // reverse: the kernel takes the first
+        if (const UkiSection* u = it->sections.get(SectionKind::Ucode))
             initrd.add(it->addon.payload(*u), ".ucode of " + it->use.path);
-    }
     if (const UkiSection* u = sel.get(SectionKind::Ucode))
         initrd.add(uki.payload(*u), ".ucode");
     if (const UkiSection* i = sel.get(SectionKind::Initrd))
         initrd.add(uki.payload(*i), ".initrd");
-    KX_TRY(initrd.add_sidecars(extra_dir, ".cred", {}, kCredentials, "/.extra/credentials"));
-    if (esp)
-        KX_TRY(initrd.add_sidecars(*esp + "/loader/credentials", ".cred", {}, kGlobalCredentials,
+    const std::string& extra = where.extra_dir;
+    KX_TRY(initrd.add_sidecars(extra, ".cred", {}, kCredentials, "/.extra/credentials"));
+    if (where.esp)
+        KX_TRY(initrd.add_sidecars(*where.esp + "/loader/credentials", ".cred", {}, kGlobalCredentials,
                                    "/.extra/global_credentials"));
-    KX_TRY(initrd.add_sidecars(extra_dir, ".raw", ".confext.raw", kSysext, "/.extra/sysext"));
-    if (esp)
-        KX_TRY(initrd.add_sidecars(*esp + "/loader/extensions", ".raw", ".confext.raw",
-                                   kGlobalSysext, "/.extra/global_sysext"));
-    KX_TRY(initrd.add_sidecars(extra_dir, ".confext.raw", {}, kConfext, "/.extra/confext"));
-    if (esp)
-        KX_TRY(initrd.add_sidecars(*esp + "/loader/extensions", ".confext.raw", {}, kGlobalConfext,
+    KX_TRY(initrd.add_sidecars(extra, ".raw", ".confext.raw", kSysext, "/.extra/sysext"));
+    if (where.esp)
+        KX_TRY(initrd.add_sidecars(*where.esp + "/loader/extensions", ".raw", ".confext.raw", kGlobalSysext,
+                                   "/.extra/global_sysext"));
+    KX_TRY(initrd.add_sidecars(extra, ".confext.raw", {}, kConfext, "/.extra/confext"));
+    if (where.esp)
+        KX_TRY(initrd.add_sidecars(*where.esp + "/loader/extensions", ".confext.raw", {}, kGlobalConfext,
                                    "/.extra/global_confext"));
     initrd.add_literal(uki, sel.get(SectionKind::Pcrsig), "tpm2-pcr-signature.json");
     initrd.add_literal(uki, sel.get(SectionKind::Pcrpkey), "tpm2-pcr-public-key.pem");
     initrd.add_literal(uki, sel.get(SectionKind::Osrel), "os-release");
     initrd.add_literal(uki, sel.get(SectionKind::Profile), "profile");
-    for (const auto& a : addons) {
-        Selection s = *a.addon.select(0);
-        if (const UkiSection* i = s.get(SectionKind::Initrd))
+    for (const auto& a : addons)
+        if (const UkiSection* i = a.sections.get(SectionKind::Initrd))
             initrd.add(a.addon.payload(*i), ".initrd of " + a.use.path);
+    return initrd.finish();
+}
+
+}  // namespace
+
+Result<UkiBoot> plan_uki_boot(const Uki& uki, const BootRequest& req, const SystemView& sys) {
+    UkiBoot boot;
+    std::optional<std::string> user_cmdline = req.user_cmdline;
+    KX_ASSIGN(boot.profile, choose_profile(uki, req, user_cmdline));
+    KX_ASSIGN(Selection sel, uki.select(boot.profile));
+    if (uki.has_profile_sections())
+        boot.notes.push_back("profile @" + std::to_string(boot.profile) + " of " + uki.describe_profiles());
+
+    const UkiSection* linux_section = sel.get(SectionKind::Linux);
+    if (!linux_section)
+        return make_error(uki.path() + ": no .linux section (or it is empty): not a UKI");
+    boot.kernel = uki.payload(*linux_section);
+
+    const Sidecars where{esp_root_of(uki.path(), sys), uki.path() + ".extra.d"};
+    const UkiSection* uname = sel.get(SectionKind::Uname);
+    KX_ASSIGN(std::vector<LoadedAddon> addons, load_addons(req, where, uname ? uname->text() : "", boot));
+    KX_TRY(compose_cmdline(uki, sel, req, user_cmdline, boot));
+
+    if (req.user_initrd) {
+        if (req.strict && (sel.get(SectionKind::Initrd) || sel.get(SectionKind::Ucode)))
+            return make_error(uki.path() + ": --uki-strict: refusing to replace the UKI's initrd with --initrd");
+        boot.notes.push_back("--initrd replaces the initrd the UKI would assemble (its .ucode, "
+                             ".initrd, /.extra files and addon initrds are not passed)");
+        return boot;
     }
-    boot.initrd = initrd.finish();
+    KX_ASSIGN(boot.initrd, assemble_initrd(uki, sel, addons, where));
     return boot;
 }
 

@@ -63,8 +63,7 @@ Report build(const Uki& uki) {
     for (const Profile& p : r.profiles) {
         auto sel = uki.select(p.index);
         const UkiSection* c = sel.ok() ? sel->get(SectionKind::Cmdline) : nullptr;
-        r.cmdlines.push_back(c ? mangle_cmdline({reinterpret_cast<const char*>(c->data.data()), c->data.size()})
-                               : std::string());
+        r.cmdlines.push_back(c ? c->cmdline() : std::string());
     }
     auto base = uki.select(0);
     if (base.ok()) {

@@ -11,6 +11,10 @@ std::string UkiSection::text() const {
     return std::string(data.begin(), end);
 }
 
+std::string UkiSection::cmdline() const {
+    return mangle_cmdline({reinterpret_cast<const char*>(data.data()), data.size()});
+}
+
 std::string mangle_cmdline(std::string_view raw) {
     std::string s(raw.substr(0, raw.find('\0')));
     for (char& c : s)

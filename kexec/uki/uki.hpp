@@ -23,6 +23,7 @@ struct UkiSection {
 
     const std::string& name() const { return header->name; }
     std::string text() const;  // payload up to the first NUL
+    std::string cmdline() const;  // the payload as a command line, as the stub reads it (mangle_cmdline)
 };
 
 struct Profile {
