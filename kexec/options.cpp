@@ -1,6 +1,7 @@
 #include "options.hpp"
 
 #include <getopt.h>
+#include <utility>
 
 #include "strings.hpp"
 
@@ -118,7 +119,7 @@ const struct option kLongOptions[] = {
     {"reuse-video-type", no_argument, nullptr, OPT_REUSE_VIDEO_TYPE},
     {"dry-run", optional_argument, nullptr, OPT_DRY_RUN},
     {"sysroot", required_argument, nullptr, OPT_SYSROOT},
-    {"uki-info", required_argument, nullptr, OPT_UKI_INFO},
+    {"uki-info", optional_argument, nullptr, OPT_UKI_INFO},  // FILE may also follow as the operand
     {"json", no_argument, nullptr, OPT_JSON},
     {"uki-profile", required_argument, nullptr, OPT_UKI_PROFILE},
     {"uki-addon", required_argument, nullptr, OPT_UKI_ADDON},
@@ -284,7 +285,7 @@ Status apply_option(Options& o, int opt, const char* arg) {
             return bad_value(opt, arg, "text or json");
         break;
     case OPT_SYSROOT: o.sysroot = arg; break;
-    case OPT_UKI_INFO: o.uki_info = arg; break;
+    case OPT_UKI_INFO: o.uki_info = arg ? arg : ""; break;  // "": the operand names the file
     case OPT_JSON: o.json = true; break;
     case OPT_UKI_PROFILE: o.uki_profile = arg; break;
     case OPT_UKI_ADDON: o.uki_addons.emplace_back(arg); break;
@@ -355,6 +356,12 @@ Result<Options> parse_options(int argc, char** argv) {
         o.do_sync = o.do_ifdown = o.do_exec = o.load_jump_back_helper = false;
     }
     if (o.uki_info) {
+        // --uki-info=FILE, or --uki-info [--json] FILE as people type it.
+        if (o.uki_info->empty() == !o.kernel)
+            return make_error(o.kernel ? "kexec: --uki-info=FILE and " + quote(*o.kernel) + " name two files; give one"
+                                       : std::string("kexec: --uki-info needs a UKI or addon file"));
+        if (o.uki_info->empty())
+            o.uki_info = std::exchange(o.kernel, std::nullopt);
         o.do_load = o.do_unload = o.do_shutdown = o.do_sync = o.do_ifdown = o.do_exec = false;
     }
     return o;

@@ -76,7 +76,7 @@ void print_usage(FILE* out) {
         "                      <uki>.extra.d/.\n"
         "     --uki-strict     Refuse to override the UKI's .cmdline or initrd (what\n"
         "                      systemd-stub enforces under Secure Boot).\n"
-        "     --uki-info=FILE  Describe a UKI or addon (sections, profiles, command\n"
+        "     --uki-info FILE  Describe a UKI or addon (sections, profiles, command\n"
         "                      lines, kernel, signatures) and exit; with --json as JSON.\n"
         "     --json           With --uki-info: print JSON.\n"
         "\n"

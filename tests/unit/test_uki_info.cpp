@@ -110,6 +110,30 @@ Test(uki_info, json_shape) {
     }
 }
 
+// The file may be --uki-info's value or the operand, and --json may come
+// first: "kexec --uki-info --json foo.efi" once read "--json" as the file.
+Test(uki_info, file_and_json_in_any_order) {
+    std::string dir = scratch_dir();
+    PeSpec addon;
+    addon.sections = {section(".text", "x"), section(".cmdline", "addon=1")};
+    std::string a = write_file(dir + "/a.addon.efi", make_pe(addon));
+    for (std::vector<std::string> args : {std::vector<std::string>{"--uki-info", "--json", a},
+                                          {"--uki-info=" + a, "--json"}, {"--json", "--uki-info", a},
+                                          {"--uki-info", a, "--json"}}) {
+        RunResult r = run_kexec(args, nullptr);
+        cr_assert_eq(r.rc, 0, "%s: %s", args[1].c_str(), r.err.c_str());
+        cr_assert(contains(r.out, "\"kind\": \"addon\""), "%s", r.out.c_str());
+    }
+    RunResult text = run_kexec({"--uki-info", a}, nullptr);
+    cr_assert(text.rc == 0 && contains(text.out, ": UKI addon ("), "%s", text.out.c_str());
+    RunResult none = run_kexec({"--uki-info", "--json"}, nullptr);
+    cr_assert_eq(none.rc, 1);
+    kx_assert_str(none.err, "kexec: --uki-info needs a UKI or addon file\n");
+    RunResult two = run_kexec({"--uki-info=" + a, a}, nullptr);
+    cr_assert_eq(two.rc, 1);
+    cr_assert(contains(two.err, "name two files; give one"), "%s", two.err.c_str());
+}
+
 Test(uki_info, addons_and_profiles) {
     std::string dir = scratch_dir();
     PeSpec addon;
