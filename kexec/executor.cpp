@@ -106,7 +106,11 @@ Status execute_load(const LoadPlan& plan, ExecEnv& env) {
 }
 
 Status execute_unload(const UnloadPlan& plan, ExecEnv& env) {
-    const char* what = plan.crash ? "crash kernel" : "kexec kernel";
+    auto failed = [&](int err) {
+        return make_error(std::string("kexec: unloading the ") + (plan.crash ? "crash kernel" : "kexec kernel") +
+                              " failed: " + std::strerror(err) + " (" + errno_name(err) + ")",
+                          err);
+    };
     if (plan.file_syscall) {
         unsigned long flags = abi::KEXEC_FILE_UNLOAD | (plan.crash ? abi::KEXEC_FILE_ON_CRASH : 0);
         int err = env.backend.kexec_file_load(-1, -1, nullptr, flags);
@@ -114,16 +118,11 @@ Status execute_unload(const UnloadPlan& plan, ExecEnv& env) {
         if (err == 0)
             return {};
         if (!(err == ENOSYS && plan.fallback_to_kexec_load))
-            return make_error(std::string("kexec: unloading the ") + what + " failed: " +
-                                  std::strerror(err) + " (" + errno_name(err) + ")",
-                              err);
+            return failed(err);
     }
     unsigned long flags = abi::KEXEC_ARCH_X86_64 | (plan.crash ? abi::KEXEC_ON_CRASH : 0);
-    int err = env.backend.kexec_load(0, {}, flags);
-    if (err)
-        return make_error(std::string("kexec: unloading the ") + what + " failed: " +
-                              std::strerror(err) + " (" + errno_name(err) + ")",
-                          err);
+    if (int err = env.backend.kexec_load(0, {}, flags))
+        return failed(err);
     return {};
 }
 

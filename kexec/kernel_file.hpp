@@ -15,8 +15,8 @@ enum class ImageKind { BzImage64, Uki, Addon, ElfX86_64 };
 
 struct KernelFile {
     ImageKind kind;
-    FileRef original;    // the file as given (passed whole to kexec_file_load when possible)
-    FileRef contents;    // the bytes to parse: `original`, or its gzip-decompressed form
+    FileRef original;    // the file as given
+    FileRef contents;    // what is parsed and loaded: `original`, or its gzip-decompressed form
     bool decompressed = false;
 };
 

@@ -52,8 +52,8 @@ struct LoadPlan {
     bool initrd_from_uki = false;      // the UKI's own (full boot) initrd, not --initrd
     std::string cmdline_source;        // where that came from
     std::vector<FileLoadCall> file_calls;
-    // -a: when the last file call fails with an errno in its next_on, use
-    // kexec_load (planned lazily, since it is rarely needed and costly).
+    // -a: when a file call fails with an errno in fallback_on, use kexec_load
+    // (planned only then: it reads the platform and hashes every segment).
     bool fallback_to_kexec_load = false;
     std::vector<int> fallback_on;      // errnos (of any file call) that lead there
     std::optional<SegmentLoadCall> segment_load;
@@ -74,7 +74,6 @@ struct Invocation {
     bool sync = false;
     bool ifdown = false;
     bool exec = false;      // reboot(LINUX_REBOOT_CMD_KEXEC)
-    bool exec_crash_check_loaded = false;
 };
 
 std::string format_plan_text(const Invocation& inv);

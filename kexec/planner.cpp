@@ -93,8 +93,7 @@ Result<std::optional<Payload>> open_user_initrd(const Options& o) {
 Status plan_bzimage(LoadPlan& plan, const KernelFile& k, const Options& o, const SystemView& sys) {
     KX_ASSIGN(x86::SetupHeader h, x86::parse_bzimage64(k.contents->bytes(), k.original->path()));
     KX_ASSIGN(auto user, compose_user_cmdline(o, sys));
-    plan.boot.kernel = k.decompressed ? Payload::whole_file(k.contents, k.contents->path())
-                                      : Payload::whole_file(k.original, k.original->path());
+    plan.boot.kernel = Payload::whole_file(k.contents, k.contents->path());
     KX_ASSIGN(plan.boot.initrd, open_user_initrd(o));
     plan.boot.cmdline = user ? user->text : "";
     plan.cmdline_source = user ? user->origin : "none given";
@@ -142,8 +141,7 @@ Status plan_uki(LoadPlan& plan, const KernelFile& k, const Options& o, const Sys
     // 1: the whole UKI, so a kernel that can verify UKIs verifies all of it.
     // Today's kernels say ENOEXEC (x86) or EINVAL; then 2: the parts.
     const unsigned long flags = file_load_flags(o);
-    Payload whole = k.decompressed ? Payload::whole_file(k.contents, k.contents->path())
-                                   : Payload::whole_file(k.original, name);
+    Payload whole = Payload::whole_file(k.contents, k.contents->path());
     FileLoadCall whole_call = make_file_call("whole UKI", whole, user_initrd,
                                              user ? std::optional(user->text) : std::nullopt, flags);
     whole_call.next_on = {ENOEXEC, EINVAL};
