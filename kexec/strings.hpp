@@ -19,6 +19,10 @@ std::vector<std::string> split_lines(std::string_view s);
 bool starts_with(std::string_view s, std::string_view prefix);
 bool ends_with(std::string_view s, std::string_view suffix);
 std::string quote(std::string_view s);           // C-style escaped, in double quotes
+// Text from a file, safe to print on a terminal: control characters, DEL
+// and bytes >= 0x80 (C1 controls, or parts of characters we cannot vouch
+// for) become \xNN, backslash becomes \\.
+std::string printable(std::string_view s);
 std::string format_size(uint64_t bytes);         // "8.0 MiB (8388608 bytes)"
 std::string errno_name(int err);                 // "ENOEXEC"
 

@@ -141,29 +141,25 @@ Status PeFile::parse_sections(uint64_t table, uint64_t count) {
         sections_.push_back(std::move(s));
     }
 
-    // No two sections may share file bytes or memory: overlapping sections
-    // would let two readers of the same file disagree on its contents.
-    auto check_overlap = [&](auto start, auto size, const char* where) -> Status {
-        std::vector<const Section*> order;
-        for (const Section& s : sections_)
-            if (size(s) != 0)
-                order.push_back(&s);
-        std::sort(order.begin(), order.end(),
-                  [&](const Section* x, const Section* y) { return start(*x) < start(*y); });
-        for (size_t i = 1; i < order.size(); i++) {
-            const Section& prev = *order[i - 1];
-            const Section& cur = *order[i];
-            if (uint64_t{start(prev)} + size(prev) > start(cur))
-                return err("sections " + prev.name + " and " + cur.name + " overlap " + where +
-                           " (" + range(start(prev), size(prev)) + " and " +
-                           range(start(cur), size(cur)) + ")");
-        }
-        return {};
-    };
-    KX_TRY(check_overlap([](const Section& s) { return s.pointer_to_raw_data; },
-                         [](const Section& s) { return s.size_of_raw_data; }, "in the file"));
-    KX_TRY(check_overlap([](const Section& s) { return s.virtual_address; },
-                         [](const Section& s) { return s.virtual_size; }, "in memory"));
+    // No two sections may share bytes of the file: two readers could then
+    // disagree on what a section holds. Overlap in memory is left alone, as
+    // the firmware and systemd-stub leave it: ukify grows the stub's own
+    // .sbat over the next section's address when it merges SBAT data.
+    std::vector<const Section*> order;
+    for (const Section& s : sections_)
+        if (s.size_of_raw_data != 0)
+            order.push_back(&s);
+    std::sort(order.begin(), order.end(), [](const Section* x, const Section* y) {
+        return x->pointer_to_raw_data < y->pointer_to_raw_data;
+    });
+    for (size_t i = 1; i < order.size(); i++) {
+        const Section& prev = *order[i - 1];
+        const Section& cur = *order[i];
+        if (uint64_t{prev.pointer_to_raw_data} + prev.size_of_raw_data > cur.pointer_to_raw_data)
+            return err("sections " + prev.name + " and " + cur.name + " overlap in the file (" +
+                       range(prev.pointer_to_raw_data, prev.size_of_raw_data) + " and " +
+                       range(cur.pointer_to_raw_data, cur.size_of_raw_data) + ")");
+    }
     return {};
 }
 
@@ -213,13 +209,23 @@ const Section* PeFile::find_section(std::string_view name) const {
     return nullptr;
 }
 
-Result<std::span<const uint8_t>> PeFile::payload(const Section& s) const {
-    if (s.virtual_size > s.size_of_raw_data)
-        return err("section " + s.name + ": VirtualSize " + hex(s.virtual_size) +
-                   " is larger than its raw data in the file (SizeOfRawData " +
-                   hex(s.size_of_raw_data) + ")");
-    // parse_sections() checked PointerToRawData + SizeOfRawData against the file.
-    return bytes_.subspan(s.pointer_to_raw_data, s.virtual_size);
+std::span<const uint8_t> PeFile::section_bytes(const Section& s) const {
+    // parse_sections() checked PointerToRawData + SizeOfRawData against the
+    // file whenever SizeOfRawData is not 0; with 0 there are no bytes, and
+    // PointerToRawData may point anywhere.
+    if (s.file_size() == 0)
+        return {};
+    return bytes_.subspan(s.pointer_to_raw_data, s.file_size());
+}
+
+uint64_t PeFile::image_extent() const {
+    if (cert_table_size_ != 0)
+        return cert_table_offset_ + cert_table_size_;  // checked against the file by parse_certificates()
+    uint64_t end = size_of_headers_;
+    for (const Section& s : sections_)
+        if (s.size_of_raw_data != 0)
+            end = std::max<uint64_t>(end, uint64_t{s.pointer_to_raw_data} + s.size_of_raw_data);
+    return std::min<uint64_t>(end, bytes_.size());
 }
 
 }  // namespace kx::pe

@@ -31,6 +31,13 @@ struct Section {
     uint32_t size_of_raw_data = 0;
     uint32_t pointer_to_raw_data = 0;
     uint32_t characteristics = 0;
+
+    // How many bytes of the section the file holds: systemd-stub and the
+    // firmware read min(VirtualSize, SizeOfRawData) from PointerToRawData.
+    // VirtualSize is smaller when raw data is padded to FileAlignment
+    // (objcopy); larger when the loader zero-fills the rest in memory (ukify
+    // sets .linux's VirtualSize to the kernel's SizeOfImage).
+    uint32_t file_size() const { return virtual_size < size_of_raw_data ? virtual_size : size_of_raw_data; }
 };
 
 struct Certificate {
@@ -61,10 +68,17 @@ public:
     const std::vector<Section>& sections() const { return sections_; }
     const Section* find_section(std::string_view name) const;  // first match
 
-    // A section's contents as systemd-stub sees them: VirtualSize bytes from
-    // PointerToRawData. Refuses when VirtualSize exceeds the raw data, since
-    // the zero fill would be silently invented payload.
-    Result<std::span<const uint8_t>> payload(const Section& s) const;
+    // A section's bytes in the file (Section::file_size() of them), as
+    // systemd-stub reads them. parse() checked them against the file.
+    std::span<const uint8_t> section_bytes(const Section& s) const;
+
+    // How much of the file is the image: up to the end of the certificate
+    // table when there is one (a signature covers everything before it),
+    // else up to the end of the last section's raw data; never past the
+    // file. What follows (zeros a UKI builder padded an embedded kernel
+    // with) is not part of the image, and would change its Authenticode
+    // digest as Linux's verify_pefile computes it.
+    uint64_t image_extent() const;
 
     // The certificate table (Authenticode), already bounds-checked.
     const std::vector<Certificate>& certificates() const { return certificates_; }

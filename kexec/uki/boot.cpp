@@ -138,12 +138,16 @@ private:
     std::vector<std::string> parts_;
 };
 
+constexpr const char* kAddonOptionOrigin = "--uki-addon";
+
 struct LoadedAddon {
     Uki addon;
     Selection sections;  // an addon has one profile; its pointers stay valid when `addon` moves
     AddonUse use;
 };
 
+// An addon as systemd-stub takes it: not a UKI, for x86-64, and with a
+// .uname (if any) equal to the UKI's. The error says why it does not apply.
 Result<LoadedAddon> load_addon(const std::string& path, const std::string& origin,
                                const std::string& uki_uname) {
     KX_ASSIGN(FileRef f, MappedFile::open(path));
@@ -152,13 +156,12 @@ Result<LoadedAddon> load_addon(const std::string& path, const std::string& origi
         return make_error(path + ": addon is for PE machine " + hex(addon.pe().machine()) +
                           ", not x86-64");
     if (addon.is_uki())
-        return make_error(path + ": is a UKI (it has a .linux section), not an addon; refusing it "
-                          "(use --uki-no-addons to skip the addon search)");
+        return make_error(path + ": is a UKI (it has a .linux section), not an addon");
     KX_ASSIGN(Selection sel, addon.select(0));
     if (const UkiSection* u = sel.get(SectionKind::Uname); u && !uki_uname.empty() &&
                                                              u->text() != uki_uname)
         return make_error(path + ": addon .uname " + quote(u->text()) + " does not match the UKI's " +
-                          quote(uki_uname) + "; refusing it (use --uki-no-addons to skip the addon search)");
+                          quote(uki_uname));
     AddonUse use{path, origin};
     if (const UkiSection* c = sel.get(SectionKind::Cmdline))
         use.cmdline = c->cmdline();
@@ -256,10 +259,20 @@ Result<std::vector<LoadedAddon>> load_addons(const BootRequest& req, const Sidec
             paths.emplace_back(where.extra_dir + "/" + f, "per-UKI");
     }
     for (const auto& f : req.addon_files)
-        paths.emplace_back(f, "--uki-addon");
+        paths.emplace_back(f, kAddonOptionOrigin);
     std::vector<LoadedAddon> addons;
     for (const auto& [path, origin] : paths) {
-        KX_ASSIGN(LoadedAddon a, load_addon(path, origin, uname));
+        auto loaded = load_addon(path, origin, uname);
+        if (!loaded.ok()) {
+            // Like systemd-stub, an addon found on disk that does not apply
+            // is skipped and the boot goes on: one stale file must not stop
+            // every load (kdump included). One the user named is an error.
+            if (origin == kAddonOptionOrigin)
+                return loaded.take_error();
+            boot.notes.push_back("skipped " + origin + " addon " + loaded.error().message);
+            continue;
+        }
+        LoadedAddon& a = *loaded;
         if (a.use.cmdline.empty() && !a.use.initrd && !a.use.ucode && !a.use.dtb) {
             boot.notes.push_back("addon " + path + " has no .cmdline, .initrd, .ucode or .dtb: ignored");
             continue;
@@ -359,7 +372,11 @@ Result<UkiBoot> plan_uki_boot(const Uki& uki, const BootRequest& req, const Syst
     const UkiSection* linux_section = sel.get(SectionKind::Linux);
     if (!linux_section)
         return make_error(uki.path() + ": no .linux section (or it is empty): not a UKI");
-    boot.kernel = uki.payload(*linux_section);
+    boot.kernel = uki.kernel_payload(*linux_section);
+    if (boot.kernel.size() != linux_section->data.size())
+        boot.notes.push_back(".linux holds " + std::to_string(linux_section->data.size()) +
+                             " bytes; the kernel's PE image is the first " + std::to_string(boot.kernel.size()) +
+                             " (the rest is the UKI builder's padding, left out so its signature still matches)");
 
     const Sidecars where{esp_root_of(uki.path(), sys), uki.path() + ".extra.d"};
     const UkiSection* uname = sel.get(SectionKind::Uname);

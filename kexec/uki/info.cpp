@@ -13,13 +13,16 @@ namespace {
 struct SectionRow {
     std::string name, role;
     int profile;
-    uint64_t offset, size, raw_size, vaddr;
-    std::string sha256;
+    uint64_t offset, virtual_size, raw_size, vaddr;
+    uint64_t bytes;  // in the file: min(VirtualSize, SizeOfRawData)
+    std::string sha256;  // of those bytes
 };
 
 struct KernelFacts {
     bool present = false;
-    std::string error;
+    uint64_t section_bytes = 0;  // .linux's bytes in the file
+    uint64_t image_size = 0;     // the embedded kernel itself (embedded_kernel_size)
+    std::string error;           // why it is not a loadable 64-bit bzImage
     x86::SetupHeader header;
     std::vector<pe::Signature> signatures;
 };
@@ -37,12 +40,69 @@ struct Report {
     bool pcrsig = false, pcrpkey = false;
     KernelFacts kernel;
     std::vector<pe::Signature> signatures;
+    std::vector<std::string> boot_problems;  // why it cannot boot; empty: it can (UKIs only)
 };
 
 std::string role_of(const UkiSection& s) {
     if (s.info)
         return s.info->purpose;
     return "other (stub code or unknown)";
+}
+
+// A signature list "does not match" when none of its digests match.
+bool signed_but_mismatched(const std::vector<pe::Signature>& sigs) {
+    bool any_checked = false;
+    for (const auto& s : sigs) {
+        if (s.digest_matches && *s.digest_matches)
+            return false;
+        any_checked |= s.digest_matches.has_value();
+    }
+    return any_checked;
+}
+
+KernelFacts kernel_facts(const UkiSection& linux_section, const std::string& name) {
+    KernelFacts k;
+    k.present = true;
+    k.section_bytes = linux_section.data.size();
+    k.image_size = embedded_kernel_size(linux_section.data);
+    const auto kernel = linux_section.data.first(k.image_size);
+    if (auto loadable = x86::parse_bzimage64(kernel, name); loadable.ok()) {
+        k.header = *loadable;
+    } else {
+        k.error = loadable.error().message;
+        if (auto header = x86::parse_setup_header(kernel, name); header.ok())
+            k.header = *header;  // still worth showing
+    }
+    if (pe::looks_like_pe(kernel))
+        if (auto inner = pe::PeFile::parse(kernel, name); inner.ok())
+            k.signatures = pe::read_signatures(*inner);
+    return k;
+}
+
+// What would stop this UKI from booting, in words a user can act on.
+std::vector<std::string> boot_problems(const Uki& uki, const Report& r) {
+    std::vector<std::string> problems;
+    if (r.machine != pe::kMachineAmd64)
+        problems.push_back("it is built for PE machine " + hex(r.machine) + ", not x86-64");
+    for (const Profile& p : uki.profiles()) {
+        auto sel = uki.select(p.index);
+        const UkiSection* l = sel.ok() ? sel->get(SectionKind::Linux) : nullptr;
+        const std::string where = uki.has_profile_sections() ? "profile @" + std::to_string(p.index) + ": " : "";
+        if (!l) {
+            problems.push_back(where + (uki.is_uki() ? ".linux is empty" : "there is no .linux section"));
+            continue;
+        }
+        KernelFacts k = kernel_facts(*l, ".linux");
+        if (!k.error.empty())
+            problems.push_back(where + k.error);
+        if (signed_but_mismatched(k.signatures))
+            problems.push_back(where + "the embedded kernel's signature does not match its bytes: refused "
+                               "wherever kernel signatures are enforced (Secure Boot, lockdown)");
+    }
+    if (signed_but_mismatched(r.signatures))
+        problems.push_back("the UKI's own signature does not match the file (changed after signing): "
+                           "firmware with Secure Boot refuses it");
+    return problems;
 }
 
 Report build(const Uki& uki) {
@@ -52,11 +112,10 @@ Report build(const Uki& uki) {
     r.machine = uki.pe().machine();
     r.pe32_plus = uki.pe().is_pe32_plus();
     for (const UkiSection& s : uki.sections()) {
-        SectionRow row{s.name(), role_of(s), s.profile, s.header->pointer_to_raw_data,
-                       s.header->virtual_size, s.header->size_of_raw_data, s.header->virtual_address, ""};
-        uint64_t n = std::min<uint64_t>(s.header->virtual_size, s.header->size_of_raw_data);
-        row.sha256 = to_hex(sha256(uki.pe().bytes().subspan(s.header->pointer_to_raw_data, n)));
-        r.sections.push_back(std::move(row));
+        const pe::Section& h = *s.header;
+        r.sections.push_back(SectionRow{s.name(), role_of(s), s.profile, h.pointer_to_raw_data, h.virtual_size,
+                                        h.size_of_raw_data, h.virtual_address, h.file_size(),
+                                        to_hex(sha256(uki.pe().section_bytes(h)))});
     }
     r.profiles = uki.profiles();
     r.multi_profile = uki.has_profile_sections();
@@ -77,22 +136,12 @@ Report build(const Uki& uki) {
             r.sbat = trim(s->text());
         r.pcrsig = base->get(SectionKind::Pcrsig) != nullptr;
         r.pcrpkey = base->get(SectionKind::Pcrpkey) != nullptr;
-        if (const UkiSection* l = base->get(SectionKind::Linux)) {
-            r.kernel.present = true;
-            std::string name = ".linux of " + uki.path();
-            auto h = x86::parse_setup_header(l->data, name);
-            if (h.ok())
-                r.kernel.header = *h;
-            else
-                r.kernel.error = h.error().message;
-            if (pe::looks_like_pe(l->data)) {
-                auto inner = pe::PeFile::parse(l->data, name);
-                if (inner.ok())
-                    r.kernel.signatures = pe::read_signatures(*inner);
-            }
-        }
+        if (const UkiSection* l = base->get(SectionKind::Linux))
+            r.kernel = kernel_facts(*l, ".linux of " + uki.path());
     }
     r.signatures = pe::read_signatures(uki.pe());
+    if (r.kind != "addon")
+        r.boot_problems = boot_problems(uki, r);
     return r;
 }
 
@@ -120,8 +169,9 @@ Json to_json(const Report& r) {
                           .set("role", s.role)
                           .set("profile", s.profile < 0 ? Json() : Json(s.profile))
                           .set("offset", s.offset)
-                          .set("size", s.size)
+                          .set("size", s.virtual_size)
                           .set("raw_size", s.raw_size)
+                          .set("bytes", s.bytes)
                           .set("virtual_address", s.vaddr)
                           .set("sha256", s.sha256));
     Json profiles = Json::array();
@@ -142,6 +192,8 @@ Json to_json(const Report& r) {
         const auto& h = r.kernel.header;
         kernel = Json::object()
                      .set("error", r.kernel.error.empty() ? Json() : Json(r.kernel.error))
+                     .set("section_bytes", r.kernel.section_bytes)
+                     .set("image_size", r.kernel.image_size)
                      .set("protocol", x86::protocol_string(h.protocol))
                      .set("kernel_version", h.kernel_version)
                      .set("cmdline_size", h.cmdline_size)
@@ -152,6 +204,9 @@ Json to_json(const Report& r) {
                      .set("xloadflags_names", x86::xloadflags_string(h.xloadflags))
                      .set("signatures", signatures_json(r.kernel.signatures));
     }
+    Json problems = Json::array();
+    for (const auto& p : r.boot_problems)
+        problems.push(p);
     auto opt = [](const std::string& s) { return s.empty() ? Json() : Json(s); };
     return Json::object()
         .set("format", "kexec-uki-info/1")
@@ -159,6 +214,8 @@ Json to_json(const Report& r) {
         .set("kind", r.kind)
         .set("machine", r.machine)
         .set("pe32_plus", r.pe32_plus)
+        .set("bootable", r.kind == "addon" ? Json() : Json(r.boot_problems.empty()))
+        .set("boot_problems", std::move(problems))
         .set("sections", std::move(sections))
         .set("multi_profile", r.multi_profile)
         .set("profiles", std::move(profiles))
@@ -171,21 +228,23 @@ Json to_json(const Report& r) {
         .set("signatures", signatures_json(r.signatures));
 }
 
-void signatures_text(std::string& out, const std::vector<pe::Signature>& sigs, const char* indent) {
+// Everything printed here came from the file: printable() keeps a crafted
+// UKI from sending escape sequences to the terminal.
+void signatures_text(std::string& out, const std::vector<pe::Signature>& sigs, const std::string& indent) {
     if (sigs.empty()) {
-        out += std::string(indent) + "unsigned\n";
+        out += indent + "unsigned\n";
         return;
     }
     int n = 0;
     for (const auto& s : sigs) {
-        out += std::string(indent) + "signature #" + std::to_string(++n) + ":";
+        out += indent + "signature #" + std::to_string(++n) + ":";
         if (!s.error.empty())
-            out += " " + s.error;
+            out += " " + printable(s.error);
         out += "\n";
         for (const auto& g : s.signers)
-            out += std::string(indent) + "  signer: " + g.subject + "\n" + indent + "  issuer: " + g.issuer + "\n";
+            out += indent + "  signer: " + printable(g.subject) + "\n" + indent + "  issuer: " + printable(g.issuer) + "\n";
         if (s.digest_matches)
-            out += std::string(indent) + "  " + s.digest_algorithm + " digest: " +
+            out += indent + "  " + printable(s.digest_algorithm) + " digest: " +
                    (*s.digest_matches ? "matches this file" : "DOES NOT match this file (modified after signing?)") + "\n";
     }
 }
@@ -193,18 +252,27 @@ void signatures_text(std::string& out, const std::vector<pe::Signature>& sigs, c
 std::string to_text(const Report& r) {
     std::string out;
     const char* kind = r.kind == "uki" ? "Unified Kernel Image" : r.kind == "addon" ? "UKI addon" : "PE file (not a UKI)";
-    out += r.path + ": " + kind + " (" + (r.pe32_plus ? "PE32+" : "PE32") + ", machine " + hex(r.machine) +
+    out += printable(r.path) + ": " + kind + " (" + (r.pe32_plus ? "PE32+" : "PE32") + ", machine " + hex(r.machine) +
            (r.machine == pe::kMachineAmd64 ? " x86-64" : "") + ", " + std::to_string(r.sections.size()) +
            " sections)\n";
-    out += "sections:\n";
+    if (r.kind != "addon") {
+        if (r.boot_problems.empty())
+            out += "boot: can boot\n";
+        else
+            out += "boot: CANNOT BOOT\n";
+        for (const auto& p : r.boot_problems)
+            out += "  - " + printable(p) + "\n";
+    }
+    out += "sections (bytes = min(vsize, raw): what the file holds):\n";
     char line[512];
-    std::snprintf(line, sizeof line, "  %-9s %-8s %10s %10s  %-64s  %s\n", "name", "profile", "offset", "size",
-                  "sha256", "role");
+    std::snprintf(line, sizeof line, "  %-12s %-8s %10s %10s %10s %10s  %-64s  %s\n", "name", "profile", "offset",
+                  "vsize", "raw", "bytes", "sha256", "role");
     out += line;
     for (const auto& s : r.sections) {
-        std::snprintf(line, sizeof line, "  %-9s %-8s %10s %10s  %-64s  %s\n", s.name.c_str(),
+        std::snprintf(line, sizeof line, "  %-12s %-8s %10s %10s %10s %10s  %-64s  %s\n", printable(s.name).c_str(),
                       s.profile < 0 ? "base" : ("@" + std::to_string(s.profile)).c_str(), hex(s.offset).c_str(),
-                      hex(s.size).c_str(), s.sha256.c_str(), s.role.c_str());
+                      hex(s.virtual_size).c_str(), hex(s.raw_size).c_str(), hex(s.bytes).c_str(), s.sha256.c_str(),
+                      s.role.c_str());
         out += line;
     }
     if (r.kind == "uki" || r.multi_profile) {
@@ -212,11 +280,11 @@ std::string to_text(const Report& r) {
         for (size_t i = 0; i < r.profiles.size(); i++) {
             const Profile& p = r.profiles[i];
             if (r.multi_profile) {
-                out += "  @" + std::to_string(p.index) + (p.id.empty() ? "" : " ID=" + p.id) +
+                out += "  @" + std::to_string(p.index) + (p.id.empty() ? "" : " ID=" + printable(p.id)) +
                        (p.title.empty() ? "" : " TITLE=" + quote(p.title)) + "\n";
                 std::string ov;
                 for (const auto& s : p.sections)
-                    ov += " " + s;
+                    ov += " " + printable(s);
                 out += "    overrides:" + (ov.empty() ? std::string(" nothing") : ov) + "\n";
             }
         }
@@ -225,18 +293,22 @@ std::string to_text(const Report& r) {
     for (size_t i = 0; i < r.profiles.size(); i++)
         out += "  @" + std::to_string(r.profiles[i].index) + ": " + quote(r.cmdlines[i]) + "\n";
     out += "os-release: PRETTY_NAME=" + quote(r.pretty_name) + " VERSION_ID=" + quote(r.version_id) + "\n";
-    out += "uname: " + (r.uname.empty() ? std::string("(none)") : r.uname) + "\n";
+    out += "uname: " + (r.uname.empty() ? std::string("(none)") : printable(r.uname)) + "\n";
     out += "sbat: " + (r.sbat.empty() ? std::string("(none)\n") : "\n");
     for (const auto& l : split_lines(r.sbat))
-        out += "  " + l + "\n";
+        out += "  " + printable(l) + "\n";
     out += std::string(".pcrsig: ") + (r.pcrsig ? "present" : "absent") + ", .pcrpkey: " +
            (r.pcrpkey ? "present" : "absent") + "\n";
     if (r.kernel.present) {
         const auto& h = r.kernel.header;
-        out += "kernel (.linux):\n";
-        if (!r.kernel.error.empty()) {
-            out += "  " + r.kernel.error + "\n";
-        } else {
+        out += "kernel (.linux): " + std::to_string(r.kernel.image_size) + " bytes";
+        if (r.kernel.image_size != r.kernel.section_bytes)
+            out += " (the section holds " + std::to_string(r.kernel.section_bytes) + ": " +
+                   std::to_string(r.kernel.section_bytes - r.kernel.image_size) + " bytes of padding after the kernel's PE image)";
+        out += "\n";
+        if (!r.kernel.error.empty())
+            out += "  " + printable(r.kernel.error) + "\n";
+        if (h.protocol != 0) {
             out += "  boot protocol " + x86::protocol_string(h.protocol) + ", version " + quote(h.kernel_version) + "\n";
             out += "  cmdline_size " + std::to_string(h.cmdline_size) + ", init_size " + hex(h.init_size) +
                    ", pref_address " + hex(h.pref_address) + ", alignment " + hex(h.kernel_alignment) + "\n";

@@ -41,7 +41,7 @@ const SectionInfo& section_info(SectionKind kind) {
 
 bool has_addon_payload(const pe::PeFile& pe) {
     for (const char* name : {".cmdline", ".dtb", ".dtbauto", ".initrd", ".ucode"})
-        if (const pe::Section* s = pe.find_section(name); s && s->virtual_size != 0)
+        if (const pe::Section* s = pe.find_section(name); s && s->file_size() != 0)
             return true;
     return false;
 }

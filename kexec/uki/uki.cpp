@@ -16,12 +16,20 @@ std::string UkiSection::cmdline() const {
 }
 
 std::string mangle_cmdline(std::string_view raw) {
-    std::string s(raw.substr(0, raw.find('\0')));
+    // systemd-stub's mangle_stub_cmdline() (src/boot/util.c): every control
+    // character, space and DEL counts as whitespace; leading and trailing
+    // whitespace goes, each inner one becomes one space (runs are kept).
+    auto whitespace = [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; };
+    std::string_view text = raw.substr(0, raw.find('\0'));
+    size_t begin = 0, end = text.size();
+    while (begin < end && whitespace(text[begin]))
+        begin++;
+    while (end > begin && whitespace(text[end - 1]))
+        end--;
+    std::string s(text.substr(begin, end - begin));
     for (char& c : s)
-        if (static_cast<unsigned char>(c) <= 0x1f)
+        if (whitespace(c))
             c = ' ';
-    while (!s.empty() && s.back() == ' ')
-        s.pop_back();
     return s;
 }
 
@@ -57,8 +65,7 @@ Result<Uki> Uki::parse(FileRef file) {
         }
         us.profile = profile;
         if (us.info) {
-            // Spec sections are payload: they must be wholly present in the file.
-            KX_ASSIGN(us.data, u.pe_.payload(s));
+            us.data = u.pe_.section_bytes(s);
         }
         u.sections_.push_back(us);
     }
@@ -171,6 +178,18 @@ Result<Selection> Uki::select(unsigned profile) const {
     }
     sel.sections.insert(sel.sections.end(), own.begin(), own.end());
     return sel;
+}
+
+uint64_t embedded_kernel_size(std::span<const uint8_t> linux_bytes) {
+    if (!pe::looks_like_pe(linux_bytes))
+        return linux_bytes.size();
+    auto kernel = pe::PeFile::parse(linux_bytes, ".linux");
+    return kernel.ok() ? kernel->image_extent() : linux_bytes.size();
+}
+
+Payload Uki::kernel_payload(const UkiSection& linux_section) const {
+    return Payload::slice(file_, linux_section.header->pointer_to_raw_data,
+                          embedded_kernel_size(linux_section.data), linux_section.name() + " of " + path());
 }
 
 Payload Uki::payload(const UkiSection& s, const std::string& label_suffix) const {

@@ -19,7 +19,7 @@ struct UkiSection {
     const pe::Section* header = nullptr;
     const SectionInfo* info = nullptr;  // nullptr: not a UKI spec section
     int profile = kBaseProfile;         // -1 base, N: after the N-th .profile
-    std::span<const uint8_t> data;      // payload (spec sections only)
+    std::span<const uint8_t> data;      // the bytes in the file: min(VirtualSize, SizeOfRawData)
 
     const std::string& name() const { return header->name; }
     std::string text() const;  // payload up to the first NUL
@@ -69,6 +69,8 @@ public:
 
     // A section's payload as a Payload slice of the file (no copy).
     Payload payload(const UkiSection& s, const std::string& label_suffix = "") const;
+    // The kernel in .linux exactly as it was put there (embedded_kernel_size).
+    Payload kernel_payload(const UkiSection& linux_section) const;
     std::string describe_profiles() const;  // "@0 (ID=a, TITLE=...), @1 ..."
 
 private:
@@ -80,8 +82,17 @@ private:
     bool has_profiles_ = false;
 };
 
+// How many of .linux's bytes are the kernel. ukify pads .linux to the UKI's
+// FileAlignment, and the kernel's signature covers exactly its own file:
+// Linux's verify_pefile hashes everything before the certificate table
+// counted from the end, so trailing zeros make a valid signature fail.
+// An EFI-stub kernel ends where its PE image ends (PeFile::image_extent);
+// a kernel that is no PE file keeps all the bytes.
+uint64_t embedded_kernel_size(std::span<const uint8_t> linux_bytes);
+
 // systemd-stub's treatment of a command line string from a section: stop at
-// the first NUL, control characters become spaces, trailing spaces go.
+// the first NUL, drop leading and trailing whitespace and control
+// characters, turn inner ones into spaces.
 std::string mangle_cmdline(std::string_view raw);
 
 }  // namespace kx::uki

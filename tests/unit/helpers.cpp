@@ -110,6 +110,13 @@ void poke32(std::string& s, size_t at, uint32_t v) {
     poke16(s, at + 2, static_cast<uint16_t>(v >> 16));
 }
 
+uint32_t peek32(const std::string& s, size_t at) {
+    uint32_t v = 0;
+    for (size_t i = 0; i < 4; i++)
+        v |= static_cast<uint32_t>(static_cast<uint8_t>(s[at + i])) << (8 * i);
+    return v;
+}
+
 std::string make_bzimage(const BzImageSpec& spec) {
     std::string img(spec.size, spec.fill);
     std::memset(img.data(), 0, 0x1000 < spec.size ? 0x1000 : spec.size);
@@ -256,6 +263,14 @@ std::string make_sysroot(std::initializer_list<std::pair<std::string, std::strin
     for (const auto& [path, contents] : files)
         write_file(root + path, contents);
     return root;
+}
+
+std::string fixture_sysroot(const std::string& mode) {
+    return std::string(KX_SRCDIR) + "/tests/fixtures/sysroot-" + mode;
+}
+
+std::span<const uint8_t> span_of(const std::string& s) {
+    return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
 
 std::string systemd_stub_path() { return "/usr/lib/systemd/boot/efi/linuxx64.efi.stub"; }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -84,9 +85,16 @@ kx::Result<kx::Options> parse_args(std::vector<std::string> args);
 // Patch little-endian integers inside a byte string.
 void poke16(std::string& s, size_t at, uint16_t v);
 void poke32(std::string& s, size_t at, uint32_t v);
+uint32_t peek32(const std::string& s, size_t at);
 
 // A sysroot fixture directory with the given files (path -> contents).
 std::string make_sysroot(std::initializer_list<std::pair<std::string, std::string>> files);
+
+// A /proc and /sys tree captured from a real guest: "bios", "uefi",
+// "secureboot" (tests/fixtures/sysroot-*).
+std::string fixture_sysroot(const std::string& mode);
+// A byte string as the span the parsers take.
+std::span<const uint8_t> span_of(const std::string& s);
 
 // Paths to tools and data the tests use when present.
 std::string systemd_stub_path();  // /usr/lib/systemd/boot/efi/linuxx64.efi.stub

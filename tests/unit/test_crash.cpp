@@ -16,7 +16,6 @@ using namespace kxt;
 
 namespace {
 
-std::string fixture(const std::string& mode) { return std::string(KX_SRCDIR) + "/tests/fixtures/sysroot-" + mode; }
 std::span<const uint8_t> bytes(const std::string& s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
 
 struct Phdr {
@@ -49,7 +48,7 @@ Test(crash, regions_low_and_high) {
 }
 
 Test(crash, dump_info_from_a_real_guest) {
-    auto info = read_crash_dump_info(SystemView(fixture("bios")));
+    auto info = read_crash_dump_info(SystemView(fixture_sysroot("bios")));
     cr_assert(info.ok(), "%s", info.ok() ? "" : info.error().message.c_str());
     cr_assert_eq(info->crash_regions.size(), 1u);
     cr_assert_eq(info->crash_regions[0].end - info->crash_regions[0].start, 256u << 20, "crashkernel=256M");
@@ -58,7 +57,7 @@ Test(crash, dump_info_from_a_real_guest) {
     cr_assert(info->kernel_paddr.has_value(), "Kernel code from /proc/iomem");
     // KASLR: the kernel text and the direct map moved; /proc/kcore says where.
     cr_assert(info->kernel_vaddr.has_value(), "the kernel text mapping found through _stext");
-    const uint64_t stext = *parse_u64("0x" + read_file(fixture("bios") + "/proc/kallsyms").substr(0, 16));
+    const uint64_t stext = *parse_u64("0x" + read_file(fixture_sysroot("bios") + "/proc/kallsyms").substr(0, 16));
     cr_assert(*info->kernel_vaddr <= stext && stext < *info->kernel_vaddr + info->kernel_size);
     cr_assert_eq(*info->kernel_vaddr % 0x200000, 0u);
     cr_assert_geq(info->page_offset, 0xff00000000000000ull);
@@ -70,7 +69,7 @@ Test(crash, dump_info_from_a_real_guest) {
 }
 
 Test(crash, elf_core_headers) {
-    auto info = read_crash_dump_info(SystemView(fixture("uefi")));
+    auto info = read_crash_dump_info(SystemView(fixture_sysroot("uefi")));
     cr_assert(info.ok());
     Backup backup = backup_source(*info);
     cr_assert_lt(backup.src + backup.size, 0xa0001u, "the first RAM range below 640 KiB");
@@ -113,7 +112,7 @@ Test(crash, elf_core_headers) {
 }
 
 Test(crash, crash_kernel_e820_and_memmap) {
-    auto info = read_crash_dump_info(SystemView(fixture("bios")));
+    auto info = read_crash_dump_info(SystemView(fixture_sysroot("bios")));
     cr_assert(info.ok());
     Backup backup = backup_source(*info);
     const Interval region = info->crash_regions[0];
@@ -145,19 +144,19 @@ Test(crash, kexec_c_p_on_a_real_guest_tree) {
     std::string kernel = write_file(dir + "/vmlinuz", make_bzimage());
     std::string initrd = write_file(dir + "/kdump.img", std::string(100000, 'K'));
     RecordingBackend rec;
-    RunResult r = run_kexec({"--sysroot=" + fixture("bios"), "-c", "-p", "--initrd=" + initrd,
+    RunResult r = run_kexec({"--sysroot=" + fixture_sysroot("bios"), "-c", "-p", "--initrd=" + initrd,
                              "--command-line=irqpoll nr_cpus=1", kernel}, &rec);
     cr_assert_eq(r.rc, 0, "%s", r.err.c_str());
     cr_assert_eq(rec.calls.size(), 1u);
     const RecordedCall& c = rec.calls[0];
     cr_assert_eq(c.flags, abi::KEXEC_ARCH_X86_64 | abi::KEXEC_ON_CRASH);
     cr_assert_eq(c.segments.size(), 6u, "kernel, initrd, params, purgatory, ELF headers, backup");
-    auto region = find_crash_regions(SystemView(fixture("bios")))[0];
+    auto region = find_crash_regions(SystemView(fixture_sysroot("bios")))[0];
     for (const auto& s : c.segments)
         cr_assert(s.mem >= region.start && s.mem + s.memsz <= region.end, "segment %s outside the crash region",
                   hex(s.mem).c_str());
     // Dry run shows elfcorehdr= pointing at the ELF header segment.
-    RunResult plan = run_kexec({"--sysroot=" + fixture("bios"), "-c", "-p", "--dry-run", "--initrd=" + initrd,
+    RunResult plan = run_kexec({"--sysroot=" + fixture_sysroot("bios"), "-c", "-p", "--dry-run", "--initrd=" + initrd,
                                 "--command-line=irqpoll nr_cpus=1", "--pass-memmap-cmdline", kernel}, nullptr);
     cr_assert_eq(plan.rc, 0, "%s", plan.err.c_str());
     size_t at = plan.out.find("ELF core headers: ");
@@ -196,7 +195,7 @@ Test(crash, too_small_a_region_says_so) {
 Test(crash, purgatory_gets_the_backup) {
     std::string dir = scratch_dir();
     std::string kernel = write_file(dir + "/vmlinuz", make_bzimage());
-    RunResult plan = run_kexec({"--sysroot=" + fixture("uefi"), "-c", "-p", "-d", "--dry-run", kernel}, nullptr);
+    RunResult plan = run_kexec({"--sysroot=" + fixture_sysroot("uefi"), "-c", "-p", "-d", "--dry-run", kernel}, nullptr);
     cr_assert_eq(plan.rc, 0, "%s", plan.err.c_str());
     cr_assert(contains(plan.err, "backup of 0x0+0xa0000") || contains(plan.err, "backup of 0x1000+"),
               "%s", plan.err.c_str());

@@ -5,6 +5,8 @@
 
 #include "helpers.hpp"
 #include "kexec_abi.hpp"
+#include "pe/authenticode.hpp"
+#include "uki_styles.hpp"
 #include "options.hpp"
 #include "planner.hpp"
 #include "uki/boot.hpp"
@@ -64,26 +66,53 @@ std::string extra_cpio(const std::string& name, const std::string& contents) {
 
 const std::string kOsrel = "ID=test\nPRETTY_NAME=\"Test OS\"\nVERSION_ID=7\n";
 
+// An EFI-stub kernel of odd length: ukify sets .linux's VirtualSize to its
+// SizeOfImage (larger than the file) and pads its raw data to 0x200, so the
+// section holds the kernel plus zeros that must not be loaded.
+BzImageSpec odd_kernel() {
+    BzImageSpec spec;
+    spec.size = 70001;
+    return spec;
+}
+
 struct SimpleUki {
+    UkiStyle style;
     std::string dir = scratch_dir();
-    std::string kernel = make_bzimage();
+    std::string kernel = make_efi_bzimage(odd_kernel());
     std::string ucode = "UCODE-CPIO-BYTES";            // 16 bytes: no padding needed
     std::string initrd = "INITRD-BYTES-OF-ODD-LENGTH";  // 26 bytes: padded to 28
     std::string path;
-    SimpleUki() {
-        path = write_file(dir + "/simple.efi",
-                          make_stub_pe({section(".osrel", kOsrel), section(".cmdline", "console=ttyS0 quiet\n"),
-                                    section(".ucode", ucode), section(".linux", kernel), section(".initrd", initrd)}));
+    explicit SimpleUki(UkiStyle s) : style(s) {
+        UkiSpec spec;
+        spec.osrel = kOsrel;
+        spec.cmdline = "console=ttyS0 quiet\n";
+        spec.ucode = ucode;
+        spec.linux_image = kernel;
+        spec.initrds = {initrd};
+        path = write_file(dir + "/simple.efi", build_uki(style, spec));
     }
     std::string expected_initrd() const {
         return pad4(ucode) + pad4(initrd) + extra_cpio("os-release", kOsrel);
     }
+    // A UKI in the same style with other parts.
+    std::string another(const std::string& name, const UkiSpec& spec) const {
+        return write_file(dir + "/" + name, build_uki(style, spec));
+    }
+    std::string addon(const std::string& path, const UkiSpec& spec) const {
+        return write_file(path, build_addon(style, spec));
+    }
 };
+
+UkiSpec cmdline_addon(const std::string& cmdline) {
+    UkiSpec spec;
+    spec.cmdline = cmdline;
+    return spec;
+}
 
 }  // namespace
 
-Test(uki, plan_boots_what_the_stub_would) {
-    SimpleUki u;
+UKI_TEST(uki, plan_boots_what_the_stub_would) {
+    SimpleUki u(style);
     Invocation inv = plan_args({"-s", "-l", u.path});
     const LoadPlan& l = *inv.load;
     cr_assert_str_eq(l.image_type.c_str(), "uki");
@@ -102,8 +131,8 @@ Test(uki, plan_boots_what_the_stub_would) {
     cr_assert_eq(l.file_calls[1].flags, 0u);
 }
 
-Test(uki, dry_run_json_carries_the_digests) {
-    SimpleUki u;
+UKI_TEST(uki, dry_run_json_carries_the_digests) {
+    SimpleUki u(style);
     RunResult r = run_kexec({"-l", "--dry-run=json", u.path}, nullptr);
     cr_assert_eq(r.rc, 0, "%s", r.err.c_str());
     cr_assert(contains(r.out, "\"sha256\": \"" + sha256_hex(u.kernel) + "\""));
@@ -112,8 +141,8 @@ Test(uki, dry_run_json_carries_the_digests) {
     cr_assert(contains(r.out, "\"image_type\": \"uki\""));
 }
 
-Test(uki, split_after_enoexec_uses_sealed_memfds) {
-    SimpleUki u;
+UKI_TEST(uki, split_after_enoexec_uses_sealed_memfds) {
+    SimpleUki u(style);
     RecordingBackend rec;
     rec.results = {ENOEXEC, 0};
     rec.keep_bytes = true;
@@ -134,16 +163,16 @@ Test(uki, split_after_enoexec_uses_sealed_memfds) {
     cr_assert_str_eq(rec.calls[2].syscall.c_str(), "sync");
 }
 
-Test(uki, whole_uki_accepted_means_no_split) {
-    SimpleUki u;
+UKI_TEST(uki, whole_uki_accepted_means_no_split) {
+    SimpleUki u(style);
     RecordingBackend rec;  // a future kernel that verifies UKIs
     RunResult r = run_kexec({"-s", "-l", u.path}, &rec);
     cr_assert_eq(r.rc, 0);
     cr_assert_eq(rec.calls.size(), 2u, "one load, then sync");
 }
 
-Test(uki, einval_also_splits_enoexec_from_split_fails_with_s) {
-    SimpleUki u;
+UKI_TEST(uki, einval_also_splits_enoexec_from_split_fails_with_s) {
+    SimpleUki u(style);
     RecordingBackend rec;
     rec.results = {EINVAL, ENOEXEC};
     RunResult r = run_kexec({"-s", "-l", u.path}, &rec);
@@ -152,8 +181,8 @@ Test(uki, einval_also_splits_enoexec_from_split_fails_with_s) {
     cr_assert(contains(r.err, "does not recognise"), "%s", r.err.c_str());
 }
 
-Test(uki, user_command_line_overrides_and_is_noted) {
-    SimpleUki u;
+UKI_TEST(uki, user_command_line_overrides_and_is_noted) {
+    SimpleUki u(style);
     Invocation inv = plan_args({"-s", "-l", "--append=root=/dev/vda1", u.path});
     const LoadPlan& l = *inv.load;
     cr_assert_str_eq(l.boot.cmdline.c_str(), "root=/dev/vda1");
@@ -169,8 +198,8 @@ Test(uki, user_command_line_overrides_and_is_noted) {
     cr_assert(contains(r.err, "overridden by --command-line"), "-d shows it: %s", r.err.c_str());
 }
 
-Test(uki, user_initrd_replaces_the_assembled_one) {
-    SimpleUki u;
+UKI_TEST(uki, user_initrd_replaces_the_assembled_one) {
+    SimpleUki u(style);
     std::string kdump = write_file(u.dir + "/kdump.img", "KDUMP-INITRAMFS");
     Invocation inv = plan_args({"-s", "-l", "--initrd=" + kdump, u.path});
     const LoadPlan& l = *inv.load;
@@ -183,36 +212,53 @@ Test(uki, user_initrd_replaces_the_assembled_one) {
     cr_assert(noted);
 }
 
-Test(uki, strict_refuses_overrides_only_of_what_exists) {
-    SimpleUki u;
+UKI_TEST(uki, strict_refuses_overrides_only_of_what_exists) {
+    SimpleUki u(style);
     std::string e1 = plan_error({"-l", "--uki-strict", "--append=x", u.path});
     cr_assert(contains(e1, "--uki-strict: refusing to override the UKI's .cmdline with --append"), "%s", e1.c_str());
     std::string img = write_file(u.dir + "/i.img", "I");
     std::string e2 = plan_error({"-l", "--uki-strict", "--initrd=" + img, u.path});
     cr_assert(contains(e2, "refusing to replace the UKI's initrd"), "%s", e2.c_str());
-    std::string bare = write_file(u.dir + "/bare.efi", make_stub_pe({section(".linux", u.kernel)}));
+    UkiSpec bare_spec;
+    bare_spec.linux_image = u.kernel;
+    std::string bare = u.another("bare.efi", bare_spec);
     Invocation ok = plan_args({"-l", "--uki-strict", "--append=x", "--initrd=" + img, bare});
     cr_assert_str_eq(ok.load->boot.cmdline.c_str(), "x");
 }
 
-Test(uki, command_line_too_long_for_the_kernel) {
-    SimpleUki u;
+UKI_TEST(uki, command_line_too_long_for_the_kernel) {
+    SimpleUki u(style);
     BzImageSpec spec;
     spec.cmdline_size = 16;
-    std::string path = write_file(u.dir + "/long.efi", make_stub_pe({section(".cmdline", "console=ttyS0 quiet loglevel=7"),
-                                                                  section(".linux", make_bzimage(spec))}));
+    UkiSpec long_spec;
+    long_spec.cmdline = "console=ttyS0 quiet loglevel=7";
+    long_spec.linux_image = make_bzimage(spec);
+    std::string path = u.another("long.efi", long_spec);
     std::string e = plan_error({"-l", path});
     cr_assert(contains(e, ".linux of " + path + ": the command line is 30 bytes but this kernel accepts at most 16"),
               "%s", e.c_str());
 }
 
+// systemd-stub's mangle_stub_cmdline() (src/boot/util.c, 2025): control
+// characters, space and DEL are whitespace; leading and trailing whitespace
+// go, each inner one becomes a space (runs stay), the first NUL ends it.
 Test(uki, mangle_cmdline_like_the_stub) {
-    const std::string a = uki::mangle_cmdline("a\tb\nc  \n\n");
-    const std::string b = uki::mangle_cmdline(std::string("x y\0garbage", 11));
-    const std::string c = uki::mangle_cmdline("  lead");
-    cr_assert_str_eq(a.c_str(), "a b c");
-    cr_assert_str_eq(b.c_str(), "x y");
-    cr_assert_str_eq(c.c_str(), "  lead");
+    kx_assert_str(uki::mangle_cmdline("a\tb\nc  \n\n"), "a b c");
+    kx_assert_str(uki::mangle_cmdline(std::string("x y\0garbage", 11)), "x y");
+    kx_assert_str(uki::mangle_cmdline("  lead"), "lead");
+    kx_assert_str(uki::mangle_cmdline(" root=/dev/vda1 quiet"), "root=/dev/vda1 quiet");  // dracut's leading space
+    kx_assert_str(uki::mangle_cmdline("a\x7f\x01" "b\r\n"), "a  b");
+    kx_assert_str(uki::mangle_cmdline("\t \n"), "");
+}
+
+// A dracut UKI's .cmdline starts with a space; the stub drops it, so do we.
+UKI_TEST(uki, cmdline_leading_space_dropped) {
+    SimpleUki u(style);
+    UkiSpec spec;
+    spec.cmdline = " rd.luks=0 quiet \n";
+    spec.linux_image = u.kernel;
+    Invocation inv = plan_args({"-l", u.another("dracut.efi", spec)});
+    kx_assert_str(inv.load->boot.cmdline, "rd.luks=0 quiet");
 }
 
 Test(uki, profile_prefix_parsing) {
@@ -234,21 +280,49 @@ Test(uki, profile_prefix_parsing) {
 // --- profiles --------------------------------------------------------------
 
 namespace {
+// Three profiles, joined as ukify --join-profile does. Debian 12's stub has
+// header room for 7 more sections only, too few for this UKI (ukify refuses
+// it there: see ukify_layout.252_stub_runs_out_of_header_room), so the
+// profile tests use the 254 stub; a two-profile UKI on the 252 stub follows.
 struct ProfileUki {
     std::string dir = scratch_dir();
-    std::string kernel = make_bzimage();
+    std::string kernel = make_efi_bzimage(odd_kernel());
     std::string path;
-    ProfileUki() {
-        path = write_file(dir + "/multi.efi",
-                          make_stub_pe({section(".osrel", kOsrel), section(".cmdline", "base-cmdline"),
-                                    section(".linux", kernel), section(".initrd", "BASE-INITRD!"),
-                                    section(".profile", "ID=default\nTITLE=\"Default boot\"\n"),
-                                    section(".profile", "ID=rescue\nTITLE=Rescue\n"),
-                                    section(".cmdline", "rescue-cmdline"), section(".initrd", "RESCUE-INITRD"),
-                                    section(".profile", "ID=debug\n"), section(".cmdline", "debug-cmdline")}));
+    explicit ProfileUki(UkiStyle style = UkiStyle::Ukify254) {
+        UkiSpec rescue;
+        rescue.profile = "ID=rescue\nTITLE=Rescue\n";
+        rescue.cmdline = "rescue-cmdline";
+        rescue.initrds = {"RESCUE-INITRD"};
+        UkiSpec debug;
+        debug.profile = "ID=debug\n";
+        debug.cmdline = "debug-cmdline";
+        UkiSpec base;
+        base.osrel = kOsrel;
+        base.cmdline = "base-cmdline";
+        base.linux_image = kernel;
+        base.initrds = {"BASE-INITRD!"};
+        base.profile = "ID=default\nTITLE=\"Default boot\"\n";
+        base.join_profiles = {build_profile_pe(rescue), build_profile_pe(debug)};
+        path = write_file(dir + "/multi.efi", build_uki(style, base));
     }
 };
 }  // namespace
+
+UKIFY_TEST(uki_profiles, two_profiles_fit_either_stub) {
+    std::string dir = scratch_dir();
+    UkiSpec alt;
+    alt.profile = "ID=alt\n";
+    alt.cmdline = "alt-cmdline";
+    UkiSpec base;
+    base.cmdline = "base-cmdline";
+    base.linux_image = make_efi_bzimage(odd_kernel());
+    base.profile = "ID=main\n";
+    base.join_profiles = {build_profile_pe(alt)};
+    std::string path = write_file(dir + "/two.efi", build_uki(style, base));
+    kx_assert_str(plan_args({"-l", path}).load->boot.cmdline, "base-cmdline");
+    kx_assert_str(plan_args({"-l", "--uki-profile=alt", path}).load->boot.cmdline, "alt-cmdline");
+    kx_assert_str(plan_args({"-l", "--append=@1", path}).load->boot.cmdline, "alt-cmdline");
+}
 
 Test(uki_profiles, default_is_profile_zero) {
     ProfileUki u;
@@ -296,18 +370,22 @@ Test(uki_profiles, unknown_profile_lists_the_available_ones) {
               "%s", e.c_str());
     std::string e2 = plan_error({"-l", "--uki-profile=nope", u.path});
     cr_assert(contains(e2, "no profile with ID \"nope\""), "%s", e2.c_str());
-    SimpleUki s;
+    SimpleUki s(UkiStyle::Objcopy);
     std::string e3 = plan_error({"-l", "--uki-profile=1", s.path});
     cr_assert(contains(e3, "no profile @1; available: @0"), "%s", e3.c_str());
 }
 
 // --- addons ----------------------------------------------------------------
 
-Test(uki_addons, explicit_addons_append_cmdlines_and_initrds_in_order) {
-    SimpleUki u;
-    std::string a1 = write_file(u.dir + "/one.addon.efi", make_stub_pe({section(".cmdline", "one=1\n"), section(".initrd", "ADDON1")}));
-    std::string a2 = write_file(u.dir + "/two.addon.efi", make_stub_pe({section(".cmdline", "two=2"), section(".ucode", "UC2!")}));
-    std::string a3 = write_file(u.dir + "/three.addon.efi", make_stub_pe({section(".ucode", "UC3!")}));
+UKI_TEST(uki_addons, explicit_addons_append_cmdlines_and_initrds_in_order) {
+    SimpleUki u(style);
+    UkiSpec one = cmdline_addon("one=1\n"), two = cmdline_addon("two=2"), three;
+    one.initrds = {"ADDON1"};
+    two.ucode = "UC2!";
+    three.ucode = "UC3!";
+    std::string a1 = u.addon(u.dir + "/one.addon.efi", one);
+    std::string a2 = u.addon(u.dir + "/two.addon.efi", two);
+    std::string a3 = u.addon(u.dir + "/three.addon.efi", three);
     Invocation inv = plan_args({"-l", "--uki-addon=" + a1, "--uki-addon=" + a2, "--uki-addon=" + a3, u.path});
     cr_assert_str_eq(inv.load->boot.cmdline.c_str(), "console=ttyS0 quiet one=1 two=2");
     std::string expected = std::string("UC3!") + "UC2!" + u.ucode + pad4(u.initrd) + extra_cpio("os-release", kOsrel) +
@@ -316,26 +394,35 @@ Test(uki_addons, explicit_addons_append_cmdlines_and_initrds_in_order) {
                  "addon .ucode in reverse order first, addon .initrd last");
 }
 
-Test(uki_addons, addon_with_linux_or_other_uname_is_refused) {
-    SimpleUki u;
-    std::string uki = write_file(u.dir + "/named.efi", make_stub_pe({section(".uname", "6.1.0-test"), section(".linux", u.kernel)}));
-    std::string bad = write_file(u.dir + "/bad.addon.efi", make_stub_pe({section(".cmdline", "x"), section(".linux", u.kernel)}));
+UKI_TEST(uki_addons, addon_with_linux_or_other_uname_is_refused) {
+    SimpleUki u(style);
+    UkiSpec named, not_addon;
+    named.uname = "6.1.0-test";
+    named.linux_image = u.kernel;
+    std::string uki = u.another("named.efi", named);
+    not_addon.cmdline = "x";
+    not_addon.linux_image = u.kernel;
+    std::string bad = u.another("bad.addon.efi", not_addon);
     std::string e = plan_error({"-l", "--uki-addon=" + bad, uki});
     cr_assert(contains(e, bad + ": is a UKI (it has a .linux section), not an addon"), "%s", e.c_str());
-    std::string other = write_file(u.dir + "/other.addon.efi", make_stub_pe({section(".cmdline", "x"), section(".uname", "5.10.0")}));
+    UkiSpec other_spec = cmdline_addon("x");
+    other_spec.uname = "5.10.0";
+    std::string other = u.addon(u.dir + "/other.addon.efi", other_spec);
     std::string e2 = plan_error({"-l", "--uki-addon=" + other, uki});
     cr_assert(contains(e2, "addon .uname \"5.10.0\" does not match the UKI's \"6.1.0-test\""), "%s", e2.c_str());
-    std::string same = write_file(u.dir + "/same.addon.efi", make_stub_pe({section(".cmdline", "ok=1"), section(".uname", "6.1.0-test")}));
+    UkiSpec same_spec = cmdline_addon("ok=1");
+    same_spec.uname = "6.1.0-test";
+    std::string same = u.addon(u.dir + "/same.addon.efi", same_spec);
     Invocation inv = plan_args({"-l", "--uki-addon=" + same, uki});
     cr_assert_str_eq(inv.load->boot.cmdline.c_str(), "ok=1");
 }
 
-Test(uki_addons, per_uki_extra_dir_is_searched_sorted_and_can_be_disabled) {
-    SimpleUki u;
-    write_file(u.path + ".extra.d/b.addon.efi", make_stub_pe({section(".cmdline", "bee")}));
-    write_file(u.path + ".extra.d/a.addon.efi", make_stub_pe({section(".cmdline", "ay")}));
-    write_file(u.path + ".extra.d/.hidden.addon.efi", make_stub_pe({section(".cmdline", "hidden")}));
-    write_file(u.path + ".extra.d/c.efi", make_stub_pe({section(".cmdline", "not-an-addon-name")}));
+UKI_TEST(uki_addons, per_uki_extra_dir_is_searched_sorted_and_can_be_disabled) {
+    SimpleUki u(style);
+    u.addon(u.path + ".extra.d/b.addon.efi", cmdline_addon("bee"));
+    u.addon(u.path + ".extra.d/a.addon.efi", cmdline_addon("ay"));
+    u.addon(u.path + ".extra.d/.hidden.addon.efi", cmdline_addon("hidden"));
+    u.addon(u.path + ".extra.d/c.efi", cmdline_addon("not-an-addon-name"));
     Invocation inv = plan_args({"-l", u.path});
     cr_assert_str_eq(inv.load->boot.cmdline.c_str(), "console=ttyS0 quiet ay bee");
     Invocation off = plan_args({"-l", "--uki-no-addons", u.path});
@@ -344,12 +431,12 @@ Test(uki_addons, per_uki_extra_dir_is_searched_sorted_and_can_be_disabled) {
     cr_assert_str_eq(user.load->boot.cmdline.c_str(), "mine", "a user command line is taken literally");
 }
 
-Test(uki_addons, global_addons_only_on_an_esp) {
-    SimpleUki u;
+UKI_TEST(uki_addons, global_addons_only_on_an_esp) {
+    SimpleUki u(style);
     std::string esp = u.dir + "/esp";
     std::string path = write_file(esp + "/EFI/Linux/k.efi", read_file(u.path));
-    write_file(esp + "/loader/addons/g.addon.efi", make_stub_pe({section(".cmdline", "global")}));
-    write_file(path + ".extra.d/l.addon.efi", make_stub_pe({section(".cmdline", "local")}));
+    u.addon(esp + "/loader/addons/g.addon.efi", cmdline_addon("global"));
+    u.addon(path + ".extra.d/l.addon.efi", cmdline_addon("local"));
     std::string vfat = make_sysroot({{"/proc/self/mountinfo",
                                       "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n"
                                       "40 22 8:2 / " + esp + " rw,relatime - vfat /dev/sda2 rw\n"}});
@@ -360,8 +447,8 @@ Test(uki_addons, global_addons_only_on_an_esp) {
     cr_assert_str_eq(not_esp.load->boot.cmdline.c_str(), "console=ttyS0 quiet local");
 }
 
-Test(uki_sidecars, credentials_and_extensions_become_extra_archives) {
-    SimpleUki u;
+UKI_TEST(uki_sidecars, credentials_and_extensions_become_extra_archives) {
+    SimpleUki u(style);
     write_file(u.path + ".extra.d/secret.cred", "CRED");
     write_file(u.path + ".extra.d/tools.sysext.raw", "SYSEXT");
     write_file(u.path + ".extra.d/legacy.raw", "LEGACY");
@@ -379,12 +466,14 @@ Test(uki_sidecars, credentials_and_extensions_become_extra_archives) {
     cr_assert(initrd.find(".extra/sysext/etc.confext.raw") == std::string::npos, "confext is not a sysext");
 }
 
-Test(uki_sidecars, pcr_files_and_osrel) {
-    SimpleUki u;
-    std::string path = write_file(u.dir + "/pcr.efi",
-                                  make_stub_pe({section(".osrel", kOsrel), section(".pcrsig", "{\"sig\":1}"),
-                                            section(".pcrpkey", "-----BEGIN PUBLIC KEY-----"),
-                                            section(".linux", u.kernel)}));
+UKI_TEST(uki_sidecars, pcr_files_and_osrel) {
+    SimpleUki u(style);
+    UkiSpec spec;
+    spec.osrel = kOsrel;
+    spec.extra = {section(".pcrsig", "{\"sig\":1}")};  // ukify adds it after measuring; order is the stub's
+    spec.pcrpkey = "-----BEGIN PUBLIC KEY-----";
+    spec.linux_image = u.kernel;
+    std::string path = u.another("pcr.efi", spec);
     Invocation inv = plan_args({"-l", path});
     std::string initrd = inv.load->boot.initrd->bytes_copy();
     std::string expected = extra_cpio("tpm2-pcr-signature.json", "{\"sig\":1}") +
@@ -414,8 +503,8 @@ Test(cpio, writer_matches_gnu_cpio) {
     cr_assert(b == std::string(1001, 'b'));
 }
 
-Test(cpio, assembled_extra_archive_reads_back) {
-    SimpleUki u;
+UKI_TEST(cpio, assembled_extra_archive_reads_back) {
+    SimpleUki u(style);
     Invocation inv = plan_args({"-l", u.path});
     std::string initrd = inv.load->boot.initrd->bytes_copy();
     std::string extra = initrd.substr(pad4(u.ucode).size() + pad4(u.initrd).size());

@@ -3,6 +3,7 @@
 #include <criterion/criterion.h>
 
 #include "helpers.hpp"
+#include "uki_styles.hpp"
 
 #include <cerrno>
 
@@ -29,29 +30,22 @@ struct Signing {
     }
 };
 
-std::string objcopy_uki(const std::string& dir, const std::string& kernel, const std::string& cmdline) {
-    cr_assert(have_tool("objcopy"));
-    std::string stub = systemd_stub_path();
-    cr_assert(!read_file(stub).empty(), "%s is needed (systemd-boot-efi)", stub.c_str());
-    write_file(dir + "/cmdline", cmdline);
-    write_file(dir + "/osrel", "PRETTY_NAME=\"Info Test 1\"\nVERSION_ID=1\n");
-    write_file(dir + "/initrd", std::string(5000, 'i'));
-    std::string out = dir + "/objcopy.efi";
-    cr_assert_eq(run_shell("objcopy --add-section .osrel=" + dir + "/osrel --change-section-vma .osrel=0x20000 "
-                           "--add-section .cmdline=" + dir + "/cmdline --change-section-vma .cmdline=0x30000 "
-                           "--add-section .linux=" + kernel + " --change-section-vma .linux=0x2000000 "
-                           "--add-section .initrd=" + dir + "/initrd --change-section-vma .initrd=0x3000000 '" +
-                           stub + "' '" + out + "'"),
-                 0);
-    return out;
+// The UKI these tests describe, built by `style`'s producer.
+std::string info_uki(UkiStyle style, const std::string& dir, const std::string& kernel, const std::string& cmdline) {
+    UkiSpec spec;
+    spec.osrel = "PRETTY_NAME=\"Info Test 1\"\nVERSION_ID=1\n";
+    spec.cmdline = cmdline;
+    spec.linux_image = read_file(kernel);
+    spec.initrds = {std::string(5000, 'i')};
+    return write_file(dir + "/uki.efi", build_uki(style, spec));
 }
 
 }  // namespace
 
-Test(uki_info, objcopy_uki_unsigned) {
+UKI_TEST(uki_info, unsigned_uki) {
     std::string dir = scratch_dir();
     std::string kernel = write_file(dir + "/bz", make_bzimage());
-    std::string uki = objcopy_uki(dir, kernel, "console=ttyS0 root=/dev/vda1");
+    std::string uki = info_uki(style, dir, kernel, "console=ttyS0 root=/dev/vda1");
     RunResult r = run_kexec({"--uki-info", uki}, nullptr);
     cr_assert_eq(r.rc, 0, "%s", r.err.c_str());
     cr_assert(contains(r.out, ": Unified Kernel Image (PE32+, machine 0x8664 x86-64"), "%s", r.out.c_str());
@@ -65,11 +59,11 @@ Test(uki_info, objcopy_uki_unsigned) {
     cr_assert(contains(r.out, "SBAT revocation metadata"));
 }
 
-Test(uki_info, sbsign_shows_the_snakeoil_signer_and_digest) {
+UKI_TEST(uki_info, sbsign_shows_the_snakeoil_signer_and_digest) {
     Signing s;
     std::string kernel = write_file(s.dir + "/bz", make_efi_bzimage());
     std::string signed_kernel = s.sign(kernel, s.dir + "/bz.signed");
-    std::string uki = objcopy_uki(s.dir, signed_kernel, "quiet");
+    std::string uki = info_uki(style, s.dir, signed_kernel, "quiet");
     std::string signed_uki = s.sign(uki, s.dir + "/signed.efi");
     RunResult r = run_kexec({"--uki-info", signed_uki}, nullptr);
     cr_assert_eq(r.rc, 0, "%s", r.err.c_str());
@@ -92,10 +86,10 @@ Test(uki_info, sbsign_shows_the_snakeoil_signer_and_digest) {
     cr_assert_neq(run_shell("sbverify --cert " + s.cert + " '" + tampered + "' >/dev/null 2>&1"), 0);
 }
 
-Test(uki_info, json_shape) {
+UKI_TEST(uki_info, json_shape) {
     Signing s;
     std::string kernel = write_file(s.dir + "/bz", make_bzimage());
-    std::string uki = s.sign(objcopy_uki(s.dir, kernel, "quiet"), s.dir + "/signed.efi");
+    std::string uki = s.sign(info_uki(style, s.dir, kernel, "quiet"), s.dir + "/signed.efi");
     RunResult r = run_kexec({"--uki-info", uki, "--json"}, nullptr);
     cr_assert_eq(r.rc, 0);
     for (const char* key : {"\"format\": \"kexec-uki-info/1\"", "\"kind\": \"uki\"", "\"machine\": 34404",
@@ -163,13 +157,13 @@ Test(uki_info, not_a_pe_file) {
 // bytes identical to the bzImage put in (objcopy pads SizeOfRawData to the
 // file alignment; using it would corrupt the kernel), the initrd as the
 // expected concatenation, and the UKI's command line.
-Test(uki_info, dry_run_of_objcopy_uki_is_byte_exact) {
+UKI_TEST(uki_info, dry_run_is_byte_exact) {
     std::string dir = scratch_dir();
     BzImageSpec odd;
     odd.size = 70001;  // not a multiple of the 0x200 file alignment
     std::string kernel_bytes = make_bzimage(odd);
     std::string kernel = write_file(dir + "/bz", kernel_bytes);
-    std::string uki = objcopy_uki(dir, kernel, "console=ttyS0 root=/dev/vda1");
+    std::string uki = info_uki(style, dir, kernel, "console=ttyS0 root=/dev/vda1");
     RunResult r = run_kexec({"-l", "--dry-run=json", uki}, nullptr);
     cr_assert_eq(r.rc, 0, "%s", r.err.c_str());
     cr_assert(contains(r.out, "\"sha256\": \"" + sha256_hex(kernel_bytes) + "\""), "kernel digest");

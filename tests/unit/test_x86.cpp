@@ -26,7 +26,6 @@ using namespace kxt;
 
 namespace {
 
-std::string fixture(const std::string& mode) { return std::string(KX_SRCDIR) + "/tests/fixtures/sysroot-" + mode; }
 
 std::string purgatory_sha(void (*blocks)(uint32_t*, const uint8_t*, size_t), const std::string& data,
                           size_t chunk) {
@@ -135,7 +134,7 @@ Test(sysfs_numbers, hex_with_or_without_0x) {
 
 Test(memory_map, firmware_memmap_of_each_guest) {
     for (const char* mode : {"bios", "uefi", "secureboot"}) {
-        auto map = read_memory_map(SystemView(fixture(mode)));
+        auto map = read_memory_map(SystemView(fixture_sysroot(mode)));
         cr_assert(map.ok(), "%s: %s", mode, map.ok() ? "" : map.error().message.c_str());
         uint64_t ram = 0;
         for (const auto& r : *map)
@@ -148,7 +147,7 @@ Test(memory_map, firmware_memmap_of_each_guest) {
 }
 
 Test(memory_map, iomem_fallback) {
-    std::string root = make_sysroot({{"/proc/iomem", read_file(fixture("uefi") + "/proc/iomem")}});
+    std::string root = make_sysroot({{"/proc/iomem", read_file(fixture_sysroot("uefi") + "/proc/iomem")}});
     auto map = read_memory_map(SystemView(root));
     cr_assert(map.ok());
     bool acpi = false, pci = false;
@@ -169,7 +168,7 @@ struct Built {
 };
 
 Built build_for(const std::string& mode, const std::string& cmdline, std::string initrd_bytes, ImageOptions io = {}) {
-    SystemView sys(fixture(mode));
+    SystemView sys(fixture_sysroot(mode));
     auto platform = read_platform(sys);
     cr_assert(platform.ok(), "%s", platform.ok() ? "" : platform.error().message.c_str());
     BootInputs boot;
@@ -213,7 +212,7 @@ Test(boot_params, seabios_guest) {
             initrd_at = s.mem;
     cr_assert_eq(at32(p, 0x218), static_cast<uint32_t>(initrd_at));
     // e820 from /sys/firmware/memmap, but for the real-mode IVT.
-    auto map = *read_memory_map(SystemView(fixture("bios")));
+    auto map = *read_memory_map(SystemView(fixture_sysroot("bios")));
     cr_assert_eq(map[0].start, 0u);
     cr_assert_eq(at64(p, 0x2d0), 0x400u, "RAM below 0x400 is not reported");
     cr_assert_eq(at64(p, 0x2d0 + 8), map[0].size() - 0x400);
@@ -227,7 +226,7 @@ Test(boot_params, seabios_guest) {
     // No EFI on SeaBIOS; screen and subarch as the running kernel had them.
     for (size_t i = 0x1c0; i < 0x1e0; i++)
         cr_assert_eq(p[i], 0, "efi_info stays zero");
-    std::string current = read_file(fixture("bios") + "/sys/kernel/boot_params/data");
+    std::string current = read_file(fixture_sysroot("bios") + "/sys/kernel/boot_params/data");
     cr_assert_eq(p.substr(0, 0x20), current.substr(0, 0x20), "screen_info of the running kernel");
     cr_assert_eq(p.substr(0x24, 0x1c), current.substr(0x24, 0x1c));
     cr_assert_eq(le16({reinterpret_cast<const uint8_t*>(p.data()), p.size()}, 0x20), 0xa33fu, "cl_magic");
@@ -241,17 +240,17 @@ Test(boot_params, ovmf_guest_passes_efi_runtime) {
     io.rng_seed = std::string(32, 'S');
     Built b = build_for("uefi", "quiet", "", io);
     const std::string& p = b.params;
-    std::string current = read_file(fixture("uefi") + "/sys/kernel/boot_params/data");
+    std::string current = read_file(fixture_sysroot("uefi") + "/sys/kernel/boot_params/data");
     cr_assert_eq(at32(p, 0x1c0), at32(current, 0x1c0), "efi_loader_signature (EL64)");
     cr_assert_eq(at32(p, 0x1c4), at32(current, 0x1c4), "efi_systab");
     cr_assert_eq(at32(p, 0x1c8), 40u, "efi_memdesc_size");
     cr_assert_eq(at32(p, 0x1cc), 1u, "efi_memdesc_version");
-    const size_t entries = SystemView(fixture("uefi")).list_dir("/sys/firmware/efi/runtime-map").size();
+    const size_t entries = SystemView(fixture_sysroot("uefi")).list_dir("/sys/firmware/efi/runtime-map").size();
     cr_assert_eq(at32(p, 0x1d4), entries * 40, "efi_memmap_size: the runtime map");
     const uint64_t memmap = at32(p, 0x1d0) | uint64_t{at32(p, 0x1dc)} << 32;
     cr_assert(memmap > b.params_at && memmap < b.params_at + p.size(), "memmap inside the segment");
     const size_t m = memmap - b.params_at;
-    const std::string first = fixture("uefi") + "/sys/firmware/efi/runtime-map/0";
+    const std::string first = fixture_sysroot("uefi") + "/sys/firmware/efi/runtime-map/0";
     cr_assert_eq(at64(p, m + 8), *parse_u64(trim(read_file(first + "/phys_addr"))), "descriptor 0 phys_addr");
     cr_assert_eq(at64(p, m + 16), *parse_u64(trim(read_file(first + "/virt_addr"))), "descriptor 0 virt_addr");
     cr_assert_eq(at64(p, 0x70), 0x3f77d014u, "acpi_rsdp_addr (ACPI20 in the EFI system table)");
@@ -263,10 +262,10 @@ Test(boot_params, ovmf_guest_passes_efi_runtime) {
         types.push_back(at32(p, o + 8));
         if (at32(p, o + 8) == SETUP_EFI) {
             cr_assert_eq(at32(p, o + 12), 96u);
-            std::string systab = read_file(fixture("uefi") + "/sys/firmware/efi/systab");
+            std::string systab = read_file(fixture_sysroot("uefi") + "/sys/firmware/efi/systab");
             cr_assert_eq(at64(p, o + 16 + 24), 0x3f520000u, "smbios");
-            cr_assert_eq(at64(p, o + 16), *parse_u64(trim(read_file(fixture("uefi") + "/sys/firmware/efi/fw_vendor"))));
-            cr_assert_eq(at64(p, o + 16 + 16), *parse_u64(trim(read_file(fixture("uefi") + "/sys/firmware/efi/config_table"))));
+            cr_assert_eq(at64(p, o + 16), *parse_u64(trim(read_file(fixture_sysroot("uefi") + "/sys/firmware/efi/fw_vendor"))));
+            cr_assert_eq(at64(p, o + 16 + 16), *parse_u64(trim(read_file(fixture_sysroot("uefi") + "/sys/firmware/efi/config_table"))));
         }
         if (at32(p, o + 8) == SETUP_RNG_SEED)
             cr_assert_eq(p.substr(o + 16, 32), std::string(32, 'S'));
@@ -276,7 +275,7 @@ Test(boot_params, ovmf_guest_passes_efi_runtime) {
 }
 
 Test(boot_params, noefi_and_many_e820_entries) {
-    SystemView sys(fixture("uefi"));
+    SystemView sys(fixture_sysroot("uefi"));
     auto platform = read_platform(sys);
     cr_assert(platform.ok());
     std::vector<MemoryRange> e820;
@@ -389,7 +388,7 @@ Test(image, no_checks_and_serial_console_reach_the_purgatory) {
 }
 
 Test(image, kernel_window_is_init_size_and_limits_are_honoured) {
-    SystemView sys(fixture("bios"));
+    SystemView sys(fixture_sysroot("bios"));
     auto platform = read_platform(sys);
     BootInputs boot;
     BzImageSpec spec;
@@ -414,18 +413,18 @@ Test(image, kexec_c_plan_on_each_guest_tree) {
     std::string dir = scratch_dir();
     std::string uki = write_file(dir + "/u.efi", make_stub_pe({section(".cmdline", "quiet"), section(".linux", make_bzimage()),
                                                            section(".initrd", std::string(3000, 'R'))}));
-    RunResult bios = run_kexec({"--sysroot=" + fixture("bios"), "-c", "-l", "--dry-run=json", uki}, nullptr);
+    RunResult bios = run_kexec({"--sysroot=" + fixture_sysroot("bios"), "-c", "-l", "--dry-run=json", uki}, nullptr);
     cr_assert_eq(bios.rc, 0, "%s", bios.err.c_str());
     cr_assert(contains(bios.out, "\"flag_names\": \"ARCH_X86_64\""));
     cr_assert(contains(bios.out, "\"label\": \"purgatory\""));
     cr_assert(contains(bios.out, "\"kexec_file_load\": []"), "-c makes no kexec_file_load call");
     RecordingBackend rec;
-    RunResult uefi = run_kexec({"--sysroot=" + fixture("uefi"), "-c", "-l", uki}, &rec);
+    RunResult uefi = run_kexec({"--sysroot=" + fixture_sysroot("uefi"), "-c", "-l", uki}, &rec);
     cr_assert_eq(uefi.rc, 0, "%s", uefi.err.c_str());
     cr_assert_eq(rec.calls[0].syscall, "kexec_load");
     cr_assert_eq(rec.calls[0].segments.size(), 4u);
     RecordingBackend sb;
-    RunResult locked = run_kexec({"--sysroot=" + fixture("secureboot"), "-c", "-l", uki}, &sb);
+    RunResult locked = run_kexec({"--sysroot=" + fixture_sysroot("secureboot"), "-c", "-l", uki}, &sb);
     cr_assert_eq(locked.rc, 1);
     kx_assert_str(locked.err, "kexec: the kernel is locked down (integrity) and refuses kexec_load (-c): use kexec -s "
                               "(kexec_file_load) with a kernel signed by a key the kernel trusts\n");
@@ -437,7 +436,7 @@ Test(image, auto_mode_falls_back_to_our_image_builder) {
     std::string kernel = write_file(dir + "/vmlinuz", make_bzimage());
     RecordingBackend rec;
     rec.results = {ENOSYS, 0};  // a kernel without kexec_file_load
-    RunResult r = run_kexec({"--sysroot=" + fixture("bios"), "-l", kernel, "--append=x"}, &rec);
+    RunResult r = run_kexec({"--sysroot=" + fixture_sysroot("bios"), "-l", kernel, "--append=x"}, &rec);
     cr_assert_eq(r.rc, 0, "%s", r.err.c_str());
     cr_assert_eq(rec.calls[0].syscall, "kexec_file_load");
     cr_assert_eq(rec.calls[1].syscall, "kexec_load");
@@ -445,7 +444,7 @@ Test(image, auto_mode_falls_back_to_our_image_builder) {
 }
 
 Test(boot_params, framebuffer_and_reuse_video_type) {
-    auto platform = read_platform(SystemView(fixture("uefi")));
+    auto platform = read_platform(SystemView(fixture_sysroot("uefi")));
     cr_assert(platform.ok());
     PlatformInfo::Framebuffer fb;
     fb.id = "EFI VGA";
@@ -479,7 +478,7 @@ Test(boot_params, framebuffer_and_reuse_video_type) {
     platform->framebuffer->id = "simpledrmfb";
     const BootParams unknown_fb = build_boot_params(req, *platform);
     auto copied = unknown_fb.page.bytes();
-    std::string current = read_file(fixture("uefi") + "/sys/kernel/boot_params/data");
+    std::string current = read_file(fixture_sysroot("uefi") + "/sys/kernel/boot_params/data");
     cr_assert_eq(copied[0x0f], static_cast<uint8_t>(current[0x0f]));
     cr_assert_eq(le16(copied, 0x12), le16({reinterpret_cast<const uint8_t*>(current.data()), current.size()}, 0x12));
     req.reuse_video_type = true;

@@ -1,0 +1,391 @@
+#include "uki_builder.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+#include "byte_reader.hpp"
+#include "pe/pe_file.hpp"
+#include "strings.hpp"
+
+namespace kxt {
+namespace {
+
+// --- a minimal PE editor over the file bytes, enough for ukify's steps -----
+
+constexpr uint32_t kSectionHeaderSize = 40;
+constexpr uint32_t kScnCntCode = 0x20, kScnCntInitializedData = 0x40, kScnMemRead = 0x40000000;
+constexpr uint16_t kFileLocalSymsStripped = 0x0008;
+
+uint32_t get32(const std::string& d, size_t at) {
+    return kx::le32({reinterpret_cast<const uint8_t*>(d.data()), d.size()}, at);
+}
+uint16_t get16(const std::string& d, size_t at) {
+    return kx::le16({reinterpret_cast<const uint8_t*>(d.data()), d.size()}, at);
+}
+uint64_t round_up(uint64_t x, uint64_t block) { return (x + block - 1) / block * block; }
+
+struct PeImage {
+    std::string data;
+    uint32_t coff = 0, opt = 0, table = 0;
+
+    explicit PeImage(std::string bytes) : data(std::move(bytes)) {
+        coff = get32(data, 0x3c) + 4;
+        opt = coff + 20;
+        table = opt + get16(data, coff + 16);
+    }
+    uint32_t count() const { return get16(data, coff + 2); }
+    uint32_t file_alignment() const { return get32(data, opt + 36); }
+    uint32_t section_alignment() const { return get32(data, opt + 32); }
+    uint32_t size_of_headers() const { return get32(data, opt + 60); }
+    uint32_t header(uint32_t i) const { return table + i * kSectionHeaderSize; }
+    std::string name(uint32_t i) const { return std::string(data.c_str() + header(i), strnlen(data.c_str() + header(i), 8)); }
+    uint32_t vsize(uint32_t i) const { return get32(data, header(i) + 8); }
+    uint32_t vaddr(uint32_t i) const { return get32(data, header(i) + 12); }
+    uint32_t raw_size(uint32_t i) const { return get32(data, header(i) + 16); }
+    uint32_t raw_ptr(uint32_t i) const { return get32(data, header(i) + 20); }
+    void set(uint32_t at, uint32_t v) { poke32(data, at, v); }
+    // pefile's section.get_data(): the raw data.
+    std::string raw(uint32_t i) const { return data.substr(raw_ptr(i), raw_size(i)); }
+};
+
+std::string rstrip_nul(std::string s) {
+    while (!s.empty() && s.back() == '\0')
+        s.pop_back();
+    return s;
+}
+
+// ukify's merge_sbat(): the SBAT lines of the stub and the kernel (each
+// without its own "sbat," header line), then the given text's.
+std::string merge_sbat(const std::vector<std::string>& pes, const std::string& text) {
+    std::vector<std::string> lines;
+    for (const std::string& bytes : pes) {
+        auto parsed = kx::pe::PeFile::parse({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, "pe");
+        if (!parsed.ok())
+            continue;  // "is not a valid PE file, not extracting SBAT section"
+        PeImage pe(bytes);
+        for (uint32_t i = 0; i < pe.count(); i++) {
+            if (pe.name(i) != ".sbat")
+                continue;
+            auto split = kx::split_lines(rstrip_nul(pe.raw(i)));
+            if (split.empty() || !starts_with(split[0], "sbat,"))
+                continue;
+            lines.insert(lines.end(), split.begin() + 1, split.end());
+        }
+    }
+    auto split = kx::split_lines(text);
+    if (!split.empty() && starts_with(split[0], "sbat,"))
+        lines.insert(lines.end(), split.begin() + 1, split.end());
+    std::string out = "sbat,1,SBAT Version,sbat,1,https://github.com/rhboot/shim/blob/main/SBAT.md\n";
+    for (size_t i = 0; i < lines.size(); i++)
+        out += (i ? "\n" : "") + lines[i];
+    return out + "\n" + std::string(1, '\0');
+}
+
+struct NewSection {
+    std::string name, data;
+    std::optional<uint32_t> virtual_size;
+};
+
+// ukify's join_initrds(): one initrd as is, several each padded to 4 bytes.
+std::optional<std::string> join_initrds(const std::vector<std::string>& initrds) {
+    if (initrds.empty())
+        return std::nullopt;
+    if (initrds.size() == 1)
+        return initrds[0];
+    std::string out;
+    for (const auto& i : initrds) {
+        out += i;
+        out.resize(round_up(out.size(), 4), '\0');
+    }
+    return out;
+}
+
+std::optional<uint32_t> size_of_image_if_pe(const std::string& bytes) {
+    auto pe = kx::pe::PeFile::parse({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, "linux");
+    if (!pe.ok())
+        return std::nullopt;  // "is not a valid PE file, not using SizeOfImage"
+    return pe->size_of_image();
+}
+
+// ukify's make_uki(): which sections, in which order.
+std::vector<NewSection> ukify_sections(const std::string& stub, const UkiSpec& given, std::string& error) {
+    UkiSpec spec = given;
+    if (!spec.join_profiles.empty() && !spec.profile)
+        spec.profile = "ID=main";  // finalize_options(): joined profiles need a base profile
+    std::vector<NewSection> out;
+    auto add = [&](const std::string& name, std::string data, std::optional<uint32_t> vsize = std::nullopt) {
+        size_t start = 0;  // duplicates are refused after the last .profile only
+        for (size_t i = 0; i < out.size(); i++)
+            if (out[i].name == ".profile")
+                start = i + 1;
+        for (size_t i = start; i < out.size(); i++)
+            if (out[i].name == name)
+                error = "Duplicate section " + name;
+        out.push_back({name, std::move(data), vsize});
+    };
+    const bool building_profile = spec.profile && spec.join_profiles.empty();
+    if (building_profile)
+        add(".profile", *spec.profile);
+    const std::optional<std::string> initrd = join_initrds(spec.initrds);
+    for (const auto& [name, content] : std::initializer_list<std::pair<const char*, const std::optional<std::string>*>>{
+             {".osrel", &spec.osrel}, {".cmdline", &spec.cmdline}, {".dtb", &spec.dtb}, {".uname", &spec.uname},
+             {".splash", &spec.splash}, {".pcrpkey", &spec.pcrpkey}, {".initrd", &initrd}, {".ucode", &spec.ucode}})
+        if (*content && !(*content)->empty())  // ukify: "if content"
+            add(name, **content);
+    for (const auto& s : spec.extra)
+        add(s.name, s.data);
+    if (spec.linux_image)
+        add(".linux", *spec.linux_image, size_of_image_if_pe(*spec.linux_image));
+    if (!spec.join_profiles.empty() || !spec.profile) {
+        std::vector<std::string> input_pes;
+        std::string text;
+        if (spec.linux_image) {
+            input_pes = {stub, *spec.linux_image};
+            text = spec.sbat.value_or("sbat,1,SBAT Version,sbat,1,https://github.com/rhboot/shim/blob/main/SBAT.md\n"
+                                      "uki,1,UKI,uki,1,https://uapi-group.org/specifications/specs/unified_kernel_image/\n");
+        } else {
+            text = spec.sbat.value_or("sbat,1,SBAT Version,sbat,1,https://github.com/rhboot/shim/blob/main/SBAT.md\n"
+                                      "uki-addon,1,UKI Addon,addon,1,https://www.freedesktop.org/software/systemd/man/latest/systemd-stub.html\n");
+        }
+        add(".sbat", merge_sbat(input_pes, text));
+    }
+    if (spec.profile && !spec.join_profiles.empty())
+        add(".profile", *spec.profile);
+    static const char* const kImported[] = {".linux", ".osrel", ".cmdline", ".initrd", ".ucode",
+                                            ".splash", ".dtb", ".uname", ".sbat", ".profile"};
+    for (const std::string& bytes : spec.join_profiles) {
+        PeImage pe(bytes);
+        bool first = true;
+        for (uint32_t i = 0; i < pe.count(); i++) {
+            const std::string n = pe.name(i);
+            if (std::none_of(std::begin(kImported), std::end(kImported), [&](const char* k) { return n == k; }))
+                continue;
+            if (first && n != ".profile")
+                error = "Expected .profile section as first valid section in PE profile binary but got " + n;
+            first = false;
+            // section.get_data(length=VirtualSize)
+            add(n, pe.data.substr(pe.raw_ptr(i), std::min(pe.vsize(i), pe.raw_size(i))));
+        }
+    }
+    return out;
+}
+
+// ukify's pe_add_sections(): how they are laid out.
+std::string pe_add_sections(std::string stub_bytes, const std::vector<NewSection>& sections, std::string& error) {
+    PeImage pe(std::move(stub_bytes));
+    // Old stubs keep their symbol table at the end of the file: strip it.
+    if (uint32_t symtab = get32(pe.data, pe.coff + 8)) {
+        uint64_t size = uint64_t{18} * get32(pe.data, pe.coff + 12);
+        if (symtab + size + 4 <= pe.data.size())
+            size += get32(pe.data, symtab + size);
+        if (symtab + size == pe.data.size()) {
+            pe.data.resize(symtab);
+            pe.set(pe.coff + 8, 0);
+            pe.set(pe.coff + 12, 0);
+            poke16(pe.data, pe.coff + 18, get16(pe.data, pe.coff + 18) | kFileLocalSymsStripped);
+        }
+    }
+    // Stripped stubs may have unaligned raw data: align it, moving what follows.
+    const uint32_t fa = pe.file_alignment(), sa = pe.section_alignment();
+    for (uint32_t i = 0; i < pe.count(); i++) {
+        const uint32_t oldp = pe.raw_ptr(i), oldsz = pe.raw_size(i);
+        const uint32_t newp = static_cast<uint32_t>(round_up(oldp, fa)), newsz = static_cast<uint32_t>(round_up(oldsz, fa));
+        const uint32_t padp = newp - oldp, padsz = newsz - oldsz;
+        pe.set(pe.header(i) + 20, newp);
+        pe.set(pe.header(i) + 16, newsz);
+        for (uint32_t j = i + 1; j < pe.count(); j++)
+            pe.set(pe.header(j) + 20, pe.raw_ptr(j) + padp + padsz);
+        pe.data = pe.data.substr(0, oldp) + std::string(padp, '\0') + pe.data.substr(oldp, oldsz) +
+                  std::string(padsz, '\0') + pe.data.substr(std::min<size_t>(oldp + oldsz, pe.data.size()));
+    }
+    pe.set(pe.opt + 60, static_cast<uint32_t>(round_up(pe.size_of_headers(), fa)));
+    const bool plus = get16(pe.data, pe.opt) == 0x20b;
+    const uint32_t security_dir = pe.opt + (plus ? 112 : 96) + 4 * 8;
+    if (get32(pe.data, security_dir) != 0) {
+        error = "Stub image is signed, refusing.";
+        return {};
+    }
+    const uint32_t n_original = pe.count();
+    for (const NewSection& s : sections) {
+        const uint32_t n = pe.count();
+        const uint32_t offset = pe.header(n - 1) + kSectionHeaderSize;
+        if (offset + kSectionHeaderSize > pe.size_of_headers()) {
+            error = "Not enough header space to add section " + s.name + ".";
+            return {};
+        }
+        const uint32_t vsize = s.virtual_size.value_or(static_cast<uint32_t>(s.data.size()));
+        const uint32_t raw_ptr = static_cast<uint32_t>(round_up(pe.data.size(), fa));
+        const uint32_t raw_size = static_cast<uint32_t>(round_up(s.data.size(), fa));
+        const uint32_t vaddr = static_cast<uint32_t>(round_up(uint64_t{pe.vaddr(n - 1)} + pe.vsize(n - 1), sa));
+
+        // The stub has this section already (.sbat): swap the data in place.
+        bool swapped = false;
+        for (uint32_t i = 0; i < n_original; i++) {
+            if (pe.name(i) != s.name)
+                continue;
+            if (vsize > pe.raw_size(i)) {
+                error = "Not enough space in existing section " + s.name + " to append new data.";
+                return {};
+            }
+            const uint32_t next = pe.raw_ptr(i + 1);  // ukify: pe.sections[i + 1]
+            pe.data = pe.data.substr(0, pe.raw_ptr(i)) + s.data + std::string(raw_size - vsize, '\0') + pe.data.substr(next);
+            pe.set(pe.header(i) + 16, raw_size);
+            pe.set(pe.header(i) + 8, vsize);
+            swapped = true;
+            break;
+        }
+        if (swapped)
+            continue;
+        pe.data.resize(raw_ptr, '\0');
+        pe.data += s.data;
+        pe.data.resize(raw_ptr + raw_size, '\0');
+        std::memset(pe.data.data() + offset, 0, kSectionHeaderSize);
+        std::memcpy(pe.data.data() + offset, s.name.data(), std::min<size_t>(s.name.size(), 8));
+        pe.set(offset + 8, vsize);
+        pe.set(offset + 12, vaddr);
+        pe.set(offset + 16, raw_size);
+        pe.set(offset + 20, raw_ptr);
+        pe.set(offset + 36, kScnMemRead | (s.name == ".linux" ? kScnCntCode : kScnCntInitializedData));
+        poke16(pe.data, pe.coff + 2, static_cast<uint16_t>(n + 1));
+        pe.set(pe.opt + 8, get32(pe.data, pe.opt + 8) + vsize);  // SizeOfInitializedData
+    }
+    pe.set(pe.opt + 64, 0);  // CheckSum
+    const uint32_t last = pe.count() - 1;
+    pe.set(pe.opt + 56, static_cast<uint32_t>(round_up(uint64_t{pe.vaddr(last)} + pe.vsize(last), sa)));
+    return pe.data;
+}
+
+void require(bool ok, const std::string& message) {
+    if (!ok)
+        builder_failure(message);
+}
+
+std::string read_required(const std::string& path, const char* what) {
+    std::string bytes = read_file(path);
+    require(!bytes.empty(), path + " (" + what + ") is missing: run scripts/install-deps");
+    return bytes;
+}
+
+uint64_t image_base(const std::string& bytes) {
+    auto pe = kx::pe::PeFile::parse({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, "stub");
+    return pe.ok() ? pe->image_base() : 0;
+}
+
+// dracut 059 / FACTS.md: objcopy --add-section at fixed addresses above the
+// stub's own (.osrel 0x20000, .cmdline 0x30000, .uname 0x40000, payloads from
+// 0x1000000 each 2 MiB aligned, .linux last but for .initrd).
+std::string objcopy_build(const std::string& stub, const UkiSpec& spec) {
+    require(spec.join_profiles.empty() && !spec.profile, "objcopy cannot build multi-profile UKIs");
+    const std::string dir = scratch_dir();
+    const uint64_t base = image_base(read_required(stub, "systemd-boot-efi"));
+    std::string args;
+    auto add = [&](const std::string& name, const std::string& data, uint64_t vma) {
+        std::string file = write_file(dir + "/" + name.substr(1), data);
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(base + vma));
+        args += " --add-section " + name + "='" + file + "' --change-section-vma " + name + "=" + buf;
+    };
+    uint64_t small = 0x20000;
+    for (const auto& [name, content] : std::initializer_list<std::pair<const char*, const std::optional<std::string>*>>{
+             {".osrel", &spec.osrel}, {".cmdline", &spec.cmdline}, {".uname", &spec.uname},
+             {".pcrpkey", &spec.pcrpkey}, {".splash", &spec.splash}, {".dtb", &spec.dtb}})
+        if (*content) {
+            add(name, **content, small);
+            small += round_up((*content)->size() + 1, 0x10000);
+        }
+    for (const auto& s : spec.extra) {
+        add(s.name, s.data, small);
+        small += round_up(s.data.size() + 1, 0x10000);
+    }
+    uint64_t vma = 0x1000000;
+    auto add_payload = [&](const char* name, const std::string& data) {
+        add(name, data, vma);
+        vma = round_up(vma + data.size(), 0x200000);
+    };
+    if (spec.ucode)
+        add_payload(".ucode", *spec.ucode);
+    if (spec.linux_image)
+        add_payload(".linux", *spec.linux_image);
+    if (auto initrd = join_initrds(spec.initrds))
+        add_payload(".initrd", *initrd);
+    const std::string out = dir + "/objcopy.efi";
+    require(run_shell("objcopy" + args + " '" + stub + "' '" + out + "' 2>" + dir + "/objcopy.err") == 0,
+            "objcopy failed: " + read_file(dir + "/objcopy.err"));
+    return read_file(out);
+}
+
+}  // namespace
+
+const char* style_name(UkiStyle style) {
+    switch (style) {
+    case UkiStyle::Objcopy: return "objcopy on the 252 stub";
+    case UkiStyle::Ukify252: return "ukify on the 252 stub";
+    case UkiStyle::Ukify254: return "ukify on the 254 stub";
+    }
+    return "?";
+}
+
+std::string test_inputs_dir() {
+    const char* env = std::getenv("KX_TEST_INPUTS");
+    return env && *env ? env : "/var/cache/kexec-uki-test";
+}
+
+std::string stub_path(UkiStyle style) {
+    if (style == UkiStyle::Ukify254)
+        return test_inputs_dir() + "/systemd-boot-efi-254/usr/lib/systemd/boot/efi/linuxx64.efi.stub";
+    return systemd_stub_path();
+}
+
+std::string addon_stub_path() {
+    return test_inputs_dir() + "/systemd-boot-efi-254/usr/lib/systemd/boot/efi/addonx64.efi.stub";
+}
+
+std::string ukify_build(const std::string& stub, const UkiSpec& spec, std::string& error) {
+    error.clear();
+    auto sections = ukify_sections(stub, spec, error);
+    if (!error.empty())
+        return {};
+    return pe_add_sections(stub, sections, error);
+}
+
+std::string build_uki(UkiStyle style, const UkiSpec& spec) {
+    if (style == UkiStyle::Objcopy)
+        return objcopy_build(stub_path(style), spec);
+    std::string error;
+    std::string out = ukify_build(read_required(stub_path(style), style_name(style)), spec, error);
+    require(error.empty(), std::string("ukify (") + style_name(style) + ") would refuse: " + error);
+    return out;
+}
+
+std::string build_profile_pe(const UkiSpec& spec) {
+    require(spec.profile && !spec.linux_image, "a profile PE has a .profile and no .linux");
+    std::string error;
+    std::string out = ukify_build(read_required(addon_stub_path(), "addon stub"), spec, error);
+    require(error.empty(), "ukify would refuse the profile PE: " + error);
+    return out;
+}
+
+std::string build_addon(UkiStyle style, const UkiSpec& spec) {
+    require(!spec.linux_image && !spec.profile, "an addon has no .linux and no .profile");
+    if (style == UkiStyle::Objcopy)
+        return objcopy_build(addon_stub_path(), spec);  // objcopy --add-section .cmdline onto the addon stub
+    std::string error;
+    std::string out = ukify_build(read_required(addon_stub_path(), "addon stub"), spec, error);
+    require(error.empty(), "ukify would refuse the addon: " + error);
+    return out;
+}
+
+std::string signed_efi_bzimage(const BzImageSpec& spec) {
+    const std::string dir = scratch_dir();
+    require(run_shell("openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj '/CN=kexec-uki test kernel key' "
+                      "-keyout '" + dir + "/k.key' -out '" + dir + "/k.pem' >/dev/null 2>&1") == 0,
+            "openssl could not make a test key");
+    write_file(dir + "/bz", make_efi_bzimage(spec));
+    require(run_shell("sbsign --key '" + dir + "/k.key' --cert '" + dir + "/k.pem' --output '" + dir +
+                      "/bz.signed' '" + dir + "/bz' >/dev/null 2>&1") == 0,
+            "sbsign failed (package sbsigntool)");
+    return read_file(dir + "/bz.signed");
+}
+
+}  // namespace kxt

@@ -1,0 +1,70 @@
+// UKIs as the real producers lay them out, for tests and guest scenarios.
+//
+// One UkiSpec (named like ukify's options) is built in either style:
+//  - ukify: src/ukify/ukify.py's make_uki() and pe_add_sections(), rule for
+//    rule, on a real systemd stub (Debian 12's 252, or bookworm-backports'
+//    254). ukify itself is not packaged for Debian 12, so its layout is
+//    reproduced here: sections appended after the stub's, VirtualAddress =
+//    round_up(previous VA + VirtualSize, SectionAlignment), raw data padded
+//    to FileAlignment, .linux's VirtualSize = the kernel's SizeOfImage, the
+//    merged .sbat swapped into the stub's own .sbat (VirtualSize grown), the
+//    base .profile after it, joined profiles last, SizeOfHeaders only rounded
+//    up to FileAlignment (so the header room is the stub's).
+//  - objcopy: what dracut --uefi and hand-made UKIs are: GNU objcopy
+//    --add-section onto Debian 12's stub at fixed addresses, VirtualSize =
+//    the exact length. objcopy cannot write several sections of one name, so
+//    there are no multi-profile UKIs in this style.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "helpers.hpp"
+
+namespace kxt {
+
+// The contents of each section, as ukify's @PATH form takes them (verbatim;
+// its TEXT form would first squeeze the command line's whitespace).
+struct UkiSpec {
+    std::optional<std::string> linux_image;  // .linux (none: an addon or a profile PE)
+    std::optional<std::string> osrel, cmdline, dtb, uname, splash, pcrpkey, ucode;
+    std::vector<std::string> initrds;        // joined into .initrd, each padded to 4 bytes
+    std::optional<std::string> profile;      // .profile: the base's, or a profile PE's own
+    std::vector<PeSection> extra;            // ukify --section NAME:DATA
+    std::vector<std::string> join_profiles;  // profile PE files (ukify --join-profile)
+    std::optional<std::string> sbat;         // ukify --sbat; default: ukify's own line
+};
+
+enum class UkiStyle { Objcopy, Ukify252, Ukify254 };
+const char* style_name(UkiStyle style);
+constexpr UkiStyle kAllStyles[] = {UkiStyle::Objcopy, UkiStyle::Ukify252, UkiStyle::Ukify254};
+
+// Where the stubs are: Debian 12's package, and bookworm-backports' 254
+// extracted by scripts/install-deps (never installed over the host's).
+// ukify builds addons and profile PEs (no --linux) on the addon stub, which
+// systemd ships since 254.
+std::string stub_path(UkiStyle style);
+std::string addon_stub_path();
+std::string test_inputs_dir();  // $KX_TEST_INPUTS or /var/cache/kexec-uki-test
+
+// Called when a build cannot be made (the producer would refuse: no header
+// room, objcopy and profiles; a missing stub). Defined by the program: the
+// unit tests fail the test, mkuki exits with the message.
+[[noreturn]] void builder_failure(const std::string& message);
+
+// Build `spec` in `style`; builder_failure() when the producer would refuse.
+std::string build_uki(UkiStyle style, const UkiSpec& spec);
+// ukify's layout on an explicit stub (bytes), for tools and odd cases.
+// Returns an empty string and sets `error` when ukify would refuse.
+std::string ukify_build(const std::string& stub, const UkiSpec& spec, std::string& error);
+// ukify's profile PE (--profile without --linux, to be joined), and an
+// addon (no --linux, no --profile) in the given style, both on the addon stub.
+std::string build_profile_pe(const UkiSpec& spec);
+std::string build_addon(UkiStyle style, const UkiSpec& spec);
+
+// A signed EFI-stub kernel as distributions ship it, from make_efi_bzimage:
+// signed with a fresh test key (sbsign), so its certificate table ends the file.
+std::string signed_efi_bzimage(const BzImageSpec& spec = {});
+
+}  // namespace kxt
