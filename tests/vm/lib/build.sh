@@ -6,6 +6,7 @@ STUB=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
 # under the same paths as on the host.
 kx_copy_with_libs() {
     local root=$1 bin=$2 dest=${3:-$2} lib
+    kx_libs_resolve "$bin" || kx_die "cannot put $bin into a guest"
     mkdir -p "$root/$(dirname "$dest")"
     cp "$bin" "$root/$dest"
     for lib in $(ldd "$bin" 2>/dev/null | grep -o '/[^ ]*\.so[^ ]*'); do
@@ -21,8 +22,9 @@ kx_base_tree() {
     mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,markers,payload}
     cp "$(command -v busybox)" "$root/bin/busybox"
     cp "$KX_VM_DIR/guest/init" "$root/init"
-    mkdir -p "$root/lib"
+    mkdir -p "$root/lib/modules"
     cp "$EFIVARFS_KO" "$root/lib/efivarfs.ko"
+    cp "$GUEST_MODULES"/*.ko "$root/lib/modules/"
     local m
     for m in "$@"; do echo "$m" > "$root/markers/$m"; done
 }
@@ -56,46 +58,27 @@ kx_stage2_initrd() {
 # The command line a second kernel must show; the nonce proves it is ours.
 kx_stage2_cmdline() { echo "console=ttyS0 panic=-1 loglevel=4 kx.stage=2 kx.nonce=$NONCE${1:+ $1}"; }
 
-# Build a UKI the way users without ukify do: objcopy onto systemd's stub.
-#   kx_build_uki OUT --linux K [--initrd F] [--ucode F] [--cmdline TEXT] [--osrel F] [--uname S]
+# Build a UKI as a real producer lays it out (tests/unit/uki_builder.hpp,
+# through mkuki): objcopy onto Debian 12's stub as dracut does (default), or
+# systemd's ukify on the 252 or 254 stub.
+#   kx_build_uki OUT [--style objcopy|ukify-252|ukify-254] --linux K [--initrd F]
+#                [--ucode F] [--cmdline TEXT] [--osrel F] [--uname S] [MKUKI ARGS...]
 kx_build_uki() {
     local out=$1; shift
-    local linux= initrd= ucode= cmdline= osrel= uname=
+    local style=${UKI_STYLE:-objcopy} args=() osrel=
     while [ $# -gt 0 ]; do
         case $1 in
-        --linux) linux=$2; shift 2 ;;
-        --initrd) initrd=$2; shift 2 ;;
-        --ucode) ucode=$2; shift 2 ;;
-        --cmdline) cmdline=$2; shift 2 ;;
+        --style) style=$2; shift 2 ;;
         --osrel) osrel=$2; shift 2 ;;
-        --uname) uname=$2; shift 2 ;;
-        *) kx_die "kx_build_uki: unknown argument $1" ;;
+        *) args+=("$1"); shift ;;
         esac
     done
-    local tmp; tmp=$(mktemp -d "$RUN/uki.XXXXXX")
-    [ -n "$osrel" ] || { printf 'PRETTY_NAME="kexec-uki test"\nID=kxtest\nVERSION_ID=1\n' > "$tmp/osrel"; osrel=$tmp/osrel; }
-    local args=(--add-section ".osrel=$osrel" --change-section-vma .osrel=0x20000)
-    if [ -n "$cmdline" ]; then
-        printf '%s' "$cmdline" > "$tmp/cmdline"
-        args+=(--add-section ".cmdline=$tmp/cmdline" --change-section-vma .cmdline=0x30000)
+    [ -x "$MKUKI" ] || kx_die "building UKIs needs --tools (mkuki)"
+    if [ -z "$osrel" ]; then
+        osrel=$(mktemp "$RUN/osrel.XXXXXX")
+        printf 'PRETTY_NAME="kexec-uki test"\nID=kxtest\nVERSION_ID=1\n' > "$osrel"
     fi
-    if [ -n "$uname" ]; then
-        printf '%s' "$uname" > "$tmp/uname"
-        args+=(--add-section ".uname=$tmp/uname" --change-section-vma .uname=0x40000)
-    fi
-    # Each payload after the previous one, 2 MiB aligned; .initrd last.
-    local vma=$((0x1000000)) size
-    if [ -n "$ucode" ]; then
-        args+=(--add-section ".ucode=$ucode" --change-section-vma ".ucode=$(printf 0x%x $vma)")
-        size=$(stat -c %s "$ucode"); vma=$(( (vma + size + 0x1fffff) & ~0x1fffff ))
-    fi
-    args+=(--add-section ".linux=$linux" --change-section-vma ".linux=$(printf 0x%x $vma)")
-    size=$(stat -c %s "$linux"); vma=$(( (vma + size + 0x1fffff) & ~0x1fffff ))
-    if [ -n "$initrd" ]; then
-        args+=(--add-section ".initrd=$initrd" --change-section-vma ".initrd=$(printf 0x%x $vma)")
-    fi
-    objcopy "${args[@]}" "$STUB" "$out" || kx_die "objcopy failed building $out"
-    rm -rf "$tmp"
+    "$MKUKI" --style "$style" --out "$out" --osrel "$osrel" "${args[@]}" || kx_die "mkuki failed building $out"
 }
 
 kx_sign() { sbsign --key "$SNAKEOIL_KEY" --cert "$SNAKEOIL_CERT" --output "$2" "$1" >/dev/null 2>&1 || kx_die "sbsign $1 failed"; }
@@ -105,7 +88,8 @@ kx_payload() { cp "$1" "$PAYLOAD/${2:-$(basename "$1")}"; }
 
 # The UKI most scenarios boot: Debian's kernel (or --linux K), a stage-2
 # initrd with the given markers, and the stage-2 command line (plus
-# --cmdline-extra). Written to $PAYLOAD/NAME.
+# --cmdline-extra). Written to $PAYLOAD/NAME, laid out as $UKI_STYLE says
+# (objcopy unless a scenario sets it; see kx_build_uki).
 #   kx_stage2_uki NAME [--linux K] [--cmdline-extra TEXT] [MARKER...]
 kx_stage2_uki() {
     local name=$1 linux=$KERNEL extra= markers=()
@@ -139,4 +123,17 @@ kx_check_refused() {
     grep -aq '^KX-RC=1' "$log" || { echo "the load did not exit 1"; return 1; }
     grep -aqF "KX-ERR: $message" "$log" || { echo "the refusal does not say: $message"; return 1; }
     grep -aq '^KX-LOADED=0' "$log" || { echo "something was loaded"; return 1; }
+}
+
+# Guest lines that make an ESP: a vfat file system on a loop device, mounted
+# at /efi (systemd-stub reads addons and credentials only from an ESP).
+kx_guest_make_esp() {
+    cat <<'EOF'
+for m in loop fat vfat nls_cp437 nls_ascii; do insmod /lib/modules/$m.ko; done
+dd if=/dev/zero of=/tmp/esp.img bs=1M count=64 2>/dev/null
+mkdosfs /tmp/esp.img >/dev/null
+mkdir -p /efi
+mount -t vfat -o loop /tmp/esp.img /efi
+mkdir -p /efi/EFI/Linux /efi/loader/addons
+EOF
 }

@@ -4,6 +4,16 @@
 
 kx_die() { echo "tests/vm: $*" >&2; exit 2; }
 
+# ldd BINARY with LIBDIR searched too; fails, naming them, when libraries
+# are missing (a guest would otherwise fail later with a puzzling error).
+kx_libs_resolve() {
+    local bin=$1 libdir=${2:-} missing
+    missing=$(LD_LIBRARY_PATH=$libdir ldd "$bin" 2>&1 | grep 'not found')
+    [ -z "$missing" ] && return 0
+    echo "tests/vm: $bin: libraries not found: $(echo "$missing" | awk '{print $1}' | tr '\n' ' ')" >&2
+    return 1
+}
+
 kx_require_tools() {
     local t missing=
     for t in qemu-system-x86_64 cpio objcopy sbsign sbattach sbverify openssl dpkg-deb apt-get \
@@ -31,7 +41,9 @@ kx_fetch_deb() {
 kx_prepare_inputs() {
     local in=$WORK/inputs
     mkdir -p "$in"
-    if [ ! -f "$in/ready" ]; then
+    # Bump when what is prepared here changes, so old work dirs are redone.
+    local version=2
+    if [ "$(cat "$in/ready" 2>/dev/null)" != "$version" ]; then
         # The kernel Debian ships: resolve the metapackage to the real image.
         local pkg deb
         pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
@@ -39,16 +51,38 @@ kx_prepare_inputs() {
         deb=$(kx_fetch_deb "$in" "$pkg")
         rm -rf "$in/kernel" && mkdir -p "$in/kernel"
         dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$in/kernel" --wildcards './boot/vmlinuz-*' \
-            './lib/modules/*/kernel/fs/efivarfs/efivarfs.ko' || kx_die "cannot extract the kernel from $deb"
+            './lib/modules/*/kernel/fs/efivarfs/efivarfs.ko' './lib/modules/*/kernel/drivers/block/loop.ko' \
+            './lib/modules/*/kernel/fs/fat/*.ko' './lib/modules/*/kernel/fs/nls/nls_cp437.ko' \
+            './lib/modules/*/kernel/fs/nls/nls_ascii.ko' || kx_die "cannot extract the kernel from $deb"
         cp "$in"/kernel/boot/vmlinuz-* "$in/vmlinuz.debian"
         # efivarfs is a module in Debian: guests load it to show that EFI
         # runtime services work (listing variables calls into the firmware).
         cp "$in"/kernel/lib/modules/*/kernel/fs/efivarfs/efivarfs.ko "$in/efivarfs.ko"
+        # loop and vfat (modules too): scenarios that need an ESP make one
+        # in the guest (busybox mkdosfs on a loop device), as systemd-stub
+        # reads addons and credentials only from the ESP.
+        rm -rf "$in/modules" && mkdir -p "$in/modules"
+        cp "$in"/kernel/lib/modules/*/kernel/drivers/block/loop.ko "$in"/kernel/lib/modules/*/kernel/fs/fat/fat.ko \
+            "$in"/kernel/lib/modules/*/kernel/fs/fat/vfat.ko "$in"/kernel/lib/modules/*/kernel/fs/nls/nls_cp437.ko \
+            "$in"/kernel/lib/modules/*/kernel/fs/nls/nls_ascii.ko "$in/modules/"
 
-        # Debian's kexec-tools, run in guests through its own loader.
+        # Debian's kexec-tools, run in guests through its own loader. It links
+        # Xen's libraries (libxenctrl, for --load-live-update): they are
+        # extracted beside it, not installed (installing kexec-tools would
+        # arm a kexec on this machine's reboot).
         deb=$(kx_fetch_deb "$in" kexec-tools)
         rm -rf "$in/kexec-tools" && mkdir -p "$in/kexec-tools"
         dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$in/kexec-tools" ./sbin/kexec
+        local dep
+        for dep in $(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
+                         --no-replaces --no-enhances --no-pre-depends libxenmisc4.17 2>/dev/null |
+                     awk '/^lib/{print $1}' | sort -u); do
+            dpkg -s "$dep" >/dev/null 2>&1 && continue  # already on this machine
+            deb=$(kx_fetch_deb "$in" "$dep")
+            dpkg-deb -x "$deb" "$in/kexec-tools/deps"
+        done
+        kx_libs_resolve "$in/kexec-tools/sbin/kexec" "$in/kexec-tools/deps/usr/lib/x86_64-linux-gnu" ||
+            kx_die "Debian's kexec-tools needs libraries that were not found (see above)"
 
         # Snakeoil: the key OVMF_VARS_4M.snakeoil.fd trusts in db.
         openssl rsa -in /usr/share/ovmf/PkKek-1-snakeoil.key -passin pass:snakeoil \
@@ -61,7 +95,7 @@ kx_prepare_inputs() {
         sbsign --key "$in/snakeoil.key" --cert "$in/snakeoil.pem" --output "$in/vmlinuz.snakeoil" \
             "$in/vmlinuz.unsigned" >/dev/null 2>&1 || kx_die "sbsign failed"
         sbverify --cert "$in/snakeoil.pem" "$in/vmlinuz.snakeoil" >/dev/null 2>&1 || kx_die "sbverify failed"
-        touch "$in/ready"
+        echo "$version" > "$in/ready"
     fi
     KERNEL=$in/vmlinuz.debian
     KERNEL_UNSIGNED=$in/vmlinuz.unsigned
@@ -69,6 +103,8 @@ kx_prepare_inputs() {
     SNAKEOIL_KEY=$in/snakeoil.key
     SNAKEOIL_CERT=$in/snakeoil.pem
     KEXEC_TOOLS_BIN=$in/kexec-tools/sbin/kexec
+    KEXEC_TOOLS_LIBDIR=$in/kexec-tools/deps/usr/lib/x86_64-linux-gnu
     EFIVARFS_KO=$in/efivarfs.ko
-    export EFIVARFS_KO KERNEL KERNEL_UNSIGNED KERNEL_SNAKEOIL SNAKEOIL_KEY SNAKEOIL_CERT KEXEC_TOOLS_BIN
+    GUEST_MODULES=$in/modules
+    export EFIVARFS_KO GUEST_MODULES KERNEL KERNEL_UNSIGNED KERNEL_SNAKEOIL SNAKEOIL_KEY SNAKEOIL_CERT KEXEC_TOOLS_BIN KEXEC_TOOLS_LIBDIR
 }

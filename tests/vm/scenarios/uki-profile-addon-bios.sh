@@ -1,22 +1,19 @@
-# A multi-profile UKI (built with mkpe: objcopy cannot add two .profile
-# sections): --uki-profile=1 boots profile 1's command line (only it has the
-# nonce), an addon's command line is appended, and the second kernel finds
-# /.extra/profile and /.extra/os-release.
+# A multi-profile UKI (ukify --join-profile on the 254 stub; objcopy cannot
+# add two .profile sections): --uki-profile=1 boots profile 1's command line
+# (only it has the nonce), an addon's command line is appended, and the
+# second kernel finds /.extra/profile and /.extra/os-release.
 FIRMWARE=bios
 EXPECT_MARKERS="stage2-initrd"
 scenario_build() {
-    [ -x "$MKPE" ] || kx_die "this scenario needs --tools (mkpe)"
     kx_stage2_initrd "$RUN/initrd.cpio"
     printf 'ID=kxtest\nPRETTY_NAME="kexec-uki profile test"\n' > "$RUN/osrel"
-    printf 'console=ttyS0 panic=-1 kx.stage=2 kx.nonce=profile-zero' > "$RUN/cmdline0"
-    kx_stage2_cmdline > "$RUN/cmdline1"
-    printf 'ID=main\nTITLE=Main\n' > "$RUN/profile0"
-    printf 'ID=alt\nTITLE=Alternative\n' > "$RUN/profile1"
-    printf 'kx.addon=yes' > "$RUN/addon-cmdline"
-    "$MKPE" --out "$PAYLOAD/multi.efi" --section .osrel="$RUN/osrel" --section .cmdline="$RUN/cmdline0" \
-        --section .linux="$KERNEL" --section .initrd="$RUN/initrd.cpio" \
-        --section .profile="$RUN/profile0" --section .profile="$RUN/profile1" --section .cmdline="$RUN/cmdline1"
-    "$MKPE" --out "$PAYLOAD/extra.addon.efi" --section .cmdline="$RUN/addon-cmdline"
+    "$MKUKI" --style ukify-254 --kind profile --out "$RUN/alt.pe" --profile "$(printf 'ID=alt\nTITLE=Alternative\n')" \
+        --cmdline "$(kx_stage2_cmdline)" || kx_die "mkuki failed"
+    kx_build_uki "$PAYLOAD/multi.efi" --style ukify-254 --osrel "$RUN/osrel" --linux "$KERNEL" \
+        --initrd "$RUN/initrd.cpio" --cmdline "console=ttyS0 panic=-1 kx.stage=2 kx.nonce=profile-zero" \
+        --profile "$(printf 'ID=main\nTITLE=Main\n')" --join-profile "$RUN/alt.pe"
+    "$MKUKI" --style ukify-254 --kind addon --out "$PAYLOAD/extra.addon.efi" --cmdline kx.addon=yes ||
+        kx_die "mkuki failed"
 }
 scenario_guest() {
     cat <<EOF

@@ -1,0 +1,3 @@
+# kdump-s-uki-bios (kexec -s -p) with a ukify-laid-out UKI as the crash kernel.
+UKI_STYLE=ukify-252
+. "$KX_VM_DIR/scenarios/kdump-s-uki-bios.sh"
