@@ -7,6 +7,7 @@
 #include "arch/x86_64/purgatory.hpp"
 #include "byte_reader.hpp"
 #include "helpers.hpp"
+#include "uki_styles.hpp"
 #include "kexec_abi.hpp"
 #include "strings.hpp"
 
@@ -167,11 +168,13 @@ Test(crash, kexec_c_p_on_a_real_guest_tree) {
     cr_assert(contains(plan.out, "memmap=exactmap"));
 }
 
-Test(crash, too_small_a_region_says_so) {
+UKI_TEST(crash, too_small_a_region_says_so) {
     std::string dir = scratch_dir();
-    std::string kernel_bytes = make_bzimage();
-    std::string uki = write_file(dir + "/u.efi", make_stub_pe({section(".cmdline", "x"), section(".linux", kernel_bytes),
-                                                           section(".initrd", std::string(40 << 20, 'I'))}));
+    UkiSpec spec;
+    spec.cmdline = "x";
+    spec.linux_image = make_bzimage();
+    spec.initrds = {std::string(40 << 20, 'I')};
+    std::string uki = write_file(dir + "/u.efi", build_uki(style, spec));
     std::string root = make_sysroot({
         {"/proc/iomem", "00001000-0009ffff : System RAM\n00100000-3fffffff : System RAM\n"
                         "  30000000-31ffffff : Crash kernel\n"},

@@ -6,6 +6,7 @@
 
 #include "executor.hpp"
 #include "helpers.hpp"
+#include "uki_styles.hpp"
 #include "kexec_abi.hpp"
 
 using namespace kx;
@@ -18,8 +19,13 @@ struct Files {
     std::string kernel_bytes = make_bzimage();
     std::string kernel = write_file(dir + "/vmlinuz", kernel_bytes);
     std::string initrd = write_file(dir + "/initrd.img", std::string(1000, 'I'));
-    std::string uki = write_file(dir + "/foo.efi", make_stub_pe({section(".cmdline", "quiet"),
-                                                             section(".linux", kernel_bytes)}));
+    std::string uki;
+    explicit Files(UkiStyle style = UkiStyle::Objcopy) {
+        UkiSpec spec;
+        spec.cmdline = "quiet";
+        spec.linux_image = kernel_bytes;
+        uki = write_file(dir + "/foo.efi", build_uki(style, spec));
+    }
 };
 
 int count(const RecordingBackend& b, const std::string& syscall) {
@@ -102,8 +108,8 @@ Test(executor, fallback_runs_the_planned_kexec_load) {
     kx_assert_str(rec.calls[1].segments[0].sha256, sha256_hex("0123456789"));
 }
 
-Test(executor, debug_flag_is_dropped_once_the_kernel_refuses_it) {
-    Files f;
+UKI_TEST(executor, debug_flag_is_dropped_once_the_kernel_refuses_it) {
+    Files f(style);
     RecordingBackend rec;
     rec.results = {EINVAL, ENOEXEC, 0};  // whole UKI with DEBUG, without, then the split
     RunResult r = run_kexec({"-s", "-l", "-d", f.uki}, &rec);
@@ -138,8 +144,8 @@ std::string secure_boot_efivar(bool on) { return std::string("\x06\x00\x00\x00",
 const char* kSbVar = "/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c";
 }  // namespace
 
-Test(advice, locked_down_signature_failure_of_a_split_uki) {
-    Files f;
+UKI_TEST(advice, locked_down_signature_failure_of_a_split_uki) {
+    Files f(style);
     std::string root = make_sysroot({{"/sys/kernel/security/lockdown", "none [integrity] confidentiality\n"},
                                      {kSbVar, secure_boot_efivar(true)}});
     RecordingBackend rec;
@@ -266,8 +272,8 @@ Test(executor, failed_load_does_not_reboot) {
     cr_assert_eq(rec.calls.size(), 1u, "no sync, ifdown or reboot after a failed load");
 }
 
-Test(executor, dry_run_makes_no_kexec_syscall_and_prints_the_plan) {
-    Files f;
+UKI_TEST(executor, dry_run_makes_no_kexec_syscall_and_prints_the_plan) {
+    Files f(style);
     RunResult r = run_kexec({"-f", "--dry-run", f.uki}, nullptr);
     cr_assert_eq(r.rc, 0, "%s", r.err.c_str());
     cr_assert(contains(r.out, "kexec plan (dry run: no kexec syscall is made)"));

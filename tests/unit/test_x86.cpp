@@ -12,6 +12,7 @@
 #include "arch/x86_64/purgatory.hpp"
 #include "byte_reader.hpp"
 #include "helpers.hpp"
+#include "uki_styles.hpp"
 #include "kexec_abi.hpp"
 #include "sha256.hpp"
 #include "strings.hpp"
@@ -409,10 +410,13 @@ Test(image, kernel_window_is_init_size_and_limits_are_honoured) {
     cr_assert(contains(fail.error().message, "no room for the kernel (48.0 MiB"), "%s", fail.error().message.c_str());
 }
 
-Test(image, kexec_c_plan_on_each_guest_tree) {
+UKI_TEST(image, kexec_c_plan_on_each_guest_tree) {
     std::string dir = scratch_dir();
-    std::string uki = write_file(dir + "/u.efi", make_stub_pe({section(".cmdline", "quiet"), section(".linux", make_bzimage()),
-                                                           section(".initrd", std::string(3000, 'R'))}));
+    UkiSpec spec;
+    spec.cmdline = "quiet";
+    spec.linux_image = make_bzimage();
+    spec.initrds = {std::string(3000, 'R')};
+    std::string uki = write_file(dir + "/u.efi", build_uki(style, spec));
     RunResult bios = run_kexec({"--sysroot=" + fixture_sysroot("bios"), "-c", "-l", "--dry-run=json", uki}, nullptr);
     cr_assert_eq(bios.rc, 0, "%s", bios.err.c_str());
     cr_assert(contains(bios.out, "\"flag_names\": \"ARCH_X86_64\""));
