@@ -1,44 +1,19 @@
 #include "cmdline.hpp"
 
+#include <cctype>
+
 #include "strings.hpp"
 
 namespace kx {
 
-std::vector<std::string> split_cmdline(std::string_view s) {
-    std::vector<std::string> out;
-    std::string cur;
-    bool in_quotes = false, have = false;
-    for (char c : s) {
-        if (c == '"')
-            in_quotes = !in_quotes;
-        if (!in_quotes && (c == ' ' || c == '\t' || c == '\n')) {
-            if (have)
-                out.push_back(std::move(cur));
-            cur.clear();
-            have = false;
-            continue;
-        }
-        cur.push_back(c);
-        have = true;
+std::string remove_parameter(std::string line, std::string_view name) {
+    for (size_t start = line.find(name); start != std::string::npos; start = line.find(name)) {
+        if (start != 0 && !std::isspace(static_cast<unsigned char>(line[start - 1])))
+            break;
+        const size_t space = line.find(' ', start);
+        line.erase(start, space == std::string::npos ? std::string::npos : space + 1 - start);
     }
-    if (have)
-        out.push_back(std::move(cur));
-    return out;
-}
-
-std::string remove_parameter(std::string_view cmdline, std::string_view name) {
-    std::string out;
-    for (const std::string& p : split_cmdline(cmdline)) {
-        // Like kexec-tools, a prefix match at the start of a parameter counts
-        // ("crashkernel" drops "crashkernel=256M" and "crashkernel=1G,high");
-        // unlike it, every occurrence goes, not just the first.
-        if (starts_with(p, name))
-            continue;
-        if (!out.empty())
-            out += ' ';
-        out += p;
-    }
-    return out;
+    return line;
 }
 
 Result<std::optional<UserCmdline>> compose_user_cmdline(const Options& opts, const SystemView& sys) {
@@ -46,11 +21,17 @@ Result<std::optional<UserCmdline>> compose_user_cmdline(const Options& opts, con
         return std::optional<UserCmdline>{};
     UserCmdline c;
     if (opts.reuse_cmdline) {
-        KX_ASSIGN(std::string proc, sys.read_text("/proc/cmdline"));
-        std::string line = proc.substr(0, proc.find_first_of("\r\n"));
-        line = remove_parameter(line, "BOOT_IMAGE");
+        // As kexec-tools' get_command_line(): the last byte (the newline)
+        // goes, then everything from the first CR or LF; die() if unreadable.
+        auto proc = sys.read_text("/proc/cmdline");
+        if (!proc.ok() || proc->empty())
+            return usage_error("kexec: --reuse-cmdline: cannot read /proc/cmdline" +
+                               (proc.ok() ? std::string(" (empty)") : ": " + proc.error().message));
+        std::string line = proc->substr(0, proc->size() - 1);
+        line = line.substr(0, line.find_first_of("\r\n"));
+        line = remove_parameter(std::move(line), "BOOT_IMAGE");
         if (opts.crash)
-            line = remove_parameter(line, "crashkernel");
+            line = remove_parameter(std::move(line), "crashkernel");
         c.text = line;
         c.origin = "--reuse-cmdline";
     }

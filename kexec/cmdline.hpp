@@ -1,12 +1,12 @@
 // Command lines as kexec-tools builds them: --reuse-cmdline takes the
-// running kernel's /proc/cmdline minus BOOT_IMAGE= (and crashkernel= for a
-// crash kernel), and --append/--command-line is added after it.
+// running kernel's /proc/cmdline verbatim but for BOOT_IMAGE= (and
+// crashkernel= for a crash kernel), and --append/--command-line is added
+// after it with one space.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "options.hpp"
 #include "result.hpp"
@@ -22,9 +22,11 @@ struct UserCmdline {
 // nullopt when the user gave none of --command-line, --append, --reuse-cmdline.
 Result<std::optional<UserCmdline>> compose_user_cmdline(const Options& opts, const SystemView& sys);
 
-// Split a kernel command line into parameters, keeping quoted values whole.
-std::vector<std::string> split_cmdline(std::string_view cmdline);
-// Drop every parameter named `name` (as `name` or `name=...`).
-std::string remove_parameter(std::string_view cmdline, std::string_view name);
+// kexec-tools' remove_parameter(): every occurrence of `name` that starts
+// the line or follows whitespace goes, with everything up to and including
+// the next space; the first occurrence inside a word ("nocrashkernel")
+// stops the removal there. Nothing else is touched: IMA measurements compare
+// the exact string.
+std::string remove_parameter(std::string line, std::string_view name);
 
 }  // namespace kx

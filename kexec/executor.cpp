@@ -97,8 +97,13 @@ Status execute_load(const LoadPlan& plan, ExecEnv& env) {
         }
         const bool split = i > 0;  // past the whole-UKI attempt: the kernel alone was checked
         uint64_t bytes = call.kernel.size() + (call.initrd ? call.initrd->size() : 0);
-        return load_error(plan, LoadSyscall::FileLoad, err,
-                          split ? call.kernel.describe() : plan.image, split, bytes, env);
+        Error e = load_error(plan, LoadSyscall::FileLoad, err, split ? call.kernel.describe() : plan.image, split,
+                             bytes, env);
+        // kexec-tools' EFALLBACK: kexec_file_load cannot take this image
+        // (or is missing), so kexec_load (-c) might.
+        if (contains(abi::kFileLoadFallbackErrnos, err))
+            e.exit_status = exit_status::kFallback;
+        return e;
     }
     if (plan.segment_load)
         return segment_load(plan, *plan.segment_load, env);
@@ -117,7 +122,9 @@ Status execute_unload(const UnloadPlan& plan, ExecEnv& env) {
         debug(env, std::string("kexec_file_load(UNLOAD): ") + (err ? errno_name(err) : "ok"));
         if (err == 0)
             return {};
-        if (!(err == ENOSYS && plan.fallback_to_kexec_load))
+        if (err == ENOSYS && !plan.fallback_to_kexec_load)  // kexec-tools: EFALLBACK
+            return with_exit_status(failed(err), exit_status::kFallback);
+        if (err != ENOSYS)
             return failed(err);
     }
     unsigned long flags = abi::KEXEC_ARCH_X86_64 | (plan.crash ? abi::KEXEC_ON_CRASH : 0);
@@ -133,7 +140,7 @@ Status execute(const Invocation& inv, ExecEnv& env) {
         KX_TRY(execute_load(*inv.load, env));
     // Do not reboot unless there is something to reboot into.
     if ((inv.shutdown || inv.exec) && env.backend.loaded(false) == 0)
-        return make_error("kexec: nothing has been loaded (load a kernel with kexec -l first)");
+        return usage_error("kexec: nothing has been loaded (load a kernel with kexec -l first)");
     if (inv.shutdown) {
         int err = env.backend.run_shutdown();
         if (err)

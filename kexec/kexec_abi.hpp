@@ -1,9 +1,11 @@
 // The kexec user ABI (include/uapi/linux/kexec.h, reboot.h), x86_64.
 #pragma once
 
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace kx::abi {
 
@@ -29,6 +31,12 @@ struct kexec_segment {
     const void* mem;
     size_t memsz;
 };
+
+// Errnos with which kexec_file_load says it cannot take the image at all
+// (missing syscall, unknown format or flags): kexec-tools' EFALLBACK, after
+// which -a retries with kexec_load. Never signature or permission errors:
+// falling back would sidestep verification.
+inline const std::vector<int> kFileLoadFallbackErrnos = {ENOSYS, EINVAL, ENOEXEC, EOPNOTSUPP};
 
 std::string file_flag_names(unsigned long flags);  // "ON_CRASH|NO_INITRAMFS"
 std::string load_flag_names(unsigned long flags);

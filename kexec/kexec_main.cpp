@@ -8,14 +8,17 @@
 #include "executor.hpp"
 #include "options.hpp"
 #include "planner.hpp"
+#include "strings.hpp"
 #include "uki/info.hpp"
 
 namespace kx {
 namespace {
 
+// The one place errors are printed; the exit status is kexec-tools' for
+// the same failure (exit_status::*).
 int fail(MainEnv& env, const Error& e) {
     std::fprintf(env.err, "%s\n", e.message.c_str());
-    return 1;
+    return e.exit_status;
 }
 
 std::string sysroot_for(const Options& o) {
@@ -33,23 +36,30 @@ int kexec_main(int argc, char** argv, MainEnv& env) {
     if (!parsed.ok())
         return fail(env, parsed.error());
     const Options& o = *parsed;
-    if (o.show_help) {
-        print_usage(env.out);
-        return 0;
-    }
-    if (o.show_version) {
-        print_version(env.out);
-        return 0;
-    }
     SystemView sys(sysroot_for(o));
+    switch (o.immediate) {
+    case Immediate::None: break;
+    case Immediate::Help: print_usage(env.out); return exit_status::kOk;
+    case Immediate::HelpAndFail: print_usage(env.out); return exit_status::kDie;  // "-?", as kexec-tools
+    case Immediate::Version: print_version(env.out); return exit_status::kOk;
+    case Immediate::PrintCkrSize:
+        std::fprintf(env.out, "%llu\n", static_cast<unsigned long long>(x86::crash_region_size(sys)));
+        return exit_status::kOk;
+    case Immediate::ExecLiveUpdate:
+        return fail(env, usage_error("kexec: --exec-live-update only works under Xen, which kexec-uki does not support"));
+    }
+    if (o.debug) {
+        for (const auto& a : o.ignored_arguments)
+            std::fprintf(env.err, "kexec: note: ignoring extra argument %s (kexec-tools ignores it too)\n",
+                         quote(a).c_str());
+        for (const auto& a : o.ignored_options)
+            std::fprintf(env.err, "kexec: note: %s has no effect on a bzImage or UKI (kexec-tools ignores it too)\n",
+                         a.c_str());
+    }
 
     if (o.uki_info) {
         Status st = uki::print_uki_info(*o.uki_info, o.json, env.out);
-        return st.ok() ? 0 : fail(env, st.error());
-    }
-    if (o.print_ckr_size) {
-        std::fprintf(env.out, "%llu\n", static_cast<unsigned long long>(x86::crash_region_size(sys)));
-        return 0;
+        return st.ok() ? exit_status::kOk : fail(env, with_exit_status(st.take_error(), exit_status::kDie));
     }
 
     LinuxBackend linux_backend(sys);
@@ -68,11 +78,9 @@ int kexec_main(int argc, char** argv, MainEnv& env) {
 
     if (o.do_status) {
         auto loaded = backend->loaded(o.crash);
-        if (!loaded) {
-            std::fprintf(env.err, "kexec: cannot read %s\n",
-                         o.crash ? "/sys/kernel/kexec_crash_loaded" : "/sys/kernel/kexec_loaded");
-            return 255;
-        }
+        if (!loaded)
+            return fail(env, make_error(std::string("kexec: cannot read ") +
+                                        (o.crash ? "/sys/kernel/kexec_crash_loaded" : "/sys/kernel/kexec_loaded")));
         return *loaded;  // kexec-tools: 1 when loaded, 0 when not
     }
 

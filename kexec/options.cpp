@@ -46,6 +46,8 @@ enum OptionId : int {
     OPT_ARGS_LINUX,
     OPT_ARGS_ELF,
     OPT_ARGS_NONE,
+    OPT_MODULE,
+    OPT_DTB,
     // architecture options
     OPT_RESET_VGA,
     OPT_SERIAL,
@@ -107,6 +109,8 @@ const struct option kLongOptions[] = {
     {"args-linux", no_argument, nullptr, OPT_ARGS_LINUX},
     {"args-elf", no_argument, nullptr, OPT_ARGS_ELF},
     {"args-none", no_argument, nullptr, OPT_ARGS_NONE},
+    {"module", required_argument, nullptr, OPT_MODULE},
+    {"dtb", required_argument, nullptr, OPT_DTB},
     {"reset-vga", no_argument, nullptr, OPT_RESET_VGA},
     {"serial", required_argument, nullptr, OPT_SERIAL},
     {"serial-baud", required_argument, nullptr, OPT_SERIAL_BAUD},
@@ -132,6 +136,67 @@ const struct option kLongOptions[] = {
 // argument as ':' so we can word the error ourselves.
 const char kShortOptions[] = ":h?vdfixyluet:pscaS";
 
+// kexec-tools 2.0.32's long options on x86_64 (KEXEC_ALL_OPTIONS). Its users
+// abbreviate them ("--u" for --unload, "--d" for --debug); our own options
+// must not make those prefixes ambiguous, so a prefix that names exactly one
+// of these is expanded before getopt sees it.
+const char* const kKexecToolsLongOptions[] = {
+    "help", "version", "force", "no-checks", "no-ifdown", "no-sync", "load", "unload", "exec",
+    "exec-live-update", "load-preserve-context", "load-jump-back-helper", "load-live-update", "entry",
+    "type", "load-panic", "mem-min", "mem-max", "reuseinitrd", "kexec-file-syscall", "kexec-syscall",
+    "kexec-syscall-auto", "debug", "status", "print-ckr-size", "hotplug", "reset-vga", "serial",
+    "serial-baud", "console-vga", "console-serial", "elf32-core-headers", "elf64-core-headers",
+    "pass-memmap-cmdline", "noefi", "reuse-video-type", "command-line", "append", "reuse-cmdline",
+    "initrd", "ramdisk", "args-elf", "args-linux", "args-none", "module", "real-mode", "entry-32bit",
+    "dtb",
+};
+
+// Options of the kernel image loaders (kexec-tools numbers them from
+// OPT_ARCH_MAX): its main() refuses them, with its usage, when nothing is
+// loaded (-u, -e, -S). Our UKI options are of the same kind.
+bool is_image_option(int id) {
+    switch (id) {
+    case OPT_APPEND: case OPT_REUSE_CMDLINE: case OPT_RAMDISK: case OPT_REAL_MODE: case OPT_ENTRY_32BIT:
+    case OPT_ARGS_LINUX: case OPT_ARGS_ELF: case OPT_ARGS_NONE: case OPT_MODULE: case OPT_DTB:
+    case OPT_PASS_MEMMAP_CMDLINE: case OPT_NOEFI: case OPT_REUSE_VIDEO_TYPE:
+    case OPT_UKI_PROFILE: case OPT_UKI_ADDON: case OPT_UKI_NO_ADDONS: case OPT_UKI_STRICT:
+        return true;
+    default:
+        return false;
+    }
+}
+
+// "--u" -> "--unload" when it abbreviates exactly one kexec-tools option
+// (and is not already one of ours spelled out in full). A prefix that is
+// ambiguous among all our options is an error naming the candidates, as
+// getopt's is for kexec-tools ("--d": --debug or --dtb).
+Result<std::string> expand_abbreviation(const std::string& arg) {
+    if (!starts_with(arg, "--") || arg.size() == 2)
+        return arg;
+    const size_t eq = arg.find('=');
+    const std::string name = arg.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
+    std::vector<std::string> ours;
+    for (const struct option* o = kLongOptions; o->name; o++) {
+        if (name == o->name)
+            return arg;  // exact: getopt takes it
+        if (starts_with(o->name, name))
+            ours.push_back(std::string("--") + o->name);
+    }
+    std::vector<const char*> theirs;
+    for (const char* candidate : kKexecToolsLongOptions)
+        if (starts_with(candidate, name))
+            theirs.push_back(candidate);
+    if (theirs.size() == 1)
+        return "--" + std::string(theirs[0]) + (eq == std::string::npos ? "" : arg.substr(eq));
+    if (ours.size() > 1) {
+        std::string list;
+        for (const auto& o : ours)
+            list += (list.empty() ? "" : ", ") + o;
+        return usage_error("kexec: option " + quote(arg.substr(0, eq)) + " is ambiguous (" + list + ")");
+    }
+    return arg;  // one of ours, or unknown: getopt decides
+}
+
 const char* option_name(int id) {
     for (const struct option* o = kLongOptions; o->name; o++)
         if (o->val == id)
@@ -139,15 +204,21 @@ const char* option_name(int id) {
     return "?";
 }
 
+// kexec-tools prints its usage and exits 1 for a bad --mem-min, --mem-max
+// or --entry; for a bad --serial or --serial-baud its arch code returns -1,
+// nothing is loaded, and it exits 255.
 Error bad_value(int id, const char* value, const char* expected) {
-    return make_error(std::string("kexec: bad value for --") + option_name(id) + ": " +
-                      quote(value) + " (expected " + expected + ")");
+    Error e = usage_error(std::string("kexec: bad value for --") + option_name(id) + ": " + quote(value) +
+                          " (expected " + expected + ")");
+    if (id == OPT_SERIAL || id == OPT_SERIAL_BAUD)
+        e.exit_status = exit_status::kFailed;
+    return e;
 }
 
 Status apply_option(Options& o, int opt, const char* arg) {
     switch (opt) {
-    case OPT_HELP: o.show_help = true; break;
-    case OPT_VERSION: o.show_version = true; break;
+    case OPT_HELP: o.immediate = Immediate::Help; break;
+    case OPT_VERSION: o.immediate = Immediate::Version; break;
     case OPT_DEBUG: o.debug = true; break;
     case OPT_NOIFDOWN: o.do_ifdown = false; break;  // final value fixed up after the loop
     case OPT_NOSYNC: break;                         // ditto
@@ -170,9 +241,7 @@ Status apply_option(Options& o, int opt, const char* arg) {
         o.do_sync = false;
         o.do_unload = true;
         break;
-    case OPT_EXEC_LIVE_UPDATE:
-        o.exec_live_update = true;
-        [[fallthrough]];
+    case OPT_EXEC_LIVE_UPDATE: o.immediate = Immediate::ExecLiveUpdate; break;  // only under Xen
     case OPT_EXEC:
         o.do_load = false;
         o.do_shutdown = false;
@@ -234,7 +303,7 @@ Status apply_option(Options& o, int opt, const char* arg) {
     case OPT_KEXEC_SYSCALL_AUTO: o.syscall_mode = SyscallMode::Auto; break;
     case OPT_NOCHECKS: o.skip_checks = true; break;
     case OPT_STATUS: o.do_status = true; break;
-    case OPT_PRINT_CKR_SIZE: o.print_ckr_size = true; break;
+    case OPT_PRINT_CKR_SIZE: o.immediate = Immediate::PrintCkrSize; break;
     case OPT_HOTPLUG: o.hotplug = true; break;
     case OPT_NO_CMA: o.no_cma = true; break;
     case OPT_FORCE_DTB: o.force_dtb = true; break;
@@ -246,6 +315,8 @@ Status apply_option(Options& o, int opt, const char* arg) {
     case OPT_ARGS_LINUX: o.elf_args = ElfArgs::Linux; break;
     case OPT_ARGS_ELF: o.elf_args = ElfArgs::Elf; break;
     case OPT_ARGS_NONE: o.elf_args = ElfArgs::None; break;
+    case OPT_MODULE:
+    case OPT_DTB: o.ignored_options.push_back(std::string("--") + option_name(opt) + "=" + arg); break;
     case OPT_RESET_VGA: o.reset_vga = true; break;
     case OPT_SERIAL: {
         // Same forms kexec-tools accepts: ttyS0, ttyS1 or a 0x port number.
@@ -309,40 +380,52 @@ Result<Options> parse_options(int argc, char** argv) {
     Options o;
     bool skip_sync = false, skip_ifdown = false;
 
+    std::vector<std::string> args(argv, argv + argc);
+    for (size_t i = 1; i < args.size() && args[i] != "--"; i++) {
+        KX_ASSIGN(args[i], expand_abbreviation(args[i]));
+    }
+    std::vector<char*> av;
+    for (std::string& a : args)
+        av.push_back(a.data());
+    av.push_back(nullptr);
+
     optind = 0;  // full re-initialisation, so parse_options can run repeatedly (tests)
     opterr = 0;
     for (;;) {
         optopt = 0;
         int longindex = -1;
-        int opt = getopt_long(argc, argv, kShortOptions, kLongOptions, &longindex);
+        int opt = getopt_long(argc, av.data(), kShortOptions, kLongOptions, &longindex);
         if (opt == -1)
             break;
-        // "-?" is help, as in kexec-tools. getopt returns '?' for it too, but
-        // leaves optopt alone; an unknown long option also leaves it 0.
-        if (opt == '?' && optopt == 0 && !starts_with(argv[optind - 1], "--"))
-            opt = OPT_HELP;
+        // getopt returns '?' for "-?" (kexec-tools: usage, exit 1), for an
+        // unknown short option (optopt set) and an unknown long one (optopt 0).
+        if (opt == '?' && optopt == 0 && !starts_with(av[optind - 1], "--")) {
+            o.immediate = Immediate::HelpAndFail;
+            return o;
+        }
         if (opt == '?') {
-            std::string bad = optopt ? std::string("-") + static_cast<char>(optopt)
-                                     : std::string(argv[optind - 1]);
-            return make_error("kexec: unrecognized option " + quote(bad) +
-                              " (see kexec --help)");
+            std::string bad = optopt ? std::string("-") + static_cast<char>(optopt) : std::string(av[optind - 1]);
+            return usage_error("kexec: unrecognized option " + quote(bad) + " (see kexec --help)");
         }
         if (opt == ':')
-            return make_error(std::string("kexec: option ") + quote(argv[optind - 1]) +
-                              " needs a value (see kexec --help)");
+            return usage_error(std::string("kexec: option ") + quote(av[optind - 1]) +
+                               " needs a value (see kexec --help)");
         if (opt == OPT_NOSYNC)
             skip_sync = true;
         if (opt == OPT_NOIFDOWN)
             skip_ifdown = true;
         KX_TRY(apply_option(o, opt, optarg));
+        if (o.immediate != Immediate::None)
+            return o;  // as kexec-tools: handled on the spot, the rest unread
         if (opt == OPT_APPEND && longindex >= 0)
             o.append_option = std::string("--") + kLongOptions[longindex].name;
+        if (is_image_option(opt))
+            o.image_options.push_back(std::string("--") + option_name(opt));
     }
     if (optind < argc)
-        o.kernel = argv[optind++];
-    if (optind < argc)
-        return make_error("kexec: unexpected argument " + quote(argv[optind]) +
-                          " (only one kernel file may be given)");
+        o.kernel = av[optind++];
+    while (optind < argc)
+        o.ignored_arguments.emplace_back(av[optind++]);
 
     if (skip_ifdown)
         o.do_ifdown = false;
@@ -358,11 +441,14 @@ Result<Options> parse_options(int argc, char** argv) {
     if (o.uki_info) {
         // --uki-info=FILE, or --uki-info [--json] FILE as people type it.
         if (o.uki_info->empty() == !o.kernel)
-            return make_error(o.kernel ? "kexec: --uki-info=FILE and " + quote(*o.kernel) + " name two files; give one"
-                                       : std::string("kexec: --uki-info needs a UKI or addon file"));
+            return usage_error(o.kernel ? "kexec: --uki-info=FILE and " + quote(*o.kernel) + " name two files; give one"
+                                        : std::string("kexec: --uki-info needs a UKI or addon file"));
         if (o.uki_info->empty())
             o.uki_info = std::exchange(o.kernel, std::nullopt);
         o.do_load = o.do_unload = o.do_shutdown = o.do_sync = o.do_ifdown = o.do_exec = false;
+    } else if (!o.do_load && !o.image_options.empty()) {
+        return usage_error("kexec: " + o.image_options.front() + " only applies when loading a kernel " +
+                           "(not with -u, -e, -S or --load-jump-back-helper)");
     }
     return o;
 }

@@ -12,6 +12,9 @@
 namespace kx {
 
 enum class SyscallMode { Auto, FileLoad, Load };  // -a (default), -s, -c
+// Options kexec-tools acts on inside its option loop, ending the run there:
+// later arguments are not even looked at.
+enum class Immediate { None, Help, HelpAndFail, Version, PrintCkrSize, ExecLiveUpdate };
 enum class DryRunFormat { None, Text, Json };
 enum class ElfArgs { Linux, Elf, None };
 
@@ -28,13 +31,10 @@ struct Options {
     bool load_jump_back_helper = false;
     bool preserve_context = false;
     bool live_update = false;
-    bool exec_live_update = false;
     bool crash = false;         // -p: KEXEC_ON_CRASH / KEXEC_FILE_ON_CRASH
     bool skip_checks = false;   // -i
     bool debug = false;         // -d
-    bool print_ckr_size = false;
-    bool show_help = false;
-    bool show_version = false;
+    Immediate immediate = Immediate::None;
     bool hotplug = false;
     bool no_cma = false;
     bool force_dtb = false;
@@ -75,6 +75,11 @@ struct Options {
     bool uki_strict = false;
 
     std::optional<std::string> kernel;  // first non-option argument
+    std::vector<std::string> ignored_arguments;  // the ones after it: kexec-tools ignores them too
+    // Kernel-image options given (--command-line, --initrd, ...): without a
+    // load kexec-tools refuses them with its usage (exit 1).
+    std::vector<std::string> image_options;
+    std::vector<std::string> ignored_options;  // accepted for compatibility, no effect here (--module, --dtb)
 
     bool user_gave_cmdline() const { return append.has_value() || reuse_cmdline; }
 };

@@ -14,11 +14,6 @@
 namespace kx {
 namespace {
 
-// Errnos after which kexec-tools' -a retries with kexec_load: the kernel
-// lacks kexec_file_load or did not understand the image. Never signature or
-// permission errors: falling back would sidestep verification.
-const std::vector<int> kFallbackErrnos = {ENOSYS, EINVAL, ENOEXEC, EOPNOTSUPP};
-
 // Options that only matter to kexec_load (our own image builder).
 std::vector<std::string> kexec_load_only_options(const Options& o) {
     std::vector<std::string> v;
@@ -40,9 +35,8 @@ Status check_supported(const Options& o) {
     auto unsupported = [](const std::string& what) {
         return make_error("kexec: " + what + " is not supported yet");
     };
-    if (o.exec_live_update || o.live_update)
-        return make_error("kexec: --load-live-update and --exec-live-update only work under Xen, "
-                          "which kexec-uki does not support");
+    if (o.live_update)
+        return usage_error("kexec: --load-live-update can only be used with Xen, which kexec-uki does not support");
     if (o.preserve_context)
         return unsupported("--load-preserve-context");
     if (o.load_jump_back_helper)
@@ -83,11 +77,22 @@ FileLoadCall make_file_call(std::string label, Payload kernel, std::optional<Pay
     return c;
 }
 
+// A file kexec cannot read: kexec-tools' kexec_load path reads it with
+// slurp_file(), which die()s (exit 1); its kexec_file_load path returns
+// EFAILED (255). -a goes the kexec_file_load way first.
+Error unreadable_input(Error e, const Options& o) {
+    if (e.sys_errno != 0 && o.syscall_mode == SyscallMode::Load)
+        e.exit_status = exit_status::kDie;
+    return e;
+}
+
 Result<std::optional<Payload>> open_user_initrd(const Options& o) {
     if (!o.initrd)
         return std::optional<Payload>{};
-    KX_ASSIGN(FileRef f, MappedFile::open(*o.initrd));
-    return std::optional<Payload>(Payload::whole_file(f, *o.initrd));
+    auto f = MappedFile::open(*o.initrd);
+    if (!f.ok())
+        return unreadable_input(f.take_error(), o);
+    return std::optional<Payload>(Payload::whole_file(*f, *o.initrd));
 }
 
 Status plan_bzimage(LoadPlan& plan, const KernelFile& k, const Options& o, const SystemView& sys) {
@@ -152,17 +157,61 @@ Status plan_uki(LoadPlan& plan, const KernelFile& k, const Options& o, const Sys
     return {};
 }
 
+// Linux 6.6+ counts kexec loads: kexec_load_limit_reboot (-l) and
+// kexec_load_limit_panic (-p) say how many more calls of either syscall the
+// kernel takes, failed ones included; -1 means no limit.
+std::optional<long long> load_limit(const Options& o, const SystemView& sys) {
+    const char* path = o.crash ? "/proc/sys/kernel/kexec_load_limit_panic" : "/proc/sys/kernel/kexec_load_limit_reboot";
+    auto text = sys.read_text_if_exists(path);
+    if (!text)
+        return std::nullopt;
+    const std::string v = trim(*text);
+    if (v.empty())
+        return std::nullopt;
+    try {
+        const long long n = std::stoll(v);
+        return n < 0 ? std::nullopt : std::optional<long long>(n);
+    } catch (...) {
+        return std::nullopt;
+    }
+}
+
+// Spend the calls a finite limit allows where they count: a kernel that
+// takes whole UKIs is still rare, so with room for one call only, that call
+// is the one that loads today's kernels.
+Status fit_load_limit(LoadPlan& plan, const Options& o, const SystemView& sys) {
+    const auto limit = load_limit(o, sys);
+    if (!limit)
+        return {};
+    const std::string name = o.crash ? "kexec_load_limit_panic" : "kexec_load_limit_reboot";
+    if (*limit == 0)
+        return make_error("kexec: /proc/sys/kernel/" + name + " is 0: this kernel takes no more kexec loads " +
+                          (o.crash ? "of a crash kernel" : "") + " until it reboots");
+    if (plan.file_calls.size() > 1 && static_cast<uint64_t>(*limit) < plan.file_calls.size()) {
+        plan.notes.push_back(name + " allows " + std::to_string(*limit) + " more load" + (*limit == 1 ? "" : "s") +
+                             ": not offering the whole UKI first (kernels today refuse it), only the split");
+        plan.file_calls.erase(plan.file_calls.begin());
+    }
+    if (o.debug && !plan.file_calls.empty())
+        plan.notes.push_back(name + " is " + std::to_string(*limit) + ": a kernel older than 6.8 that refuses "
+                             "KEXEC_FILE_DEBUG costs one more call");
+    return {};
+}
+
 Result<LoadPlan> plan_load(const Options& o, const SystemView& sys) {
+    // In kexec-tools' order: no crash memory (die) before anything else.
+    if (o.crash && x86::find_crash_regions(sys).empty())
+        return x86::no_crash_region_error();
     if (!o.kernel)
         return make_error("kexec: no kernel specified (see kexec --help)");
-    KX_ASSIGN(KernelFile k, open_kernel_file(*o.kernel, o.type));
+    auto opened = open_kernel_file(*o.kernel, o.type);
+    if (!opened.ok())
+        return unreadable_input(opened.take_error(), o);
+    KernelFile k = std::move(opened).value();
     LoadPlan plan;
     plan.image = *o.kernel;
     plan.image_type = std::string(image_kind_name(k.kind)) + (k.decompressed ? " (gzip)" : "");
     plan.crash = o.crash;
-
-    if (o.crash && x86::find_crash_regions(sys).empty())
-        return x86::no_crash_region_error();
 
     switch (k.kind) {
     case ImageKind::BzImage64: KX_TRY(plan_bzimage(plan, k, o, sys)); break;
@@ -177,10 +226,16 @@ Result<LoadPlan> plan_load(const Options& o, const SystemView& sys) {
     case SyscallMode::FileLoad:
         for (auto& opt : kexec_load_only_options(o))
             plan.notes.push_back(opt + " only applies to kexec_load (-c); ignored");
+        KX_TRY(fit_load_limit(plan, o, sys));
         break;
     case SyscallMode::Auto:
         plan.fallback_to_kexec_load = true;
-        plan.fallback_on = kFallbackErrnos;
+        plan.fallback_on = abi::kFileLoadFallbackErrnos;
+        // kexec-tools ignores them too when kexec_file_load takes the image.
+        for (auto& opt : kexec_load_only_options(o))
+            plan.notes.push_back(opt + " only applies to kexec_load: used only if kexec_file_load cannot take "
+                                 "the image and kexec falls back");
+        KX_TRY(fit_load_limit(plan, o, sys));
         break;
     case SyscallMode::Load:
         plan.file_calls.clear();

@@ -8,13 +8,36 @@
 
 namespace kx {
 
+// The exit statuses of kexec-tools 2.0.32 (kexec.h, main() returns its
+// result), so scripts that act on them (openSUSE's load.sh passes it on as
+// the service's) see the same numbers.
+namespace exit_status {
+constexpr int kOk = 0;
+constexpr int kDie = 1;            // die() and usage errors: bad options, no crash memory, unreadable -c input
+constexpr int kFailed = 255;       // EFAILED (-1): a load, unload or exec that failed
+constexpr int kNoCrashKernel = 254;  // ENOCRASHKERNEL (-2): the crash region cannot be described
+constexpr int kFallback = 253;     // EFALLBACK (-3): kexec_file_load cannot take it; kexec_load might
+}  // namespace exit_status
+
 struct Error {
     std::string message;  // one line, no trailing newline
     int sys_errno = 0;    // errno of the failing call, when there was one
+    int exit_status = exit_status::kFailed;  // what kexec exits with because of it
 };
 
 inline Error make_error(std::string message, int sys_errno = 0) {
     return Error{std::move(message), sys_errno};
+}
+
+// An error kexec-tools reports through die() or usage(): exit status 1.
+inline Error usage_error(std::string message) {
+    return Error{std::move(message), 0, exit_status::kDie};
+}
+
+// The same error with another exit status.
+inline Error with_exit_status(Error e, int status) {
+    e.exit_status = status;
+    return e;
 }
 
 template <class T>

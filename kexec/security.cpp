@@ -1,8 +1,12 @@
 #include "security.hpp"
 
+#include <cerrno>
 #include <cstring>
+#include <fcntl.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "strings.hpp"
@@ -21,12 +25,55 @@ std::optional<std::string> selected_lockdown(const std::string& text) {
     return text.substr(open + 1, close - open - 1);
 }
 
-void mount_securityfs_if_needed(const SystemView& sys) {
-    if (!sys.is_live() || sys.exists("/sys/kernel/security/lockdown") || geteuid() != 0)
-        return;
-    // Only where it is missing entirely; read-only, and harmless if it fails.
-    mount("securityfs", "/sys/kernel/security", "securityfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-          nullptr);
+// Lockdown lives in securityfs, which may not be mounted (minimal systems,
+// initramfs). Mounting it on the host would change the machine (kexec-tools
+// never mounts anything, and a read-only securityfs breaks later AppArmor or
+// IMA policy writes). A child process mounts it in a mount namespace of its
+// own instead, reads the file and exits: the namespace goes with it.
+std::optional<std::string> read_lockdown_in_private_namespace() {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0)
+        return std::nullopt;
+    const pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return std::nullopt;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        if (unshare(CLONE_NEWNS) == 0 && mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0 &&
+            mount("securityfs", "/sys/kernel/security", "securityfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                  nullptr) == 0) {
+            const int fd = open("/sys/kernel/security/lockdown", O_RDONLY | O_CLOEXEC);
+            char buf[256];
+            const ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf) : -1;
+            if (n > 0 && write(fds[1], buf, static_cast<size_t>(n)) != n)
+                _exit(1);
+        }
+        _exit(0);
+    }
+    close(fds[1]);
+    std::string text;
+    char buf[256];
+    ssize_t n;
+    while ((n = read(fds[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+        if (n > 0)
+            text.append(buf, static_cast<size_t>(n));
+    close(fds[0]);
+    while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    if (text.empty())
+        return std::nullopt;
+    return text;
+}
+
+std::optional<std::string> read_lockdown(const SystemView& sys) {
+    if (auto text = sys.read_text_if_exists("/sys/kernel/security/lockdown"))
+        return text;
+    if (sys.is_live() && !sys.exists("/sys/kernel/security/lockdown") && geteuid() == 0)
+        return read_lockdown_in_private_namespace();
+    return std::nullopt;
 }
 
 }  // namespace
@@ -40,9 +87,8 @@ std::string SecurityState::describe() const {
 }
 
 SecurityState read_security_state(const SystemView& sys) {
-    mount_securityfs_if_needed(sys);
     SecurityState s;
-    if (auto t = sys.read_text_if_exists("/sys/kernel/security/lockdown"))
+    if (auto t = read_lockdown(sys))
         s.lockdown = selected_lockdown(*t);
     if (auto v = sys.read_text_if_exists(kSecureBootVar); v && v->size() >= 5)
         s.secure_boot = (*v)[4] == 1;  // 4 bytes of attributes, then the value

@@ -19,8 +19,9 @@ struct SecurityState {
     std::string describe() const;  // "lockdown integrity, Secure Boot on, IMA present"
 };
 
-// Reads securityfs and efivarfs through `sys`. On the live system it may
-// mount securityfs (read-only) when it is not mounted yet.
+// Reads securityfs and efivarfs through `sys`. On the live system with
+// securityfs not mounted, lockdown is read in a child process's own mount
+// namespace: this machine's mount table is never changed.
 SecurityState read_security_state(const SystemView& sys);
 
 enum class LoadSyscall { FileLoad, Load };

@@ -65,6 +65,8 @@ void print_usage(FILE* out) {
         "     --args-linux     ELF: pass Linux kernel arguments.\n"
         "     --args-elf       ELF: pass ELF boot notes.\n"
         "     --args-none      ELF: pass no arguments.\n"
+        "     --module=FILE    multiboot only: accepted and ignored, as by kexec-tools.\n"
+        "     --dtb=FILE       accepted and ignored, as by kexec-tools 2.0.32 on x86.\n"
         "\n"
         "UKI options:\n"
         "     --uki-profile=N|ID  Boot profile N (or the profile with ID=ID) of a\n"

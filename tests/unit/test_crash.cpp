@@ -119,7 +119,9 @@ Test(crash, crash_kernel_e820_and_memmap) {
     const Interval region = info->crash_regions[0];
     backup.dst = region.end - 0xa0000;
     const Interval headers{region.end - 0xb0000, region.end - 0xa0000};
-    auto e820 = crash_kernel_e820(*info, backup, {{backup.dst, region.end}, headers});
+    auto e820_result = crash_kernel_e820(*info, backup, {{backup.dst, region.end}, headers});
+    cr_assert(e820_result.ok());
+    const auto& e820 = *e820_result;
     uint64_t ram = 0;
     for (const auto& r : e820) {
         if (r.type != E820Type::Ram)

@@ -56,7 +56,7 @@ Test(executor, auto_mode_never_falls_back_on_signature_or_permission_errors) {
         RecordingBackend rec;
         rec.results = {err};
         RunResult r = run_kexec({"-l", f.kernel}, &rec);
-        cr_expect_eq(r.rc, 1);
+        cr_expect_eq(r.rc, 255, "kexec-tools: EFAILED");
         cr_expect_eq(count(rec, "kexec_load"), 0, "errno %d fell back", err);
         cr_expect_eq(count(rec, "kexec_file_load"), 1);
         cr_expect(starts_with(r.err, "kexec: kexec_file_load of " + f.kernel + " failed ("), "%s", r.err.c_str());
@@ -69,9 +69,14 @@ Test(executor, file_syscall_only_never_falls_back) {
     RecordingBackend rec;
     rec.results = {ENOSYS};
     RunResult r = run_kexec({"-s", "-l", f.kernel}, &rec);
-    cr_assert_eq(r.rc, 1);
+    cr_assert_eq(r.rc, 253, "kexec-tools: EFALLBACK, kexec_load might work");
     cr_assert(contains(r.err, "this kernel does not support kexec_file_load: use kexec -c"), "%s", r.err.c_str());
     cr_assert_eq(rec.calls.size(), 1u);
+    for (int err : {EINVAL, ENOEXEC, EOPNOTSUPP}) {
+        RecordingBackend other;
+        other.results = {err};
+        cr_assert_eq(run_kexec({"-s", "-l", f.kernel}, &other).rc, 253, "errno %d", err);
+    }
 }
 
 Test(executor, fallback_runs_the_planned_kexec_load) {
@@ -151,7 +156,7 @@ UKI_TEST(advice, locked_down_signature_failure_of_a_split_uki) {
     RecordingBackend rec;
     rec.results = {ENOEXEC, EPERM};
     RunResult r = run_kexec({"--sysroot=" + root, "-s", "-l", f.uki}, &rec);
-    cr_assert_eq(r.rc, 1);
+    cr_assert_eq(r.rc, 255);
     kx_assert_str(r.err, "kexec: kexec_file_load of " + f.uki + " failed (EPERM): the kernel is locked down (integrity) "
                          "and could not verify the signature of .linux of " + f.uki + ": sign .linux inside " + f.uki +
                          " with a key in the platform (UEFI db) or machine (MOK) keyring\n");
@@ -224,8 +229,11 @@ Test(executor, unload_flags_and_fallback) {
     RecordingBackend strict;
     strict.results = {ENOSYS};
     RunResult r = run_kexec({"-s", "-u"}, &strict);
-    cr_assert_eq(r.rc, 1);
+    cr_assert_eq(r.rc, 253, "kexec-tools: EFALLBACK from kexec_file_unload");
     cr_assert_eq(strict.calls.size(), 1u);
+    RecordingBackend busy;
+    busy.results = {EBUSY};
+    cr_assert_eq(run_kexec({"-u"}, &busy).rc, 255, "kexec-tools: EFAILED");
     RecordingBackend c;
     cr_assert_eq(run_kexec({"-c", "-p", "-u"}, &c).rc, 0);
     cr_assert_eq(c.calls[0].flags, abi::KEXEC_ARCH_X86_64 | abi::KEXEC_ON_CRASH);
@@ -244,7 +252,7 @@ Test(executor, exec_syncs_downs_interfaces_and_reboots_in_order) {
     cr_assert_str_eq(quiet.calls[0].syscall.c_str(), "reboot");
     RecordingBackend empty(0, 0);
     RunResult r = run_kexec({"-e"}, &empty);
-    cr_assert_eq(r.rc, 1);
+    cr_assert_eq(r.rc, 1, "kexec-tools die()s: \"Nothing has been loaded!\"");
     cr_assert(contains(r.err, "nothing has been loaded"));
     cr_assert(empty.calls.empty(), "no sync, no reboot");
 }
@@ -268,7 +276,7 @@ Test(executor, failed_load_does_not_reboot) {
     RecordingBackend rec(1, 0);
     rec.results = {EKEYREJECTED};
     RunResult r = run_kexec({"-f", f.kernel}, &rec);
-    cr_assert_eq(r.rc, 1);
+    cr_assert_eq(r.rc, 255);
     cr_assert_eq(rec.calls.size(), 1u, "no sync, ifdown or reboot after a failed load");
 }
 

@@ -82,8 +82,9 @@ std::vector<Interval> crash_regions_of(const std::vector<IomemResource>& iomem) 
 }  // namespace
 
 Error no_crash_region_error() {
-    return make_error("kexec: no memory is reserved for a crash kernel: boot with crashkernel=SIZE "
-                      "(for example crashkernel=256M), then load it");
+    // kexec-tools die()s here: exit status 1.
+    return usage_error("kexec: no memory is reserved for a crash kernel: boot with crashkernel=SIZE "
+                       "(for example crashkernel=256M), then load it");
 }
 
 std::vector<Interval> find_crash_regions(const SystemView& sys) {
@@ -205,12 +206,21 @@ std::string build_elf_core_headers(const CrashDumpInfo& info, const Backup& back
     return out;
 }
 
-std::vector<MemoryRange> crash_kernel_e820(const CrashDumpInfo& info, const Backup& backup,
-                                           const std::vector<Interval>& taken) {
+Result<std::vector<MemoryRange>> crash_kernel_e820(const CrashDumpInfo& info, const Backup& backup,
+                                                   const std::vector<Interval>& taken) {
     std::vector<MemoryRange> map;
     map.push_back({backup.src, backup.src + backup.size - 1, E820Type::Ram});
-    for (const Interval& c : info.crash_regions)
+    for (const Interval& c : info.crash_regions) {
+        // kexec-tools' add_memmap() refuses a crash region that overlaps what
+        // is already the crash kernel's RAM, and returns ENOCRASHKERNEL.
+        for (const MemoryRange& m : map)
+            if (c.start <= m.end && m.start < c.end)
+                return with_exit_status(make_error("kexec: the crash kernel region " + hex(c.start) + "-" +
+                                                   hex(c.end - 1) + " overlaps " + hex(m.start) + "-" + hex(m.end) +
+                                                   ", already the crash kernel's memory: check crashkernel="),
+                                        exit_status::kNoCrashKernel);
         map.push_back({c.start, c.end - 1, E820Type::Ram});
+    }
     for (const Interval& t : taken)
         exclude(map, t.start, t.end - 1);
     for (const MemoryRange& r : info.ranges)

@@ -55,7 +55,7 @@ std::string build_elf_core_headers(const CrashDumpInfo& info, const Backup& back
 // The crash kernel's memory map: the backup source and the crash regions as
 // RAM, minus `taken` (backup copy, ELF headers), plus the firmware's ACPI,
 // NVS, reserved and persistent memory ranges.
-std::vector<MemoryRange> crash_kernel_e820(const CrashDumpInfo& info, const Backup& backup,
+Result<std::vector<MemoryRange>> crash_kernel_e820(const CrashDumpInfo& info, const Backup& backup,
                                            const std::vector<Interval>& taken);
 
 // " memmap=exactmap memmap=640K@0K ..." for --pass-memmap-cmdline.

@@ -16,12 +16,14 @@ constexpr uint64_t k4GiB = 1ull << 32;
 constexpr uint64_t kNoLimit = ~0ull;
 
 // ENOMEM marks "no room" for callers that add context (crash loads).
+// kexec-tools die()s when locate_hole() finds no room: exit status 1.
 Error no_room(const std::string& what, uint64_t size, const FreeMemory& free, bool crash) {
-    return make_error("kexec: no room for the " + what + " (" + format_size(size) + ") in " +
-                      (crash ? "the crash kernel region" : "free memory") + "; the largest free range is " +
-                      format_size(free.largest()) +
-                      (crash ? ": boot with a larger crashkernel= or pass a smaller --initrd" : ""),
-                      ENOMEM);
+    Error e = usage_error("kexec: no room for the " + what + " (" + format_size(size) + ") in " +
+                          (crash ? "the crash kernel region" : "free memory") + "; the largest free range is " +
+                          format_size(free.largest()) +
+                          (crash ? ": boot with a larger crashkernel= or pass a smaller --initrd" : ""));
+    e.sys_errno = ENOMEM;
+    return e;
 }
 
 // The purgatory's record of one segment: where, how long, what digest.

@@ -46,15 +46,16 @@ Result<SegmentLoadCall> plan_crash_image(const LoadPlan& load, const Options& op
     Backup backup = backup_source(info);
     auto backup_at = free.allocate(page_align(backup.size), 4096, 0, ~0ull, true);
     if (!backup_at)
-        return make_error("kexec: the crash kernel region is too small even for the 640 KiB backup");
+        return usage_error("kexec: the crash kernel region is too small even for the 640 KiB backup");
     backup.dst = *backup_at;
     std::string headers = build_elf_core_headers(info, backup);
     const uint64_t headers_memsz = std::max<uint64_t>(page_align(headers.size()), 16 * 1024);
     auto headers_at = free.allocate(headers_memsz, 4096, 0, ~0ull, true);
     if (!headers_at)
-        return make_error("kexec: the crash kernel region is too small for the ELF core headers");
-    std::vector<MemoryRange> e820 = crash_kernel_e820(
-        info, backup, {{backup.dst, backup.dst + page_align(backup.size)}, {*headers_at, *headers_at + headers_memsz}});
+        return usage_error("kexec: the crash kernel region is too small for the ELF core headers");
+    KX_ASSIGN(std::vector<MemoryRange> e820,
+              crash_kernel_e820(info, backup,
+                                {{backup.dst, backup.dst + page_align(backup.size)}, {*headers_at, *headers_at + headers_memsz}}));
 
     BootInputs boot = load.boot;
     boot.cmdline += " elfcorehdr=" + std::to_string(*headers_at / 1024) + "K";
@@ -86,8 +87,10 @@ Result<SegmentLoadCall> plan_crash_image(const LoadPlan& load, const Options& op
                                ? " The initrd is the UKI's own, a full boot initrd: kdump tools pass a small kdump "
                                  "initramfs with --initrd."
                                : "";
-        return make_error(call.error().message + " (the region is " + format_size(region.end - region.start) +
-                          "; this load needs about " + format_size(needed) + ")." + hint);
+        Error e = call.take_error();
+        e.message += " (the region is " + format_size(region.end - region.start) + "; this load needs about " +
+                     format_size(needed) + ")." + hint;
+        return e;
     }
     return call;
 }
