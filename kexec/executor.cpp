@@ -133,6 +133,24 @@ Status execute_unload(const UnloadPlan& plan, ExecEnv& env) {
     return {};
 }
 
+// kexec-tools' my_load_jump_back_helper(): in the kexec'd kernel, load one
+// empty segment with KEXEC_PRESERVE_CONTEXT entered at the jump back address.
+Status execute_jump_back_helper(const JumpBackHelper& helper, ExecEnv& env) {
+    if (env.backend.loaded(false).value_or(-1) != 0)  // unreadable counts as loaded, as there
+        return make_error("kexec: a kexec kernel is loaded: --load-jump-back-helper belongs in the kexec'd kernel, "
+                          "which has none");
+    if (!helper.entry)
+        return make_error("kexec: --load-jump-back-helper needs the jump back address: --entry=ADDR (the "
+                          "kexec_jump_back_entry= on this kernel's command line)");
+    const abi::kexec_segment empty{nullptr, 0, nullptr, 0};
+    debug(env, "kexec_load(jump back helper, entry " + hex(*helper.entry) + ", flags PRESERVE_CONTEXT)");
+    if (int err = env.backend.kexec_load(*helper.entry, {&empty, 1}, abi::KEXEC_PRESERVE_CONTEXT))
+        return make_error(std::string("kexec: loading the jump back helper failed: ") + std::strerror(err) + " (" +
+                              errno_name(err) + ")",
+                          err);
+    return {};
+}
+
 Status execute(const Invocation& inv, ExecEnv& env) {
     if (inv.unload)
         KX_TRY(execute_unload(*inv.unload, env));
@@ -152,12 +170,12 @@ Status execute(const Invocation& inv, ExecEnv& env) {
         env.backend.interfaces_down();
     if (inv.exec) {
         int err = env.backend.reboot_kexec();
-        if (err == 0)  // only a recording backend returns: the real call does not
-            return {};
-        return make_error(std::string("kexec: reboot(LINUX_REBOOT_CMD_KEXEC) failed: ") +
-                              std::strerror(err ? err : EINVAL),
-                          err);
+        if (err != 0)  // only a recording backend returns success: the real call does not return
+            return make_error(std::string("kexec: reboot(LINUX_REBOOT_CMD_KEXEC) failed: ") + std::strerror(err),
+                              err);
     }
+    if (inv.jump_back_helper)
+        KX_TRY(execute_jump_back_helper(*inv.jump_back_helper, env));
     return {};
 }
 

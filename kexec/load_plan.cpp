@@ -106,6 +106,10 @@ std::string format_plan_text(const Invocation& inv) {
                "\n";
     if (inv.load)
         format_load_text(out, *inv.load);
+    if (inv.jump_back_helper)
+        out += "jump back helper: kexec_load of one empty segment, entry " +
+               (inv.jump_back_helper->entry ? hex(*inv.jump_back_helper->entry) : std::string("none given")) +
+               ", flags PRESERVE_CONTEXT\n";
     auto steps = then_steps(inv);
     if (!steps.empty()) {
         out += "then:";
@@ -178,6 +182,12 @@ Json plan_json(const Invocation& inv) {
     } else {
         root.set("load", Json());
     }
+    if (inv.jump_back_helper)
+        root.set("jump_back_helper", Json::object().set("entry", inv.jump_back_helper->entry
+                                                                      ? Json(*inv.jump_back_helper->entry)
+                                                                      : Json()));
+    else
+        root.set("jump_back_helper", Json());
     Json then = Json::array();
     for (auto& s : then_steps(inv))
         then.push(s);

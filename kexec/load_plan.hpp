@@ -27,6 +27,9 @@ struct Segment {
     Payload data;                      // bufsz is data.size()
     uint64_t mem = 0;
     uint64_t memsz = 0;
+    // The purgatory checks its digest before starting the kernel; not for
+    // what the kernel rewrites after the load (--hotplug's ELF core headers).
+    bool checked = true;
 };
 
 struct SegmentLoadCall {
@@ -38,7 +41,10 @@ struct SegmentLoadCall {
 
 // What the next kernel is, whichever syscall loads it: a bzImage (for a
 // UKI, its .linux), the initrd and the command line.
+enum class KernelFormat { BzImage, Elf };
+
 struct BootInputs {
+    KernelFormat format = KernelFormat::BzImage;  // Elf: an x86-64 vmlinux (-c only)
     Payload kernel;
     std::optional<Payload> initrd;
     std::string cmdline;
@@ -66,10 +72,17 @@ struct UnloadPlan {
     bool fallback_to_kexec_load = true;  // -a: on ENOSYS, kexec_load(0 segments)
 };
 
+// --load-jump-back-helper: one empty segment with KEXEC_PRESERVE_CONTEXT,
+// entered at `entry`, to jump back from a kexec'd kernel to the original one.
+struct JumpBackHelper {
+    std::optional<uint64_t> entry;  // --entry (required)
+};
+
 // Everything one kexec invocation will do, in order.
 struct Invocation {
     std::optional<UnloadPlan> unload;
     std::optional<LoadPlan> load;
+    std::optional<JumpBackHelper> jump_back_helper;  // after exec, as kexec-tools orders it
     bool shutdown = false;  // exec `shutdown -r now` (no -l/-p/-e/-u given)
     bool sync = false;
     bool ifdown = false;

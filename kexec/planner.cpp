@@ -4,6 +4,7 @@
 
 #include "arch/x86_64/bzimage.hpp"
 #include "arch/x86_64/crashdump.hpp"
+#include "arch/x86_64/elf_kernel.hpp"
 #include "arch/x86_64/segment_planner.hpp"
 #include "cmdline.hpp"
 #include "kernel_file.hpp"
@@ -28,27 +29,42 @@ std::vector<std::string> kexec_load_only_options(const Options& o) {
     if (o.noefi) v.emplace_back("--noefi");
     if (o.reuse_video_type) v.emplace_back("--reuse-video-type");
     if (o.skip_checks) v.emplace_back("-i");
+    if (o.entry) v.emplace_back("--entry");
     return v;
 }
 
-Status check_supported(const Options& o) {
-    auto unsupported = [](const std::string& what) {
-        return make_error("kexec: " + what + " is not supported yet");
-    };
-    if (o.live_update)
+// What kexec-tools' main() refuses before loading anything, in its order,
+// with its exit statuses (die(): 1).
+Status check_option_rules(const Options& o, const SystemView& sys) {
+    if (o.do_load && o.crash && x86::find_crash_regions(sys).empty())
+        return x86::no_crash_region_error();
+    if (o.do_load && o.preserve_context && !o.mem_max)
+        return usage_error("kexec: --load-preserve-context needs --mem-max: the memory the new kernel may use, "
+                           "which is kept for the jump back");
+    if (o.do_load && o.live_update)
         return usage_error("kexec: --load-live-update can only be used with Xen, which kexec-uki does not support");
-    if (o.preserve_context)
-        return unsupported("--load-preserve-context");
-    if (o.load_jump_back_helper)
-        return unsupported("--load-jump-back-helper");
-    if (o.entry)
-        return unsupported("--entry");
-    if (o.reuse_initrd)
-        return unsupported("--reuseinitrd");
-    if (o.hotplug)
-        return unsupported("--hotplug");
-    if (o.entry_32bit || o.real_mode)
-        return unsupported(o.real_mode ? "--real-mode" : "--entry-32bit");
+    if (o.hotplug && !sys.exists("/sys/kernel/crash_elfcorehdr_size"))
+        return usage_error("kexec: --hotplug: /sys/kernel/crash_elfcorehdr_size does not exist: the kernel needs "
+                           "CONFIG_CRASH_HOTPLUG");
+    if (o.syscall_mode == SyscallMode::FileLoad && o.load_jump_back_helper)
+        return usage_error("kexec: --load-jump-back-helper is not supported with kexec_file_load (-s)");
+    if (o.syscall_mode != SyscallMode::Load && o.preserve_context)
+        return usage_error("kexec: --load-preserve-context is not supported with kexec_file_load: add -c");
+    if (o.reuse_initrd) {
+        auto cmdline = sys.read_text_if_exists("/proc/cmdline");
+        if (!cmdline || cmdline->find("retain_initrd") == std::string::npos)
+            return usage_error("kexec: --reuseinitrd: the running kernel did not keep its initrd (boot it with "
+                               "retain_initrd)");
+    }
+    return {};
+}
+
+// The 16-bit and 32-bit entry points exist only for kexec_load; kexec-tools'
+// kexec_file_load path fails (EFAILED, no fallback even with -a).
+Status check_file_load_entry(const Options& o) {
+    if (o.syscall_mode != SyscallMode::Load && (o.entry_32bit || o.real_mode))
+        return make_error(std::string("kexec: ") + (o.real_mode ? "--real-mode" : "--entry-32bit") +
+                          " works with kexec_load only (kexec_file_load always starts the 64-bit entry): add -c");
     return {};
 }
 
@@ -86,7 +102,23 @@ Error unreadable_input(Error e, const Options& o) {
     return e;
 }
 
-Result<std::optional<Payload>> open_user_initrd(const Options& o) {
+// --reuseinitrd for kexec_file_load: the kernel takes the initrd as a file,
+// which the first boot's is only as /sys/firmware/initrd (Linux 6.5+ with
+// retain_initrd). -c passes it on in memory instead (segment_planner).
+constexpr const char* kRetainedInitrd = "/sys/firmware/initrd";
+
+Result<std::optional<Payload>> open_user_initrd(const Options& o, const SystemView& sys) {
+    if (o.reuse_initrd) {
+        if (o.syscall_mode == SyscallMode::Load)
+            return std::optional<Payload>{};  // passed on in memory
+        auto f = MappedFile::open(sys.resolve(kRetainedInitrd));
+        if (f.ok())
+            return std::optional<Payload>(Payload::whole_file(*f, kRetainedInitrd));
+        if (o.syscall_mode == SyscallMode::Auto)
+            return std::optional<Payload>{};  // plan_load goes the kexec_load way
+        return make_error(std::string("kexec: --reuseinitrd with kexec_file_load needs ") + kRetainedInitrd +
+                          " (Linux 6.5+): use -c, which passes the initrd on in memory");
+    }
     if (!o.initrd)
         return std::optional<Payload>{};
     auto f = MappedFile::open(*o.initrd);
@@ -97,9 +129,10 @@ Result<std::optional<Payload>> open_user_initrd(const Options& o) {
 
 Status plan_bzimage(LoadPlan& plan, const KernelFile& k, const Options& o, const SystemView& sys) {
     KX_ASSIGN(x86::SetupHeader h, x86::parse_bzimage64(k.contents->bytes(), k.original->path()));
+    KX_TRY(check_file_load_entry(o));
     KX_ASSIGN(auto user, compose_user_cmdline(o, sys));
     plan.boot.kernel = Payload::whole_file(k.contents, k.contents->path());
-    KX_ASSIGN(plan.boot.initrd, open_user_initrd(o));
+    KX_ASSIGN(plan.boot.initrd, open_user_initrd(o, sys));
     plan.boot.cmdline = user ? user->text : "";
     plan.cmdline_source = user ? user->origin : "none given";
     KX_TRY(x86::check_cmdline_fits(h, plan.boot.cmdline, k.original->path()));
@@ -130,8 +163,9 @@ Status plan_uki(LoadPlan& plan, const KernelFile& k, const Options& o, const Sys
     const std::string kernel_name = ".linux of " + name;
     KX_ASSIGN(x86::SetupHeader h, x86::parse_bzimage64(boot.kernel.contiguous(), kernel_name));
     KX_TRY(x86::check_cmdline_fits(h, boot.cmdline, kernel_name));
+    KX_TRY(check_file_load_entry(o));
 
-    KX_ASSIGN(std::optional<Payload> user_initrd, open_user_initrd(o));
+    KX_ASSIGN(std::optional<Payload> user_initrd, open_user_initrd(o, sys));
     plan.boot.kernel = boot.kernel;
     plan.boot.initrd = user_initrd ? user_initrd : (boot.initrd.empty() ? std::nullopt
                                                                          : std::optional(boot.initrd));
@@ -198,10 +232,31 @@ Status fit_load_limit(LoadPlan& plan, const Options& o, const SystemView& sys) {
     return {};
 }
 
+// An ELF vmlinux: only kexec_load can start one (the kernel's
+// kexec_file_load takes bzImages), so the file call, as kexec-tools makes
+// it (the ELF, no initrd, no command line), exists to be refused.
+Status plan_elf(LoadPlan& plan, const KernelFile& k, const Options& o, const SystemView& sys) {
+    const std::string& name = k.original->path();
+    KX_TRY(x86::parse_elf_kernel(k.contents->bytes(), name));
+    KX_ASSIGN(auto user, compose_user_cmdline(o, sys));
+    plan.boot.format = KernelFormat::Elf;
+    plan.boot.kernel = Payload::whole_file(k.contents, k.contents->path());
+    KX_ASSIGN(plan.boot.initrd, open_user_initrd(o, sys));
+    plan.boot.cmdline = user ? user->text : "";
+    plan.cmdline_source = user ? user->origin : "none given";
+    const ElfArgs style = o.elf_args.value_or(ElfArgs::Elf);
+    if (style == ElfArgs::Elf && (o.initrd || o.reuse_initrd))
+        return usage_error(name + ": Ramdisks not supported with generic elf arguments (--args-elf is the default "
+                                  "for ELF kernels; a Linux vmlinux wants --args-linux)");
+    if (!o.elf_args)
+        plan.notes.push_back("ELF kernel: arguments as ELF boot notes (--args-elf, kexec-tools' default); a Linux "
+                             "vmlinux wants --args-linux");
+    plan.file_calls.push_back(make_file_call("ELF kernel (kexec_file_load takes bzImages only)", plan.boot.kernel,
+                                             std::nullopt, std::nullopt, file_load_flags(o)));
+    return {};
+}
+
 Result<LoadPlan> plan_load(const Options& o, const SystemView& sys) {
-    // In kexec-tools' order: no crash memory (die) before anything else.
-    if (o.crash && x86::find_crash_regions(sys).empty())
-        return x86::no_crash_region_error();
     if (!o.kernel)
         return make_error("kexec: no kernel specified (see kexec --help)");
     auto opened = open_kernel_file(*o.kernel, o.type);
@@ -216,9 +271,7 @@ Result<LoadPlan> plan_load(const Options& o, const SystemView& sys) {
     switch (k.kind) {
     case ImageKind::BzImage64: KX_TRY(plan_bzimage(plan, k, o, sys)); break;
     case ImageKind::Uki: KX_TRY(plan_uki(plan, k, o, sys)); break;
-    case ImageKind::ElfX86_64:
-        return make_error(*o.kernel + ": ELF vmlinux kernels are not supported yet; use the bzImage "
-                          "(vmlinuz)");
+    case ImageKind::ElfX86_64: KX_TRY(plan_elf(plan, k, o, sys)); break;
     case ImageKind::Addon: break;  // open_kernel_file() refused it already
     }
 
@@ -231,6 +284,16 @@ Result<LoadPlan> plan_load(const Options& o, const SystemView& sys) {
     case SyscallMode::Auto:
         plan.fallback_to_kexec_load = true;
         plan.fallback_on = abi::kFileLoadFallbackErrnos;
+        if (o.reuse_initrd && !sys.exists(kRetainedInitrd)) {
+            // kexec_file_load cannot take the retained initrd here: go the
+            // way that can.
+            plan.file_calls.clear();
+            plan.notes.push_back(std::string("--reuseinitrd: no ") + kRetainedInitrd +
+                                 " (Linux 6.5+), so kexec_load passes the first boot's initrd on in memory");
+            KX_ASSIGN(plan.segment_load, plan_segment_load(plan, o, sys, plan.notes));
+            plan.boot.cmdline = plan.segment_load->cmdline;
+            break;
+        }
         // kexec-tools ignores them too when kexec_file_load takes the image.
         for (auto& opt : kexec_load_only_options(o))
             plan.notes.push_back(opt + " only applies to kexec_load: used only if kexec_file_load cannot take "
@@ -249,7 +312,7 @@ Result<LoadPlan> plan_load(const Options& o, const SystemView& sys) {
 }  // namespace
 
 Result<Invocation> plan_invocation(const Options& o, const SystemView& sys) {
-    KX_TRY(check_supported(o));
+    KX_TRY(check_option_rules(o, sys));
     Invocation inv;
     if (o.do_unload) {
         UnloadPlan u;
@@ -262,6 +325,8 @@ Result<Invocation> plan_invocation(const Options& o, const SystemView& sys) {
         KX_ASSIGN(LoadPlan load, plan_load(o, sys));
         inv.load = std::move(load);
     }
+    if (o.load_jump_back_helper)
+        inv.jump_back_helper = JumpBackHelper{o.entry};
     inv.shutdown = o.do_shutdown;
     inv.sync = o.do_sync;
     inv.ifdown = o.do_ifdown;

@@ -15,31 +15,12 @@
  * the relocator then only sees PC32/PLT32 and one absolute pointer. */
 #pragma GCC visibility push(hidden)
 
-#define KX_MAX_REGIONS 16
+#include "abi.h"
 
-struct kx_region {
-    uint64_t start;
-    uint64_t length;
-    uint8_t sha256[32];
-};
-
-/* Registers loaded just before jumping to rip. */
-struct kx_entry_regs {
-    uint64_t rax, rbx, rcx, rdx, rsi, rdi, rsp, rbp;
-    uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
-    uint64_t rip;
-};
-
-struct kx_console {
-    uint16_t serial_port; /* 0: no serial output */
-    uint32_t serial_baud; /* 0: leave the UART as it is */
-};
-
-struct kx_backup {
-    uint64_t src, dst, length; /* length 0: nothing to copy */
-};
-
+extern uint32_t kx_entry_mode; /* enum kx_entry_mode */
 extern struct kx_entry_regs kx_entry_regs;
+extern struct kx_entry32_regs kx_entry32_regs;
+extern struct kx_entry16_regs kx_entry16_regs;
 extern struct kx_region kx_regions[KX_MAX_REGIONS];
 extern uint32_t kx_region_count;
 extern uint32_t kx_skip_checks;

@@ -188,20 +188,6 @@ Test(options, serial_forms) {
     cr_assert_eq(*parse({"--serial-baud=9600"}).serial_baud, 9600u);
 }
 
-Test(options, unsupported_options_say_so) {
-    Fixture f;
-    RecordingBackend b;
-    for (const char* opt : {"--load-preserve-context", "--load-jump-back-helper", "--reuseinitrd", "--hotplug",
-                            "--entry-32bit", "--real-mode", "--entry=0x1000"}) {
-        RunResult r = run_kexec({"-l", opt, f.kernel}, &b);
-        cr_assert_eq(r.rc, 255, "%s", opt);
-        cr_assert(contains(r.err, "not supported yet"), "%s: %s", opt, r.err.c_str());
-    }
-    RunResult x = run_kexec({"--load-live-update", f.kernel}, &b);
-    cr_assert(contains(x.err, "Xen"));
-    cr_assert(b.calls.empty());
-}
-
 Test(options, missing_kernel_file_names_the_file) {
     RecordingBackend b;
     RunResult r = run_kexec({"-s", "-l", "/nonexistent/vmlinuz"}, &b);

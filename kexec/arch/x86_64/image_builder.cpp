@@ -1,11 +1,16 @@
 #include "arch/x86_64/image_builder.hpp"
 
+#include "config.h"
+
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 
 #include "arch/x86_64/bzimage.hpp"
 #include "arch/x86_64/purgatory.hpp"
+#include "byte_reader.hpp"
 #include "kexec_abi.hpp"
+#include "purgatory/abi.h"
 #include "strings.hpp"
 
 namespace kx::x86 {
@@ -14,9 +19,13 @@ namespace {
 constexpr uint64_t kMiB = 1 << 20;
 constexpr uint64_t k4GiB = 1ull << 32;
 constexpr uint64_t kNoLimit = ~0ull;
+// Low memory the real-mode path uses (kexec-tools: 0x3000 to 640 KiB).
+constexpr uint64_t kLowMemoryStart = 0x3000, kLowMemoryEnd = 0xa0000;
+// kexec-tools' defaults for kernels that do not say (ELF, old bzImages).
+constexpr uint32_t kDefaultInitrdAddrMax = 0x37ffffff, kDefaultCmdlineSize = 2048;
 
+// kexec-tools die()s when locate_hole() finds no room: exit status 1. The
 // ENOMEM marks "no room" for callers that add context (crash loads).
-// kexec-tools die()s when locate_hole() finds no room: exit status 1.
 Error no_room(const std::string& what, uint64_t size, const FreeMemory& free, bool crash) {
     Error e = usage_error("kexec: no room for the " + what + " (" + format_size(size) + ") in " +
                           (crash ? "the crash kernel region" : "free memory") + "; the largest free range is " +
@@ -26,11 +35,208 @@ Error no_room(const std::string& what, uint64_t size, const FreeMemory& free, bo
     return e;
 }
 
-// The purgatory's record of one segment: where, how long, what digest.
-struct RegionRecord {
-    uint64_t start, length;
-    uint8_t sha256[32];
+// How the purgatory enters the kernel; what a kernel format decided.
+struct Entry {
+    uint32_t mode = KX_ENTRY_64;
+    kx_entry_regs regs64{};
+    kx_entry32_regs regs32{};
+    kx_entry16_regs regs16{};
+    bool legacy_pic = false;
 };
+
+// The zero page with its command line and setup_data, in one segment below
+// 4 GiB (anywhere for a crash region that is all high memory: the 64-bit
+// entry takes any address). `header_source` carries the setup header to copy.
+struct PlacedParams {
+    uint64_t address = 0;
+    Segment segment;
+};
+
+Result<PlacedParams> place_boot_params(BootParamsRequest req, const std::string& cmdline,
+                                       const PlatformInfo& platform, FreeMemory& free, bool crash,
+                                       std::vector<std::string>& notes) {
+    const uint64_t cmdline_offset = bp::kSize;
+    const uint64_t tail_offset = (cmdline_offset + cmdline.size() + 1 + 15) & ~uint64_t{15};
+    BootParams trial = build_boot_params(req, platform);  // once to learn the size
+    const uint64_t size = tail_offset + link_setup_data(trial, 0).size();
+    auto at = free.allocate(page_align(size), kPageSize, kMiB, k4GiB, true);
+    if (!at)
+        at = free.allocate(page_align(size), kPageSize, kMiB, kNoLimit, true);
+    if (!at)
+        return no_room("boot parameters", size, free, crash);
+    req.params_address = *at;
+    req.cmdline_address = *at + cmdline_offset;
+    BootParams params = build_boot_params(req, platform);
+    std::string tail = link_setup_data(params, *at + tail_offset);
+    notes.insert(notes.end(), params.notes.begin(), params.notes.end());
+    std::string bytes(reinterpret_cast<const char*>(params.page.bytes().data()), bp::kSize);
+    bytes += cmdline;
+    bytes.resize(tail_offset, '\0');
+    bytes += tail;
+    return PlacedParams{*at, Segment{"boot parameters", Payload::generated("boot parameters", bytes), *at, page_align(size)}};
+}
+
+Result<Purgatory> place_purgatory(FreeMemory& free, uint64_t lo, uint64_t hi, bool crash) {
+    KX_ASSIGN(Purgatory purgatory, Purgatory::parse(embedded_purgatory()));
+    const uint64_t align = std::max(purgatory.alignment(), kPageSize);
+    auto at = free.allocate(page_align(purgatory.size()), align, lo, hi, true);
+    if (!at && hi == k4GiB)  // the 64-bit entry runs the purgatory anywhere
+        at = free.allocate(page_align(purgatory.size()), align, lo, kNoLimit, true);
+    if (!at)
+        return no_room("purgatory", purgatory.size(), free, crash);
+    KX_TRY(purgatory.relocate(*at));
+    return purgatory;
+}
+
+// --load-preserve-context: the rest of [min, max] as empty segments, so the
+// kernel keeps all of that memory (kexec-tools' add_backup_segments()).
+void add_backup_segments(std::vector<Segment>& segments, const FreeMemory& free, uint64_t min, uint64_t max) {
+    for (const Interval& iv : free.intervals()) {
+        const uint64_t start = page_align(std::max(iv.start, min));
+        const uint64_t end = std::min(iv.end, max == kNoLimit ? kNoLimit : max + 1) & ~(kPageSize - 1);
+        if (start < end)
+            segments.push_back(Segment{"preserved memory", Payload{}, start, end - start});
+    }
+}
+
+// The common end: the purgatory learns the digests, consoles, backup and
+// registers; segments are sorted and counted.
+Result<SegmentLoadCall> finish(std::vector<Segment> segments, std::optional<Purgatory> purgatory, const Entry& entry,
+                               uint64_t direct_entry, const FreeMemory& free, const ImageOptions& o,
+                               std::vector<std::string>& notes) {
+    SegmentLoadCall call;
+    call.flags = abi::KEXEC_ARCH_X86_64 | o.extra_flags | (o.crash ? abi::KEXEC_ON_CRASH : 0) |
+                 (o.preserve_context ? abi::KEXEC_PRESERVE_CONTEXT : 0);
+    for (const Segment& s : o.extra_segments)
+        segments.push_back(s);
+    call.entry = direct_entry;
+    if (purgatory) {
+        // Digests of everything but the purgatory itself (it writes its own
+        // stack and variables), for the purgatory to check before jumping.
+        std::vector<kx_region> regions;
+        for (const Segment& s : segments) {
+            if (s.data.empty() || !s.checked)
+                continue;
+            kx_region r{s.mem, s.data.size(), {}};
+            const Sha256Digest d = s.data.sha256();
+            std::copy(d.begin(), d.end(), r.sha256);
+            regions.push_back(r);
+        }
+        if (regions.size() > KX_MAX_REGIONS)
+            return make_error("kexec: too many segments for the purgatory (" + std::to_string(regions.size()) + ")");
+        KX_TRY(purgatory->set_symbol("kx_regions", {reinterpret_cast<const uint8_t*>(regions.data()),
+                                                    regions.size() * sizeof(kx_region)}));
+        KX_TRY(purgatory->set("kx_region_count", static_cast<uint32_t>(regions.size())));
+        KX_TRY(purgatory->set("kx_skip_checks", static_cast<uint32_t>(o.skip_checks)));
+        kx_console console{};
+        console.serial_port = o.serial_port;
+        console.serial_baud = o.serial_baud;
+        console.vga = o.console_vga;
+        console.reset_vga = o.reset_vga;
+        console.legacy_pic = entry.legacy_pic;
+        KX_TRY(purgatory->set("kx_console", console));
+        const kx_backup backup{o.backup_src, o.backup_dst, o.backup_size};
+        KX_TRY(purgatory->set("kx_backup", backup));
+        KX_TRY(purgatory->set("kx_entry_mode", entry.mode));
+        KX_TRY(purgatory->set("kx_entry_regs", entry.regs64));
+        KX_TRY(purgatory->set("kx_entry32_regs", entry.regs32));
+        KX_TRY(purgatory->set("kx_entry16_regs", entry.regs16));
+        KX_ASSIGN(call.entry, purgatory->symbol_address("purgatory_start"));
+        segments.push_back(Segment{"purgatory", Payload::generated("purgatory", purgatory->image()),
+                                   purgatory->load_address(), page_align(purgatory->size())});
+    }
+    if (o.entry) {
+        notes.push_back("--entry: kexec_load starts at " + hex(*o.entry) + " instead of " + hex(call.entry));
+        call.entry = *o.entry;
+    }
+    if (o.preserve_context)
+        add_backup_segments(segments, free, o.backup_min, o.backup_max);
+    std::sort(segments.begin(), segments.end(), [](const Segment& a, const Segment& b) { return a.mem < b.mem; });
+    if (segments.size() > abi::KEXEC_SEGMENT_MAX)
+        return make_error("kexec: " + std::to_string(segments.size()) + " segments; the kernel takes at most 16" +
+                          (o.preserve_context ? " (--load-preserve-context: narrow --mem-min/--mem-max)" : ""));
+    call.segments = std::move(segments);
+    return call;
+}
+
+uint64_t stack_end(const Purgatory& p) {
+    auto at = p.symbol_address("kx_stack_end");
+    return at.ok() ? *at : 0;
+}
+
+// --real-mode: the kernel's own setup code runs first and asks the BIOS for
+// what a zero page would hold, so the block loaded low is the setup code,
+// a heap up to 64 KiB, then the command line (as kexec-tools loads it).
+Result<std::string> real_mode_block(std::span<const uint8_t> image, const SetupHeader& h, const std::string& cmdline,
+                                    uint64_t block_at, uint64_t kernel_at, uint64_t initrd_at, uint64_t initrd_size,
+                                    const std::string& name) {
+    const uint64_t kern16 = h.setup_size();
+    uint64_t needed = h.protocol >= 0x0201 ? le16(image, 0x224) : kern16 + 8192;  // heap_end_ptr
+    needed = std::max(needed, kern16);
+    if (needed > 0xfffc)
+        return make_error(name + ": the real-mode setup code and its heap exceed 64 KiB");
+    const uint64_t heap = (0xfffc - needed) & ~uint64_t{0x1ff};
+    const uint64_t cmdline_offset = needed + heap;
+    std::string block(image.begin(), image.begin() + static_cast<long>(kern16));
+    block.resize(cmdline_offset, '\0');
+    block += cmdline;
+    block.push_back('\0');
+    uint8_t* b = reinterpret_cast<uint8_t*>(block.data());
+    b[bp::type_of_loader] = kLoaderTypeKexec;
+    b[bp::loadflags] = static_cast<uint8_t>((b[bp::loadflags] & ~0x80) | 0x80);  // CAN_USE_HEAP
+    put_le16(b + 0x224, static_cast<uint16_t>(needed + heap - 0x200));          // heap_end_ptr, 512 bytes of stack
+    put_le32(b + 0x214, static_cast<uint32_t>(kernel_at));                      // code32_start
+    put_le32(b + bp::ramdisk_image, static_cast<uint32_t>(initrd_at));
+    put_le32(b + bp::ramdisk_size, static_cast<uint32_t>(initrd_size));
+    put_le16(b + bp::screen_info + bp::si_cl_magic, 0xa33f);
+    put_le16(b + bp::screen_info + bp::si_cl_offset, static_cast<uint16_t>(cmdline_offset));
+    if (h.protocol >= 0x0202)
+        put_le32(b + bp::cmd_line_ptr, static_cast<uint32_t>(block_at + cmdline_offset));
+    return block;
+}
+
+// A setup header for a kernel that has none (ELF): what kexec-tools'
+// init_linux_parameters() fakes, protocol 2.06.
+std::string faked_setup_header() {
+    std::string h(1024, '\0');
+    uint8_t* b = reinterpret_cast<uint8_t*>(h.data());
+    b[0x201] = 0x23c - 0x202;  // the header reaches through cmdline_size
+    std::memcpy(b + 0x202, "HdrS", 4);
+    put_le16(b + 0x206, 0x0206);
+    put_le32(b + 0x22c, kDefaultInitrdAddrMax);
+    put_le32(b + 0x238, kDefaultCmdlineSize);
+    return h;
+}
+
+// kexec-tools' ELF boot notes (--args-elf): an Elf_Bhdr and three notes,
+// the boot loader's name and version and the command line, IP-checksummed.
+std::string elf_boot_notes(const std::string& cmdline) {
+    auto note = [](uint32_t type, const std::string& desc) {
+        std::string n(12, '\0');
+        put_le32(reinterpret_cast<uint8_t*>(n.data()) + 4, static_cast<uint32_t>(desc.size()));
+        put_le32(reinterpret_cast<uint8_t*>(n.data()) + 8, type);
+        n += desc;
+        n.resize((n.size() + 3) & ~size_t{3}, '\0');
+        return n;
+    };
+    std::string body = note(2, std::string("kexec") + '\0') + note(3, std::string(PACKAGE_VERSION) + '\0') +
+                       note(4, cmdline + '\0');
+    std::string notes(12, '\0');
+    uint8_t* h = reinterpret_cast<uint8_t*>(notes.data());
+    put_le32(h, 0x0E1FB007);  // ELF_BOOT_MAGIC
+    put_le32(h + 4, static_cast<uint32_t>(12 + body.size()));
+    put_le16(h + 10, 3);      // records
+    notes += body;
+    uint32_t sum = 0;         // the IP checksum: ones' complement sum of 16-bit words
+    for (size_t i = 0; i + 1 < notes.size(); i += 2)
+        sum += le16({reinterpret_cast<const uint8_t*>(notes.data()), notes.size()}, i);
+    if (notes.size() % 2)
+        sum += static_cast<uint8_t>(notes.back());
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    put_le16(reinterpret_cast<uint8_t*>(notes.data()) + 8, static_cast<uint16_t>(~sum));
+    return notes;
+}
 
 }  // namespace
 
@@ -43,117 +249,182 @@ Result<SegmentLoadCall> build_kexec_image(const BootInputs& boot, const std::vec
     if (!h.relocatable_kernel)
         return make_error(kernel_name + ": not a relocatable kernel; kexec-uki only loads relocatable bzImages");
     KX_TRY(check_cmdline_fits(h, boot.cmdline, kernel_name));  // crash loads add elfcorehdr= and more
-
-    SegmentLoadCall call;
-    call.flags = abi::KEXEC_ARCH_X86_64 | (options.crash ? abi::KEXEC_ON_CRASH : 0);
+    const EntryMode mode = options.entry_mode;
+    if (mode == EntryMode::Real16 && options.crash)
+        return make_error(kernel_name + ": a crash kernel cannot start in real mode (kexec-tools refuses it too)");
 
     // 1. The kernel: its protected-mode part, with room for init_size (the
     //    decompressor works in place inside that window), aligned as asked.
+    //    The 32-bit and real-mode entries need it below initrd_addr_max, as
+    //    kexec-tools places it.
     const uint64_t setup = h.setup_size();
     Payload kernel = boot.kernel.subrange(setup, image.size() - setup);
     const uint64_t kernel_memsz = page_align(std::max<uint64_t>(h.init_size, kernel.size()));
     const uint64_t kernel_align = std::max<uint64_t>(h.kernel_alignment, kPageSize);
-    auto kernel_at = free.allocate(kernel_memsz, kernel_align, kMiB, kNoLimit, true);
+    const uint64_t kernel_lo = mode == EntryMode::Long64 ? kMiB : std::max<uint64_t>(kMiB, h.pref_address);
+    const uint64_t kernel_hi = mode == EntryMode::Long64
+                                   ? kNoLimit
+                                   : std::min<uint64_t>(kDefaultInitrdAddrMax, h.initrd_addr_max) + 1;
+    auto kernel_at = free.allocate(kernel_memsz, kernel_align, kernel_lo, kernel_hi, true);
     if (!kernel_at)
         return no_room("kernel", kernel_memsz, free, options.crash);
 
-    // 2. The initrd, as high as the kernel allows.
+    // 2. The initrd, as high as the kernel allows; or the first boot's, left
+    //    where it is (--reuseinitrd).
     uint64_t initrd_at = 0, initrd_size = 0;
-    if (boot.initrd && !boot.initrd->empty()) {
+    std::vector<Segment> segments = {Segment{"kernel", kernel, *kernel_at, kernel_memsz}};
+    if (options.reused_initrd) {
+        initrd_at = options.reused_initrd->start;
+        initrd_size = options.reused_initrd->end - options.reused_initrd->start;
+    } else if (boot.initrd && !boot.initrd->empty()) {
         initrd_size = boot.initrd->size();
-        const uint64_t hi = (h.xloadflags & XLF_CAN_BE_LOADED_ABOVE_4G) ? kNoLimit : uint64_t{h.initrd_addr_max} + 1;
+        const bool high_ok = (h.xloadflags & XLF_CAN_BE_LOADED_ABOVE_4G) && mode == EntryMode::Long64;
+        const uint64_t hi = high_ok ? kNoLimit : uint64_t{h.initrd_addr_max} + 1;
         auto at = free.allocate(page_align(initrd_size), kPageSize, kMiB, hi, true);
         if (!at)
             return no_room("initrd", initrd_size, free, options.crash);
         initrd_at = *at;
-    }
-
-    // 3. The zero page, command line, setup_data and EFI memory map, in one
-    //    segment below 4 GiB. Built once to learn its size, once for real.
-    BootParamsRequest req{image, 0, 0, initrd_at, initrd_size, e820, options.efi, options.reuse_video_type,
-                          options.rng_seed};
-    const uint64_t cmdline_offset = bp::kSize;
-    const uint64_t tail_offset = (cmdline_offset + boot.cmdline.size() + 1 + 15) & ~uint64_t{15};
-    BootParams trial = build_boot_params(req, platform);
-    const uint64_t params_size = tail_offset + link_setup_data(trial, 0).size();
-    // Below 4 GiB where possible; a crash region that is all high memory
-    // (crashkernel=X,high) still works: the 64-bit entry takes any address.
-    auto below_4g_or_anywhere = [&](uint64_t size, uint64_t align) {
-        auto at = free.allocate(size, align, kMiB, k4GiB, true);
-        return at ? at : free.allocate(size, align, kMiB, kNoLimit, true);
-    };
-    auto params_at = below_4g_or_anywhere(page_align(params_size), kPageSize);
-    if (!params_at)
-        return no_room("boot parameters", params_size, free, options.crash);
-    req.params_address = *params_at;
-    req.cmdline_address = *params_at + cmdline_offset;
-    BootParams params = build_boot_params(req, platform);
-    std::string tail = link_setup_data(params, *params_at + tail_offset);
-    notes.insert(notes.end(), params.notes.begin(), params.notes.end());
-    std::string params_bytes(reinterpret_cast<const char*>(params.page.bytes().data()), bp::kSize);
-    params_bytes += boot.cmdline;
-    params_bytes.resize(tail_offset, '\0');
-    params_bytes += tail;
-
-    // 4. The purgatory, relocated for its place below 4 GiB.
-    KX_ASSIGN(Purgatory purgatory, Purgatory::parse(embedded_purgatory()));
-    auto purgatory_at = below_4g_or_anywhere(page_align(purgatory.size()), std::max(purgatory.alignment(), kPageSize));
-    if (!purgatory_at)
-        return no_room("purgatory", purgatory.size(), free, options.crash);
-    KX_TRY(purgatory.relocate(*purgatory_at));
-
-    std::vector<Segment> segments = {
-        Segment{"kernel", kernel, *kernel_at, kernel_memsz},
-        Segment{"boot parameters", Payload::generated("boot parameters", std::move(params_bytes)), *params_at,
-                page_align(params_size)},
-    };
-    if (initrd_size)
         segments.push_back(Segment{"initrd", *boot.initrd, initrd_at, page_align(initrd_size)});
-    for (const Segment& s : options.extra_segments)
-        segments.push_back(s);
-
-    // 5. Digests of everything but the purgatory itself (it writes its own
-    //    stack and variables), for the purgatory to check before jumping.
-    std::vector<RegionRecord> regions;
-    for (const Segment& s : segments) {
-        if (s.data.empty())
-            continue;
-        RegionRecord r{s.mem, s.data.size(), {}};
-        Sha256Digest d = s.data.sha256();
-        std::copy(d.begin(), d.end(), r.sha256);
-        regions.push_back(r);
     }
-    if (regions.size() > 16)
-        return make_error("kexec: too many segments for the purgatory (" + std::to_string(regions.size()) + ")");
-    std::string region_bytes(reinterpret_cast<const char*>(regions.data()), regions.size() * sizeof(RegionRecord));
-    KX_TRY(purgatory.set_symbol("kx_regions", {reinterpret_cast<const uint8_t*>(region_bytes.data()),
-                                               region_bytes.size()}));
-    KX_TRY(purgatory.set("kx_region_count", static_cast<uint32_t>(regions.size())));
-    KX_TRY(purgatory.set("kx_skip_checks", static_cast<uint32_t>(options.skip_checks)));
-    struct {
-        uint16_t port;
-        uint16_t pad;
-        uint32_t baud;
-    } console{options.serial_port, 0, options.serial_baud};
-    KX_TRY(purgatory.set("kx_console", console));
-    const uint64_t backup[3] = {options.backup_src, options.backup_dst, options.backup_size};  // struct kx_backup
-    KX_TRY(purgatory.set("kx_backup", backup));
-    uint64_t regs[17] = {};  // rax..r15, rip (struct kx_entry_regs)
-    regs[4] = *params_at;        // rsi: the zero page
-    regs[16] = *kernel_at + 0x200;  // the 64-bit entry point, startup_64
-    KX_TRY(purgatory.set("kx_entry_regs", regs));
-    KX_ASSIGN(call.entry, purgatory.symbol_address("purgatory_start"));
-    segments.push_back(Segment{"purgatory", Payload::generated("purgatory", purgatory.image()), *purgatory_at,
-                               page_align(purgatory.size())});
 
-    std::sort(segments.begin(), segments.end(), [](const Segment& a, const Segment& b) { return a.mem < b.mem; });
-    if (segments.size() > abi::KEXEC_SEGMENT_MAX)
-        return make_error("kexec: " + std::to_string(segments.size()) + " segments; the kernel takes at most 16");
-    call.segments = std::move(segments);
+    // 3. The purgatory, below 4 GiB (the 32-bit code that leaves long mode
+    //    needs it there) or, for real mode, below 640 KiB.
+    const bool low = mode == EntryMode::Real16;
+    KX_ASSIGN(Purgatory purgatory, place_purgatory(free, low ? kLowMemoryStart : kMiB, low ? kLowMemoryEnd : k4GiB,
+                                                   options.crash));
+
+    // 4. The boot parameters: a zero page, or for real mode the setup code.
+    Entry entry;
+    uint64_t params_at = 0;
+    if (mode == EntryMode::Real16) {
+        const uint64_t block_size = 0x10000 + boot.cmdline.size() + 1;  // setup, heap to 64 KiB, command line
+        auto at = free.allocate(page_align(block_size), 16, kLowMemoryStart, kLowMemoryEnd, true);
+        if (!at || *at > purgatory.load_address() || stack_end(purgatory) < 0x10000)
+            return no_room("real-mode setup code (below 640 KiB)", block_size, free, options.crash);
+        KX_ASSIGN(std::string block, real_mode_block(image, h, boot.cmdline, *at, *kernel_at, initrd_at, initrd_size,
+                                                     kernel_name));
+        params_at = *at;
+        segments.push_back(Segment{"real-mode setup code", Payload::generated("real-mode setup", block), *at,
+                                   page_align(block.size())});
+        const uint16_t seg = static_cast<uint16_t>(*at >> 4);
+        entry.mode = KX_ENTRY_16;
+        entry.regs16.ds = entry.regs16.es = entry.regs16.fs = entry.regs16.gs = seg;
+        entry.regs16.cs = static_cast<uint16_t>(seg + 0x20);  // the setup code's entry, 512 bytes in
+        entry.regs16.ss = static_cast<uint16_t>((stack_end(purgatory) - 0x10000) >> 4);
+        entry.regs16.esp = 0xfffc;
+        entry.legacy_pic = true;  // the setup code calls the BIOS
+        if (platform.booted_via_efi())
+            notes.push_back("--real-mode on a machine booted through EFI: there is no BIOS for the kernel's "
+                            "setup code to call");
+    } else {
+        BootParamsRequest req{image, 0, 0, initrd_at, initrd_size, e820, options.efi, options.reuse_video_type,
+                              options.rng_seed};
+        KX_ASSIGN(PlacedParams params, place_boot_params(req, boot.cmdline, platform, free, options.crash, notes));
+        params_at = params.address;
+        segments.push_back(std::move(params.segment));
+        if (mode == EntryMode::Protected32) {
+            entry.mode = KX_ENTRY_32;
+            entry.regs32.esi = static_cast<uint32_t>(params_at);
+            entry.regs32.eip = static_cast<uint32_t>(*kernel_at);  // startup_32, at the start
+            if (params_at >= k4GiB)
+                return make_error("kexec: --entry-32bit needs the boot parameters below 4 GiB");
+        } else {
+            entry.regs64.rsi = params_at;
+            entry.regs64.rip = *kernel_at + 0x200;  // the 64-bit entry point, startup_64
+        }
+    }
+    KX_ASSIGN(SegmentLoadCall call, finish(std::move(segments), std::move(purgatory), entry, 0, free, options, notes));
     call.cmdline = boot.cmdline;
-    notes.push_back("kernel at " + hex(*kernel_at) + " (init_size " + hex(h.init_size) + "), boot parameters at " +
-                    hex(*params_at) + (initrd_size ? ", initrd at " + hex(initrd_at) : "") + ", purgatory at " +
-                    hex(*purgatory_at) + (options.skip_checks ? " (digest checks off: -i)" : ""));
+    static const char* const mode_names[] = {"", " (32-bit entry)", " (real-mode entry)"};
+    notes.push_back("kernel at " + hex(*kernel_at) + " (init_size " + hex(h.init_size) + ")" +
+                    mode_names[entry.mode] + ", " + (mode == EntryMode::Real16 ? "setup code" : "boot parameters") +
+                    " at " + hex(params_at) +
+                    (initrd_size ? ", initrd at " + hex(initrd_at) + (options.reused_initrd ? " (reused)" : "") : "") +
+                    (options.skip_checks ? " (digest checks off: -i)" : ""));
+    return call;
+}
+
+Result<SegmentLoadCall> build_elf_image(const ElfKernel& k, const BootInputs& boot,
+                                        const std::vector<MemoryRange>& e820, const PlatformInfo& platform,
+                                        FreeMemory free, const ImageOptions& options,
+                                        std::vector<std::string>& notes) {
+    const std::string name = boot.kernel.describe();
+    if (options.entry_mode != EntryMode::Long64)
+        return make_error(name + ": --entry-32bit and --real-mode are for bzImages; an ELF kernel starts at its "
+                                 "entry point");
+    if (options.crash && options.elf_args != ElfArgStyle::Linux)
+        return make_error(name + ": a crash kernel needs --args-linux (the ELF core headers are passed on its "
+                                 "command line)");
+
+    // 1. The PT_LOAD segments, where the file says (kexec-tools does not
+    //    relocate them either): they must land in free RAM.
+    std::vector<Segment> segments;
+    for (const ElfLoad& l : k.loads) {
+        const uint64_t mem = l.paddr & ~(kPageSize - 1);
+        const uint64_t memsz = page_align(l.paddr + l.memsz) - mem;
+        if (!free.reserve(mem, memsz))
+            return make_error(name + ": PT_LOAD at " + hex(l.paddr) + "+" + hex(l.memsz) + " is not in " +
+                              (options.crash ? "the crash kernel region" : "free RAM") +
+                              " (kexec-tools: \"Invalid memory segment\")");
+        Payload data;
+        if (l.paddr != mem)
+            data.append(Piece{nullptr, 0, l.paddr - mem, "alignment"});
+        data.append(boot.kernel.subrange(l.offset, l.filesz));
+        segments.push_back(Segment{"kernel PT_LOAD " + hex(l.paddr), data, mem, memsz});
+    }
+
+    // 2. --args-none: no purgatory, kexec_load jumps to the entry point.
+    if (options.elf_args == ElfArgStyle::None) {
+        notes.push_back("--args-none: entering " + hex(k.entry) + " directly: no purgatory, no digest checks, "
+                        "no arguments" + (boot.initrd ? " (the initrd is not loaded)" : ""));
+        KX_ASSIGN(SegmentLoadCall call, finish(std::move(segments), std::nullopt, Entry{}, k.entry, free, options, notes));
+        call.cmdline = boot.cmdline;
+        return call;
+    }
+
+    KX_ASSIGN(Purgatory purgatory, place_purgatory(free, kMiB, k4GiB, options.crash));
+    Entry entry;
+    entry.regs64.rip = k.entry;
+    if (options.elf_args == ElfArgStyle::Elf) {
+        // 3a. --args-elf (kexec-tools' default for ELF): boot notes in rdi.
+        if (boot.initrd)
+            return usage_error(name + ": Ramdisks not supported with generic elf arguments (--args-elf; use "
+                                      "--args-linux)");
+        const std::string n = elf_boot_notes(boot.cmdline);
+        auto at = free.allocate(page_align(n.size()), kPageSize, kMiB, k4GiB, true);
+        if (!at)
+            return no_room("ELF boot notes", n.size(), free, options.crash);
+        segments.push_back(Segment{"ELF boot notes", Payload::generated("ELF boot notes", n), *at, page_align(n.size())});
+        entry.regs64.rdi = *at;
+        notes.push_back("--args-elf: ELF boot notes at " + hex(*at) + "; a Linux kernel wants --args-linux");
+    } else {
+        // 3b. --args-linux: a zero page with a faked setup header, as for a bzImage.
+        if (boot.cmdline.size() >= kDefaultCmdlineSize)
+            return make_error(name + ": the command line is " + std::to_string(boot.cmdline.size()) +
+                              " bytes; an ELF kernel is given at most " + std::to_string(kDefaultCmdlineSize - 1));
+        const std::string header = faked_setup_header();
+        uint64_t initrd_at = 0, initrd_size = 0;
+        if (options.reused_initrd) {
+            initrd_at = options.reused_initrd->start;
+            initrd_size = options.reused_initrd->end - options.reused_initrd->start;
+        } else if (boot.initrd && !boot.initrd->empty()) {
+            initrd_size = boot.initrd->size();
+            auto at = free.allocate(page_align(initrd_size), kPageSize, kMiB, uint64_t{kDefaultInitrdAddrMax} + 1, true);
+            if (!at)
+                return no_room("initrd", initrd_size, free, options.crash);
+            initrd_at = *at;
+            segments.push_back(Segment{"initrd", *boot.initrd, initrd_at, page_align(initrd_size)});
+        }
+        BootParamsRequest req{{reinterpret_cast<const uint8_t*>(header.data()), header.size()}, 0, 0, initrd_at,
+                              initrd_size, e820, options.efi, options.reuse_video_type, options.rng_seed};
+        KX_ASSIGN(PlacedParams params, place_boot_params(req, boot.cmdline, platform, free, options.crash, notes));
+        entry.regs64.rsi = params.address;
+        segments.push_back(std::move(params.segment));
+    }
+    KX_ASSIGN(SegmentLoadCall call, finish(std::move(segments), std::move(purgatory), entry, 0, free, options, notes));
+    call.cmdline = boot.cmdline;
+    notes.push_back("ELF kernel: " + std::to_string(k.loads.size()) + " PT_LOAD segments up to " + hex(k.end()) +
+                    ", entry " + hex(k.entry));
     return call;
 }
 

@@ -17,7 +17,7 @@ kx_libs_resolve() {
 kx_require_tools() {
     local t missing=
     for t in qemu-system-x86_64 cpio objcopy sbsign sbattach sbverify openssl dpkg-deb apt-get \
-             apt-cache busybox timeout gzip; do
+             apt-cache busybox timeout gzip xz; do
         command -v "$t" >/dev/null 2>&1 || missing="$missing $t"
     done
     [ -z "$missing" ] || kx_die "missing tools:$missing (see README.md for the apt-get line)"
@@ -38,11 +38,29 @@ kx_fetch_deb() {
     echo "$deb"
 }
 
+# The ELF vmlinux inside a bzImage (xz, gzip or zstd payload).
+kx_extract_vmlinux() {
+    local bz=$1 out=$2 setup offset length magic
+    setup=$(( ($(od -An -tu1 -j $((0x1f1)) -N1 "$bz") + 1) * 512 ))
+    offset=$(od -An -tu4 -j $((0x248)) -N4 "$bz" | tr -d ' ')
+    length=$(od -An -tu4 -j $((0x24c)) -N4 "$bz" | tr -d ' ')
+    tail -c +$((setup + offset + 1)) "$bz" | head -c "$length" > "$out.payload"
+    magic=$(od -An -tx1 -N4 "$out.payload" | tr -d ' ')
+    case $magic in
+    fd377a58) xz -dc < "$out.payload" > "$out" 2>/dev/null ;;
+    1f8b*) gzip -dc < "$out.payload" > "$out" 2>/dev/null ;;
+    28b52ffd) zstd -dc < "$out.payload" > "$out" 2>/dev/null ;;
+    *) echo "tests/vm: $bz: unknown payload compression ($magic)" >&2; return 1 ;;
+    esac
+    rm -f "$out.payload"
+    [ "$(od -An -tx1 -N4 "$out" | tr -d ' ')" = 7f454c46 ]
+}
+
 kx_prepare_inputs() {
     local in=$WORK/inputs
     mkdir -p "$in"
     # Bump when what is prepared here changes, so old work dirs are redone.
-    local version=2
+    local version=3
     if [ "$(cat "$in/ready" 2>/dev/null)" != "$version" ]; then
         # The kernel Debian ships: resolve the metapackage to the real image.
         local pkg deb
@@ -95,6 +113,11 @@ kx_prepare_inputs() {
         sbsign --key "$in/snakeoil.key" --cert "$in/snakeoil.pem" --output "$in/vmlinuz.snakeoil" \
             "$in/vmlinuz.unsigned" >/dev/null 2>&1 || kx_die "sbsign failed"
         sbverify --cert "$in/snakeoil.pem" "$in/vmlinuz.snakeoil" >/dev/null 2>&1 || kx_die "sbverify failed"
+        # An ELF vmlinux from the same kernel, for the ELF loader's scenarios:
+        # the bzImage's compressed payload (setup header payload_offset and
+        # payload_length), decompressed. xz ends with "unexpected end of
+        # input" on the kernel's trailing size word; the ELF check decides.
+        kx_extract_vmlinux "$in/vmlinuz.debian" "$in/vmlinux" || kx_die "cannot extract vmlinux from the kernel"
         echo "$version" > "$in/ready"
     fi
     KERNEL=$in/vmlinuz.debian
@@ -105,6 +128,7 @@ kx_prepare_inputs() {
     KEXEC_TOOLS_BIN=$in/kexec-tools/sbin/kexec
     KEXEC_TOOLS_LIBDIR=$in/kexec-tools/deps/usr/lib/x86_64-linux-gnu
     EFIVARFS_KO=$in/efivarfs.ko
+    VMLINUX=$in/vmlinux
     GUEST_MODULES=$in/modules
-    export EFIVARFS_KO GUEST_MODULES KERNEL KERNEL_UNSIGNED KERNEL_SNAKEOIL SNAKEOIL_KEY SNAKEOIL_CERT KEXEC_TOOLS_BIN KEXEC_TOOLS_LIBDIR
+    export EFIVARFS_KO GUEST_MODULES VMLINUX KERNEL KERNEL_UNSIGNED KERNEL_SNAKEOIL SNAKEOIL_KEY SNAKEOIL_CERT KEXEC_TOOLS_BIN KEXEC_TOOLS_LIBDIR
 }

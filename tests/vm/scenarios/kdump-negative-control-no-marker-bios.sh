@@ -5,6 +5,7 @@ FIRMWARE=bios
 MEM=1024
 FIRST_CMDLINE_EXTRA=crashkernel=256M
 MUST_FAIL=1
+MUST_FAIL_BECAUSE="the first kernel's marker is not in /proc/vmcore"
 scenario_build() {
     kx_stage2_uki uki.efi --cmdline-extra "irqpoll nr_cpus=1 reset_devices"
 }

@@ -3,6 +3,7 @@
 # a boot alone does not pass a scenario.
 FIRMWARE=bios
 MUST_FAIL=1
+MUST_FAIL_BECAUSE="not in the second kernel's /proc/cmdline"
 scenario_build() {
     kx_payload "$KERNEL" vmlinuz
     kx_stage2_initrd "$PAYLOAD/initrd.cpio"
