@@ -86,8 +86,7 @@ void LinuxBackend::interfaces_down() {
 }
 
 std::optional<int> LinuxBackend::loaded(bool crash) {
-    auto text = sys_.read_text_if_exists(crash ? "/sys/kernel/kexec_crash_loaded"
-                                               : "/sys/kernel/kexec_loaded");
+    auto text = sys_.probe_text(crash ? "/sys/kernel/kexec_crash_loaded" : "/sys/kernel/kexec_loaded");
     if (!text)
         return std::nullopt;
     auto v = parse_u64(trim(*text));

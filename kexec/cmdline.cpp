@@ -25,7 +25,7 @@ Result<std::optional<UserCmdline>> compose_user_cmdline(const Options& opts, con
         // goes, then everything from the first CR or LF; die() if unreadable.
         auto proc = sys.read_text("/proc/cmdline");
         if (!proc.ok() || proc->empty())
-            return usage_error("kexec: --reuse-cmdline: cannot read /proc/cmdline" +
+            return usage_error("--reuse-cmdline: cannot read /proc/cmdline" +
                                (proc.ok() ? std::string(" (empty)") : ": " + proc.error().message));
         std::string line = proc->substr(0, proc->size() - 1);
         line = line.substr(0, line.find_first_of("\r\n"));

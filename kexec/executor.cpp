@@ -29,7 +29,7 @@ Error load_error(const LoadPlan& plan, LoadSyscall syscall, int err, const std::
     f.uki_split = split;
     f.bytes = bytes;
     f.initrd_from_uki = plan.initrd_from_uki;
-    return make_error("kexec: " + explain_load_failure(f, read_security_state(env.sys)), err);
+    return make_error(explain_load_failure(f, read_security_state(env.sys)), err);
 }
 
 // One kexec_file_load call; returns the errno (0 on success).
@@ -90,7 +90,7 @@ Status execute_load(const LoadPlan& plan, ExecEnv& env) {
         if (plan.fallback_to_kexec_load && contains(plan.fallback_on, err)) {
             debug(env, "kexec_file_load: " + errno_name(err) + ": falling back to kexec_load");
             if (!env.plan_segments)
-                return make_error("kexec: kexec_file_load failed (" + errno_name(err) +
+                return make_error("kexec_file_load failed (" + errno_name(err) +
                                   ") and no kexec_load fallback is available");
             KX_ASSIGN(SegmentLoadCall segs, env.plan_segments(plan));
             return segment_load(plan, segs, env);
@@ -107,12 +107,12 @@ Status execute_load(const LoadPlan& plan, ExecEnv& env) {
     }
     if (plan.segment_load)
         return segment_load(plan, *plan.segment_load, env);
-    return make_error("kexec: nothing to load");
+    return make_error("nothing to load");
 }
 
 Status execute_unload(const UnloadPlan& plan, ExecEnv& env) {
     auto failed = [&](int err) {
-        return make_error(std::string("kexec: unloading the ") + (plan.crash ? "crash kernel" : "kexec kernel") +
+        return make_error(std::string("unloading the ") + (plan.crash ? "crash kernel" : "kexec kernel") +
                               " failed: " + std::strerror(err) + " (" + errno_name(err) + ")",
                           err);
     };
@@ -137,15 +137,15 @@ Status execute_unload(const UnloadPlan& plan, ExecEnv& env) {
 // empty segment with KEXEC_PRESERVE_CONTEXT entered at the jump back address.
 Status execute_jump_back_helper(const JumpBackHelper& helper, ExecEnv& env) {
     if (env.backend.loaded(false).value_or(-1) != 0)  // unreadable counts as loaded, as there
-        return make_error("kexec: a kexec kernel is loaded: --load-jump-back-helper belongs in the kexec'd kernel, "
+        return make_error("a kexec kernel is loaded: --load-jump-back-helper belongs in the kexec'd kernel, "
                           "which has none");
     if (!helper.entry)
-        return make_error("kexec: --load-jump-back-helper needs the jump back address: --entry=ADDR (the "
+        return make_error("--load-jump-back-helper needs the jump back address: --entry=ADDR (the "
                           "kexec_jump_back_entry= on this kernel's command line)");
     const abi::kexec_segment empty{nullptr, 0, nullptr, 0};
     debug(env, "kexec_load(jump back helper, entry " + hex(*helper.entry) + ", flags PRESERVE_CONTEXT)");
     if (int err = env.backend.kexec_load(*helper.entry, {&empty, 1}, abi::KEXEC_PRESERVE_CONTEXT))
-        return make_error(std::string("kexec: loading the jump back helper failed: ") + std::strerror(err) + " (" +
+        return make_error(std::string("loading the jump back helper failed: ") + std::strerror(err) + " (" +
                               errno_name(err) + ")",
                           err);
     return {};
@@ -158,11 +158,11 @@ Status execute(const Invocation& inv, ExecEnv& env) {
         KX_TRY(execute_load(*inv.load, env));
     // Do not reboot unless there is something to reboot into.
     if ((inv.shutdown || inv.exec) && env.backend.loaded(false) == 0)
-        return usage_error("kexec: nothing has been loaded (load a kernel with kexec -l first)");
+        return usage_error("nothing has been loaded (load a kernel with kexec -l first)");
     if (inv.shutdown) {
         int err = env.backend.run_shutdown();
         if (err)
-            return make_error(std::string("kexec: cannot run shutdown: ") + std::strerror(err), err);
+            return make_error(std::string("cannot run shutdown: ") + std::strerror(err), err);
     }
     if (inv.sync)
         env.backend.sync();
@@ -171,7 +171,7 @@ Status execute(const Invocation& inv, ExecEnv& env) {
     if (inv.exec) {
         int err = env.backend.reboot_kexec();
         if (err != 0)  // only a recording backend returns success: the real call does not return
-            return make_error(std::string("kexec: reboot(LINUX_REBOOT_CMD_KEXEC) failed: ") + std::strerror(err),
+            return make_error(std::string("reboot(LINUX_REBOOT_CMD_KEXEC) failed: ") + std::strerror(err),
                               err);
     }
     if (inv.jump_back_helper)

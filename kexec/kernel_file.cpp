@@ -112,10 +112,10 @@ Result<KernelFile> open_kernel_file(const std::string& path,
             if (*forced_type == n.name)
                 t = &n;
         if (!t)
-            return make_error("kexec: unsupported kernel type " + quote(*forced_type) +
+            return make_error("unsupported kernel type " + quote(*forced_type) +
                               " (known: bzImage64, uki, elf-x86_64)");
         if (!t->kind)
-            return make_error("kexec: kernel type " + quote(*forced_type) +
+            return make_error("kernel type " + quote(*forced_type) +
                               " is not supported by kexec-uki (supported: bzImage64, uki, "
                               "elf-x86_64)");
         forced = t->kind;

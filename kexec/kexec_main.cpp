@@ -17,7 +17,7 @@ namespace {
 // The one place errors are printed; the exit status is kexec-tools' for
 // the same failure (exit_status::*).
 int fail(MainEnv& env, const Error& e) {
-    std::fprintf(env.err, "%s\n", e.message.c_str());
+    std::fprintf(env.err, "kexec: %s\n", e.message.c_str());
     return e.exit_status;
 }
 
@@ -42,11 +42,15 @@ int kexec_main(int argc, char** argv, MainEnv& env) {
     case Immediate::Help: print_usage(env.out); return exit_status::kOk;
     case Immediate::HelpAndFail: print_usage(env.out); return exit_status::kDie;  // "-?", as kexec-tools
     case Immediate::Version: print_version(env.out); return exit_status::kOk;
-    case Immediate::PrintCkrSize:
-        std::fprintf(env.out, "%llu\n", static_cast<unsigned long long>(x86::crash_region_size(sys)));
+    case Immediate::PrintCkrSize: {
+        auto size = x86::crash_region_size(sys);
+        if (!size.ok())
+            return fail(env, size.error());
+        std::fprintf(env.out, "%llu\n", static_cast<unsigned long long>(*size));
         return exit_status::kOk;
+    }
     case Immediate::ExecLiveUpdate:
-        return fail(env, usage_error("kexec: --exec-live-update only works under Xen, which kexec-uki does not support"));
+        return fail(env, usage_error("--exec-live-update only works under Xen, which kexec-uki does not support"));
     }
     if (o.debug) {
         for (const auto& a : o.ignored_arguments)
@@ -79,7 +83,7 @@ int kexec_main(int argc, char** argv, MainEnv& env) {
     if (o.do_status) {
         auto loaded = backend->loaded(o.crash);
         if (!loaded)
-            return fail(env, make_error(std::string("kexec: cannot read ") +
+            return fail(env, make_error(std::string("cannot read ") +
                                         (o.crash ? "/sys/kernel/kexec_crash_loaded" : "/sys/kernel/kexec_loaded")));
         return *loaded;  // kexec-tools: 1 when loaded, 0 when not
     }

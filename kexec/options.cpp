@@ -192,7 +192,7 @@ Result<std::string> expand_abbreviation(const std::string& arg) {
         std::string list;
         for (const auto& o : ours)
             list += (list.empty() ? "" : ", ") + o;
-        return usage_error("kexec: option " + quote(arg.substr(0, eq)) + " is ambiguous (" + list + ")");
+        return usage_error("option " + quote(arg.substr(0, eq)) + " is ambiguous (" + list + ")");
     }
     return arg;  // one of ours, or unknown: getopt decides
 }
@@ -208,7 +208,7 @@ const char* option_name(int id) {
 // or --entry; for a bad --serial or --serial-baud its arch code returns -1,
 // nothing is loaded, and it exits 255.
 Error bad_value(int id, const char* value, const char* expected) {
-    Error e = usage_error(std::string("kexec: bad value for --") + option_name(id) + ": " + quote(value) +
+    Error e = usage_error(std::string("bad value for --") + option_name(id) + ": " + quote(value) +
                           " (expected " + expected + ")");
     if (id == OPT_SERIAL || id == OPT_SERIAL_BAUD)
         e.exit_status = exit_status::kFailed;
@@ -405,10 +405,10 @@ Result<Options> parse_options(int argc, char** argv) {
         }
         if (opt == '?') {
             std::string bad = optopt ? std::string("-") + static_cast<char>(optopt) : std::string(av[optind - 1]);
-            return usage_error("kexec: unrecognized option " + quote(bad) + " (see kexec --help)");
+            return usage_error("unrecognized option " + quote(bad) + " (see kexec --help)");
         }
         if (opt == ':')
-            return usage_error(std::string("kexec: option ") + quote(av[optind - 1]) +
+            return usage_error(std::string("option ") + quote(av[optind - 1]) +
                                " needs a value (see kexec --help)");
         if (opt == OPT_NOSYNC)
             skip_sync = true;
@@ -441,13 +441,13 @@ Result<Options> parse_options(int argc, char** argv) {
     if (o.uki_info) {
         // --uki-info=FILE, or --uki-info [--json] FILE as people type it.
         if (o.uki_info->empty() == !o.kernel)
-            return usage_error(o.kernel ? "kexec: --uki-info=FILE and " + quote(*o.kernel) + " name two files; give one"
-                                        : std::string("kexec: --uki-info needs a UKI or addon file"));
+            return usage_error(o.kernel ? "--uki-info=FILE and " + quote(*o.kernel) + " name two files; give one"
+                                        : std::string("--uki-info needs a UKI or addon file"));
         if (o.uki_info->empty())
             o.uki_info = std::exchange(o.kernel, std::nullopt);
         o.do_load = o.do_unload = o.do_shutdown = o.do_sync = o.do_ifdown = o.do_exec = false;
     } else if (!o.do_load && !o.image_options.empty()) {
-        return usage_error("kexec: " + o.image_options.front() + " only applies when loading a kernel " +
+        return usage_error(o.image_options.front() + " only applies when loading a kernel " +
                            "(not with -u, -e, -S or --load-jump-back-helper)");
     }
     return o;

@@ -84,7 +84,7 @@ struct Options {
     bool user_gave_cmdline() const { return append.has_value() || reuse_cmdline; }
 };
 
-// Parse argv. On a bad option the error is one line ("kexec: ...").
+// Parse argv. On a bad option the error is one line, printed as "kexec: ...".
 Result<Options> parse_options(int argc, char** argv);
 
 // Every long option name (for the test that keeps --help and the man page

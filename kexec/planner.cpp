@@ -36,24 +36,27 @@ std::vector<std::string> kexec_load_only_options(const Options& o) {
 // What kexec-tools' main() refuses before loading anything, in its order,
 // with its exit statuses (die(): 1).
 Status check_option_rules(const Options& o, const SystemView& sys) {
-    if (o.do_load && o.crash && x86::find_crash_regions(sys).empty())
-        return x86::no_crash_region_error();
+    if (o.do_load && o.crash) {
+        KX_ASSIGN(auto regions, x86::find_crash_regions(sys));
+        if (regions.empty())
+            return x86::no_crash_region_error();
+    }
     if (o.do_load && o.preserve_context && !o.mem_max)
-        return usage_error("kexec: --load-preserve-context needs --mem-max: the memory the new kernel may use, "
+        return usage_error("--load-preserve-context needs --mem-max: the memory the new kernel may use, "
                            "which is kept for the jump back");
     if (o.do_load && o.live_update)
-        return usage_error("kexec: --load-live-update can only be used with Xen, which kexec-uki does not support");
+        return usage_error("--load-live-update can only be used with Xen, which kexec-uki does not support");
     if (o.hotplug && !sys.exists("/sys/kernel/crash_elfcorehdr_size"))
-        return usage_error("kexec: --hotplug: /sys/kernel/crash_elfcorehdr_size does not exist: the kernel needs "
+        return usage_error("--hotplug: /sys/kernel/crash_elfcorehdr_size does not exist: the kernel needs "
                            "CONFIG_CRASH_HOTPLUG");
     if (o.syscall_mode == SyscallMode::FileLoad && o.load_jump_back_helper)
-        return usage_error("kexec: --load-jump-back-helper is not supported with kexec_file_load (-s)");
+        return usage_error("--load-jump-back-helper is not supported with kexec_file_load (-s)");
     if (o.syscall_mode != SyscallMode::Load && o.preserve_context)
-        return usage_error("kexec: --load-preserve-context is not supported with kexec_file_load: add -c");
+        return usage_error("--load-preserve-context is not supported with kexec_file_load: add -c");
     if (o.reuse_initrd) {
-        auto cmdline = sys.read_text_if_exists("/proc/cmdline");
+        KX_ASSIGN(auto cmdline, sys.read_text_if_exists("/proc/cmdline"));
         if (!cmdline || cmdline->find("retain_initrd") == std::string::npos)
-            return usage_error("kexec: --reuseinitrd: the running kernel did not keep its initrd (boot it with "
+            return usage_error("--reuseinitrd: the running kernel did not keep its initrd (boot it with "
                                "retain_initrd)");
     }
     return {};
@@ -63,7 +66,7 @@ Status check_option_rules(const Options& o, const SystemView& sys) {
 // kexec_file_load path fails (EFAILED, no fallback even with -a).
 Status check_file_load_entry(const Options& o) {
     if (o.syscall_mode != SyscallMode::Load && (o.entry_32bit || o.real_mode))
-        return make_error(std::string("kexec: ") + (o.real_mode ? "--real-mode" : "--entry-32bit") +
+        return make_error(std::string(o.real_mode ? "--real-mode" : "--entry-32bit") +
                           " works with kexec_load only (kexec_file_load always starts the 64-bit entry): add -c");
     return {};
 }
@@ -116,7 +119,7 @@ Result<std::optional<Payload>> open_user_initrd(const Options& o, const SystemVi
             return std::optional<Payload>(Payload::whole_file(*f, kRetainedInitrd));
         if (o.syscall_mode == SyscallMode::Auto)
             return std::optional<Payload>{};  // plan_load goes the kexec_load way
-        return make_error(std::string("kexec: --reuseinitrd with kexec_file_load needs ") + kRetainedInitrd +
+        return make_error(std::string("--reuseinitrd with kexec_file_load needs ") + kRetainedInitrd +
                           " (Linux 6.5+): use -c, which passes the initrd on in memory");
     }
     if (!o.initrd)
@@ -194,32 +197,26 @@ Status plan_uki(LoadPlan& plan, const KernelFile& k, const Options& o, const Sys
 // Linux 6.6+ counts kexec loads: kexec_load_limit_reboot (-l) and
 // kexec_load_limit_panic (-p) say how many more calls of either syscall the
 // kernel takes, failed ones included; -1 means no limit.
-std::optional<long long> load_limit(const Options& o, const SystemView& sys) {
+Result<std::optional<long long>> load_limit(const Options& o, const SystemView& sys) {
     const char* path = o.crash ? "/proc/sys/kernel/kexec_load_limit_panic" : "/proc/sys/kernel/kexec_load_limit_reboot";
-    auto text = sys.read_text_if_exists(path);
-    if (!text)
-        return std::nullopt;
-    const std::string v = trim(*text);
-    if (v.empty())
-        return std::nullopt;
-    try {
-        const long long n = std::stoll(v);
-        return n < 0 ? std::nullopt : std::optional<long long>(n);
-    } catch (...) {
-        return std::nullopt;
-    }
+    KX_ASSIGN(auto text, sys.read_text_if_exists(path));
+    const std::string v = text ? trim(*text) : "";
+    if (v.empty() || v[0] == '-')
+        return std::optional<long long>();  // missing, or -1: no limit
+    auto n = parse_u64(v);
+    return n ? std::optional<long long>(static_cast<long long>(*n)) : std::optional<long long>();
 }
 
 // Spend the calls a finite limit allows where they count: a kernel that
 // takes whole UKIs is still rare, so with room for one call only, that call
 // is the one that loads today's kernels.
 Status fit_load_limit(LoadPlan& plan, const Options& o, const SystemView& sys) {
-    const auto limit = load_limit(o, sys);
+    KX_ASSIGN(const auto limit, load_limit(o, sys));
     if (!limit)
         return {};
     const std::string name = o.crash ? "kexec_load_limit_panic" : "kexec_load_limit_reboot";
     if (*limit == 0)
-        return make_error("kexec: /proc/sys/kernel/" + name + " is 0: this kernel takes no more kexec loads " +
+        return make_error("/proc/sys/kernel/" + name + " is 0: this kernel takes no more kexec loads " +
                           (o.crash ? "of a crash kernel" : "") + " until it reboots");
     if (plan.file_calls.size() > 1 && static_cast<uint64_t>(*limit) < plan.file_calls.size()) {
         plan.notes.push_back(name + " allows " + std::to_string(*limit) + " more load" + (*limit == 1 ? "" : "s") +
@@ -258,7 +255,7 @@ Status plan_elf(LoadPlan& plan, const KernelFile& k, const Options& o, const Sys
 
 Result<LoadPlan> plan_load(const Options& o, const SystemView& sys) {
     if (!o.kernel)
-        return make_error("kexec: no kernel specified (see kexec --help)");
+        return make_error("no kernel specified (see kexec --help)");
     auto opened = open_kernel_file(*o.kernel, o.type);
     if (!opened.ok())
         return unreadable_input(opened.take_error(), o);

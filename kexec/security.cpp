@@ -69,7 +69,7 @@ std::optional<std::string> read_lockdown_in_private_namespace() {
 }
 
 std::optional<std::string> read_lockdown(const SystemView& sys) {
-    if (auto text = sys.read_text_if_exists("/sys/kernel/security/lockdown"))
+    if (auto text = sys.probe_text("/sys/kernel/security/lockdown"))  // root only: unknown otherwise
         return text;
     if (sys.is_live() && !sys.exists("/sys/kernel/security/lockdown") && geteuid() == 0)
         return read_lockdown_in_private_namespace();
@@ -90,10 +90,10 @@ SecurityState read_security_state(const SystemView& sys) {
     SecurityState s;
     if (auto t = read_lockdown(sys))
         s.lockdown = selected_lockdown(*t);
-    if (auto v = sys.read_text_if_exists(kSecureBootVar); v && v->size() >= 5)
+    if (auto v = sys.probe_text(kSecureBootVar); v && v->size() >= 5)
         s.secure_boot = (*v)[4] == 1;  // 4 bytes of attributes, then the value
     s.ima_present = sys.exists("/sys/kernel/security/ima") || sys.exists("/sys/kernel/security/integrity/ima");
-    if (auto t = sys.read_text_if_exists("/proc/sys/kernel/kexec_load_disabled"))
+    if (auto t = sys.probe_text("/proc/sys/kernel/kexec_load_disabled"))
         s.kexec_load_disabled = trim(*t) == "1";
     return s;
 }

@@ -25,11 +25,16 @@ std::string SystemView::resolve(std::string_view path) const {
     return root_ + std::string(path);
 }
 
+// kexec-tools die()s when it cannot read /proc or /sys: exit status 1.
+static Error system_file_error(const std::string& full, const char* what, int err) {
+    return with_exit_status(make_error(full + ": cannot " + what + ": " + std::strerror(err), err), exit_status::kDie);
+}
+
 Result<std::string> SystemView::read_bytes(std::string_view path) const {
     std::string full = resolve(path);
     int fd = ::open(full.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return make_error(full + ": cannot open: " + std::strerror(errno), errno);
+        return system_file_error(full, "open", errno);
     std::string out;
     char buf[65536];
     for (;;) {
@@ -39,7 +44,7 @@ Result<std::string> SystemView::read_bytes(std::string_view path) const {
                 continue;
             int err = errno;
             ::close(fd);
-            return make_error(full + ": cannot read: " + std::strerror(err), err);
+            return system_file_error(full, "read", err);
         }
         if (n == 0)
             break;
@@ -70,15 +75,22 @@ std::optional<std::string> SystemView::read_prefix(std::string_view path, size_t
     return out;
 }
 
-std::optional<std::string> SystemView::read_text_if_exists(std::string_view path) const {
+Result<std::optional<std::string>> SystemView::read_text_if_exists(std::string_view path) const {
     auto r = read_text(path);
-    if (!r.ok())
-        return std::nullopt;
-    return std::move(r).value();
+    if (r.ok())
+        return std::optional<std::string>(std::move(r).value());
+    if (r.error().sys_errno == ENOENT || r.error().sys_errno == ENOTDIR)
+        return std::optional<std::string>();
+    return r.take_error();
 }
 
-std::optional<uint64_t> SystemView::read_hex(std::string_view path) const {
-    auto text = read_text_if_exists(path);
+std::optional<std::string> SystemView::probe_text(std::string_view path) const {
+    auto r = read_text_if_exists(path);
+    return r.ok() ? std::move(r).value() : std::nullopt;
+}
+
+Result<std::optional<uint64_t>> SystemView::read_hex(std::string_view path) const {
+    KX_ASSIGN(auto text, read_text_if_exists(path));
     return text ? parse_hex(*text) : std::nullopt;
 }
 

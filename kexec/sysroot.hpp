@@ -24,9 +24,15 @@ public:
     // `path` is absolute as on the machine, e.g. "/proc/iomem".
     std::string resolve(std::string_view path) const;
     Result<std::string> read_text(std::string_view path) const;
-    std::optional<std::string> read_text_if_exists(std::string_view path) const;
+    // nullopt when the file does not exist (ENOENT, ENOTDIR); any other
+    // failure (EACCES: not root) is an error, never "absent".
+    Result<std::optional<std::string>> read_text_if_exists(std::string_view path) const;
     // A file holding one hex number (parse_hex); nullopt when missing or not one.
-    std::optional<uint64_t> read_hex(std::string_view path) const;
+    Result<std::optional<uint64_t>> read_hex(std::string_view path) const;
+    // For probes where unreadable honestly means "unknown" (lockdown as a
+    // normal user, the loaded state): the text, or nullopt when absent or
+    // unreadable. Everything else uses read_text_if_exists.
+    std::optional<std::string> probe_text(std::string_view path) const;
     Result<std::string> read_bytes(std::string_view path) const;
     // At most `limit` bytes from the start (for files such as /proc/kcore).
     std::optional<std::string> read_prefix(std::string_view path, size_t limit) const;

@@ -188,14 +188,15 @@ std::optional<unsigned> take_profile_prefix(std::string& cmdline) {
     return n;
 }
 
-std::optional<std::string> esp_root_of(const std::string& path, const SystemView& sys) {
+Result<std::optional<std::string>> esp_root_of(const std::string& path, const SystemView& sys) {
+    using Root = std::optional<std::string>;
     char real[PATH_MAX];
     if (!realpath(path.c_str(), real))
-        return std::nullopt;
+        return Root();
     std::string file = real;
-    auto mountinfo = sys.read_text_if_exists("/proc/self/mountinfo");
+    KX_ASSIGN(auto mountinfo, sys.read_text_if_exists("/proc/self/mountinfo"));
     if (!mountinfo)
-        return std::nullopt;
+        return Root();
     std::string best, best_type;
     for (const std::string& line : split_lines(*mountinfo)) {
         // id parent major:minor root mount-point options [optional...] - type source super
@@ -221,8 +222,8 @@ std::optional<std::string> esp_root_of(const std::string& path, const SystemView
         }
     }
     if (best_type == "vfat" || best_type == "msdos")
-        return best;
-    return std::nullopt;
+        return Root(best);
+    return Root();
 }
 
 namespace {
@@ -378,7 +379,8 @@ Result<UkiBoot> plan_uki_boot(const Uki& uki, const BootRequest& req, const Syst
                              " bytes; the kernel's PE image is the first " + std::to_string(boot.kernel.size()) +
                              " (the rest is the UKI builder's padding, left out so its signature still matches)");
 
-    const Sidecars where{esp_root_of(uki.path(), sys), uki.path() + ".extra.d"};
+    KX_ASSIGN(std::optional<std::string> esp, esp_root_of(uki.path(), sys));
+    const Sidecars where{esp, uki.path() + ".extra.d"};
     const UkiSection* uname = sel.get(SectionKind::Uname);
     KX_ASSIGN(std::vector<LoadedAddon> addons, load_addons(req, where, uname ? uname->text() : "", boot));
     KX_TRY(compose_cmdline(uki, sel, req, user_cmdline, boot));

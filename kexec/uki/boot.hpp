@@ -50,6 +50,6 @@ std::optional<unsigned> take_profile_prefix(std::string& cmdline);
 
 // The root of the vfat file system (ESP or XBOOTLDR) holding `path`, from
 // /proc/self/mountinfo; nullopt when the file is not on one.
-std::optional<std::string> esp_root_of(const std::string& path, const SystemView& sys);
+Result<std::optional<std::string>> esp_root_of(const std::string& path, const SystemView& sys);
 
 }  // namespace kx::uki

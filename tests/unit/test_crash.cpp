@@ -42,8 +42,9 @@ Test(crash, regions_low_and_high) {
                                                       "100000000-43fffffff : System RAM\n"
                                                       "  400000000-43fffffff : Crash kernel\n"}});
     auto regions = find_crash_regions(SystemView(root));
-    cr_assert_eq(regions.size(), 2u);
-    cr_assert_eq(regions[1].start, 0x400000000u);
+    cr_assert(regions.ok());
+    cr_assert_eq(regions->size(), 2u);
+    cr_assert_eq((*regions)[1].start, 0x400000000u);
     RunResult r = run_kexec({"--sysroot=" + root, "--print-ckr-size"}, nullptr);
     cr_assert_str_eq(r.out.c_str(), "1073741824\n", "the highest region, as kexec-tools reports");
 }
@@ -154,7 +155,7 @@ Test(crash, kexec_c_p_on_a_real_guest_tree) {
     const RecordedCall& c = rec.calls[0];
     cr_assert_eq(c.flags, abi::KEXEC_ARCH_X86_64 | abi::KEXEC_ON_CRASH);
     cr_assert_eq(c.segments.size(), 6u, "kernel, initrd, params, purgatory, ELF headers, backup");
-    auto region = find_crash_regions(SystemView(fixture_sysroot("bios")))[0];
+    auto region = find_crash_regions(SystemView(fixture_sysroot("bios"))).value()[0];
     for (const auto& s : c.segments)
         cr_assert(s.mem >= region.start && s.mem + s.memsz <= region.end, "segment %s outside the crash region",
                   hex(s.mem).c_str());

@@ -139,7 +139,7 @@ Test(executor, gzip_kernel_goes_through_a_memfd) {
     cr_assert(contains(plan.out, "(bzImage64 (gzip))"), "%s", plan.out.c_str());
     std::string bomb = write_file(f.dir + "/trunc.gz", read_file(f.kernel + ".gz").substr(0, 100));
     RunResult t = run_kexec({"-s", "-l", bomb}, &rec);
-    kx_assert_str(t.err, bomb + ": gzip data is truncated\n");
+    kx_assert_str(t.err, "kexec: " + bomb + ": gzip data is truncated\n");
 }
 
 // --- advice ----------------------------------------------------------------

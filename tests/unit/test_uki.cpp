@@ -521,6 +521,6 @@ Test(uki, type_uki_forces_the_reader) {
     RunResult plain = run_kexec({"-l", pe}, &rec);
     cr_assert(contains(plain.err, "cannot determine the file type"), "%s", plain.err.c_str());
     RunResult forced = run_kexec({"-l", "-t", "uki", pe}, &rec);
-    kx_assert_str(forced.err, pe + ": no .linux section (or it is empty): not a UKI\n");
+    kx_assert_str(forced.err, "kexec: " + pe + ": no .linux section (or it is empty): not a UKI\n");
     cr_assert(rec.calls.empty());
 }

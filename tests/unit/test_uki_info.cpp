@@ -150,7 +150,7 @@ Test(uki_info, not_a_pe_file) {
     std::string f = write_file(dir + "/bz", make_bzimage());
     RunResult r = run_kexec({"--uki-info", f}, nullptr);
     cr_assert_eq(r.rc, 1);
-    kx_assert_str(r.err, f + ": not a PE file, so not a UKI or addon\n");
+    kx_assert_str(r.err, "kexec: " + f + ": not a PE file, so not a UKI or addon\n");
 }
 
 // Issue acceptance: kexec -l --dry-run on an objcopy-built UKI plans kernel

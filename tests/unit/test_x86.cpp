@@ -129,8 +129,25 @@ Test(sysfs_numbers, hex_with_or_without_0x) {
         cr_assert(!parse_hex(bad), "%s", bad);
     std::string root = make_sysroot({{"/sys/kernel/a", "0x2a\n"}, {"/sys/kernel/b", "nope\n"}});
     SystemView sys(root);
-    cr_assert_eq(sys.read_hex("/sys/kernel/a"), std::optional<uint64_t>(42));
-    cr_assert(!sys.read_hex("/sys/kernel/b") && !sys.read_hex("/sys/kernel/missing"));
+    cr_assert_eq(sys.read_hex("/sys/kernel/a").value(), std::optional<uint64_t>(42));
+    cr_assert(!sys.read_hex("/sys/kernel/b").value() && !sys.read_hex("/sys/kernel/missing").value());
+}
+
+// Only ENOENT means "not there": a file that exists but cannot be read
+// (EACCES for a normal user; EISDIR here, as tests run as root) is an error,
+// so a missing permission never silently becomes "no crash region".
+Test(sysfs_numbers, unreadable_is_an_error_not_absence) {
+    std::string root = make_sysroot({{"/proc/iomem/x", ""}, {"/sys/kernel/a/x", ""}});
+    SystemView sys(root);
+    auto text = sys.read_text_if_exists("/proc/iomem");
+    cr_assert(!text.ok());
+    cr_assert_eq(text.error().sys_errno, EISDIR);
+    cr_assert(!sys.read_hex("/sys/kernel/a").ok());
+    cr_assert(sys.read_text_if_exists("/proc/missing").ok() && !sys.read_text_if_exists("/proc/missing")->has_value());
+    cr_assert(!sys.probe_text("/proc/iomem"), "probes say unknown");
+    RunResult r = run_kexec({"--sysroot=" + root, "--print-ckr-size"}, nullptr);
+    cr_assert_eq(r.rc, 1, "kexec-tools die()s: %d", r.rc);
+    cr_assert(r.err.find("/proc/iomem: cannot read") != std::string::npos, "%s", r.err.c_str());
 }
 
 Test(memory_map, firmware_memmap_of_each_guest) {

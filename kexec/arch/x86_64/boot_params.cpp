@@ -35,10 +35,16 @@ std::optional<uint64_t> systab_value(const std::string& systab, const std::strin
     return std::nullopt;
 }
 
-void read_efi(const SystemView& sys, PlatformInfo& p) {
-    auto systab = sys.read_text_if_exists("/sys/firmware/efi/systab");
+// A sysfs number that must be there when its directory is: 0 when absent.
+Result<uint64_t> hex_or_zero(const SystemView& sys, const std::string& path) {
+    KX_ASSIGN(auto v, sys.read_hex(path));
+    return v.value_or(0);
+}
+
+Status read_efi(const SystemView& sys, PlatformInfo& p) {
+    KX_ASSIGN(auto systab, sys.read_text_if_exists("/sys/firmware/efi/systab"));
     if (!systab)
-        return;
+        return {};
     if (!p.acpi_rsdp || *p.acpi_rsdp == 0) {
         if (auto a = systab_value(*systab, "ACPI20"))
             p.acpi_rsdp = *a;
@@ -46,18 +52,20 @@ void read_efi(const SystemView& sys, PlatformInfo& p) {
             p.acpi_rsdp = *a1;
     }
     p.efi.smbios = systab_value(*systab, "SMBIOS").value_or(systab_value(*systab, "SMBIOS3").value_or(0));
-    p.efi.fw_vendor = sys.read_hex("/sys/firmware/efi/fw_vendor").value_or(0);
-    p.efi.runtime = sys.read_hex("/sys/firmware/efi/runtime").value_or(0);
-    p.efi.config_table = sys.read_hex("/sys/firmware/efi/config_table").value_or(0);
+    KX_ASSIGN(p.efi.fw_vendor, hex_or_zero(sys, "/sys/firmware/efi/fw_vendor"));
+    KX_ASSIGN(p.efi.runtime, hex_or_zero(sys, "/sys/firmware/efi/runtime"));
+    KX_ASSIGN(p.efi.config_table, hex_or_zero(sys, "/sys/firmware/efi/config_table"));
     std::vector<std::string> entries = sys.list_dir("/sys/firmware/efi/runtime-map");
     std::sort(entries.begin(), entries.end(), [](const std::string& a, const std::string& b) {
         return a.size() != b.size() ? a.size() < b.size() : a < b;  // numeric order
     });
     for (const std::string& e : entries) {
         const std::string dir = "/sys/firmware/efi/runtime-map/" + e;
-        auto type = sys.read_hex(dir + "/type"), phys = sys.read_hex(dir + "/phys_addr");
-        auto virt = sys.read_hex(dir + "/virt_addr"), pages = sys.read_hex(dir + "/num_pages");
-        auto attr = sys.read_hex(dir + "/attribute");
+        KX_ASSIGN(auto type, sys.read_hex(dir + "/type"));
+        KX_ASSIGN(auto phys, sys.read_hex(dir + "/phys_addr"));
+        KX_ASSIGN(auto virt, sys.read_hex(dir + "/virt_addr"));
+        KX_ASSIGN(auto pages, sys.read_hex(dir + "/num_pages"));
+        KX_ASSIGN(auto attr, sys.read_hex(dir + "/attribute"));
         if (!type || !phys || !virt || !pages || !attr)
             continue;
         uint8_t desc[kEfiMemdescSize] = {};
@@ -70,6 +78,7 @@ void read_efi(const SystemView& sys, PlatformInfo& p) {
         p.efi.runtime_map_entries++;
     }
     p.efi.present = p.booted_via_efi() && p.efi.runtime_map_entries > 0;
+    return {};
 }
 
 std::optional<PlatformInfo::Framebuffer> read_framebuffer(const SystemView& sys) {
@@ -104,13 +113,13 @@ std::optional<PlatformInfo::Framebuffer> read_framebuffer(const SystemView& sys)
 }
 
 // /sys/firmware/edd/int13_devXX, as the BIOS reported them at boot.
-void read_edd(const SystemView& sys, PlatformInfo& p) {
+Status read_edd(const SystemView& sys, PlatformInfo& p) {
     for (const std::string& e : sys.list_dir("/sys/firmware/edd")) {
         if (!starts_with(e, "int13_dev") || p.edd.entries.size() >= bp::edd_max)
             continue;
         const std::string dir = "/sys/firmware/edd/" + e;
         auto device = parse_hex(e.substr(9));
-        auto version = sys.read_hex(dir + "/version");
+        KX_ASSIGN(auto version, sys.read_hex(dir + "/version"));
         if (!device || !version)
             continue;
         std::array<uint8_t, bp::edd_info_size> info{};
@@ -118,7 +127,8 @@ void read_edd(const SystemView& sys, PlatformInfo& p) {
         info[1] = static_cast<uint8_t>(*version);
         if (*version != 0) {
             uint16_t ext = 0;
-            if (auto t = sys.read_text_if_exists(dir + "/extensions")) {
+            KX_ASSIGN(auto t, sys.read_text_if_exists(dir + "/extensions"));
+            if (t) {
                 for (const std::string& line : split_lines(*t)) {
                     if (starts_with(line, "Fixed disk access")) ext |= 1;
                     if (starts_with(line, "Device locking and ejecting")) ext |= 2;
@@ -127,20 +137,25 @@ void read_edd(const SystemView& sys, PlatformInfo& p) {
                 }
             }
             put_le16(&info[2], ext);
-            auto num = [&](const char* f) {
-                auto t = sys.read_text_if_exists(dir + "/" + f);
-                return t ? parse_u64(trim(*t)).value_or(0) : 0;
-            };
-            put_le16(&info[4], static_cast<uint16_t>(num("legacy_max_cylinder")));
-            info[6] = static_cast<uint8_t>(num("legacy_max_head"));
-            info[7] = static_cast<uint8_t>(num("legacy_sectors_per_track"));
-            if (auto raw = sys.read_text_if_exists(dir + "/raw_data"))
+            uint64_t geometry[3] = {};
+            const char* const names[3] = {"legacy_max_cylinder", "legacy_max_head", "legacy_sectors_per_track"};
+            for (int i = 0; i < 3; i++) {
+                KX_ASSIGN(auto text, sys.read_text_if_exists(dir + "/" + names[i]));
+                geometry[i] = text ? parse_u64(trim(*text)).value_or(0) : 0;
+            }
+            put_le16(&info[4], static_cast<uint16_t>(geometry[0]));
+            info[6] = static_cast<uint8_t>(geometry[1]);
+            info[7] = static_cast<uint8_t>(geometry[2]);
+            KX_ASSIGN(auto raw, sys.read_text_if_exists(dir + "/raw_data"));
+            if (raw)
                 std::memcpy(&info[8], raw->data(), std::min<size_t>(raw->size(), 74));
         }
         p.edd.entries.push_back(info);
-        if (auto sig = sys.read_hex(dir + "/mbr_signature"); sig && p.edd.mbr_signatures.size() < bp::edd_mbr_sig_max)
+        KX_ASSIGN(auto sig, sys.read_hex(dir + "/mbr_signature"));
+        if (sig && p.edd.mbr_signatures.size() < bp::edd_mbr_sig_max)
             p.edd.mbr_signatures.push_back(static_cast<uint32_t>(*sig));
     }
+    return {};
 }
 
 void set_screen_info(ZeroPage& page, const BootParamsRequest& req, const PlatformInfo& p,
@@ -251,7 +266,8 @@ void set_efi(ZeroPage& page, BootParams& out, const BootParamsRequest& req, cons
 
 Result<PlatformInfo> read_platform(const SystemView& sys) {
     PlatformInfo p;
-    if (auto data = sys.read_text_if_exists("/sys/kernel/boot_params/data"); data && data->size() >= bp::kSize) {
+    KX_ASSIGN(auto data, sys.read_text_if_exists("/sys/kernel/boot_params/data"));
+    if (data && data->size() >= bp::kSize) {
         ZeroPage page;
         page.copy_in(0, {reinterpret_cast<const uint8_t*>(data->data()), bp::kSize});
         p.current = page;
@@ -259,9 +275,9 @@ Result<PlatformInfo> read_platform(const SystemView& sys) {
             p.acpi_rsdp = rsdp;
     }
     KX_ASSIGN(p.memory_map, read_memory_map(sys));
-    read_efi(sys, p);
+    KX_TRY(read_efi(sys, p));
     p.framebuffer = read_framebuffer(sys);
-    read_edd(sys, p);
+    KX_TRY(read_edd(sys, p));
     return p;
 }
 

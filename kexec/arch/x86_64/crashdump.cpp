@@ -32,17 +32,18 @@ void exclude(std::vector<MemoryRange>& ranges, uint64_t start, uint64_t end) {
     ranges = std::move(out);
 }
 
-void read_kcore(const SystemView& sys, CrashDumpInfo& info) {
+Status read_kcore(const SystemView& sys, CrashDumpInfo& info) {
     auto kcore = sys.read_prefix("/proc/kcore", 65536);
     if (!kcore || kcore->size() < 64 || std::memcmp(kcore->data(), "\x7f" "ELF", 4) != 0) {
         info.notes.push_back("/proc/kcore unreadable: no kernel text segment in the ELF core headers, "
                              "direct map assumed at " + hex(info.page_offset));
-        return;
+        return Status::success();
     }
     const auto b = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(kcore->data()), kcore->size());
     const uint64_t phoff = le64(b, 32), phentsize = le16(b, 54), phnum = le16(b, 56);
     std::optional<uint64_t> stext;
-    if (auto syms = sys.read_text_if_exists("/proc/kallsyms"))
+    KX_ASSIGN(auto syms, sys.read_text_if_exists("/proc/kallsyms"));
+    if (syms)
         for (const std::string& line : split_lines(*syms))
             if (ends_with(line, " _stext"))
                 stext = parse_hex(line.substr(0, line.find(' ')));
@@ -68,6 +69,7 @@ void read_kcore(const SystemView& sys, CrashDumpInfo& info) {
         info.kernel_vaddr = text->first & ~(kKernelVaddrAlign - 1);
         info.kernel_size = page_align(text->second - *info.kernel_vaddr);
     }
+    return Status::success();
 }
 
 std::vector<Interval> crash_regions_of(const std::vector<IomemResource>& iomem) {
@@ -83,23 +85,23 @@ std::vector<Interval> crash_regions_of(const std::vector<IomemResource>& iomem) 
 
 Error no_crash_region_error() {
     // kexec-tools die()s here: exit status 1.
-    return usage_error("kexec: no memory is reserved for a crash kernel: boot with crashkernel=SIZE "
+    return usage_error("no memory is reserved for a crash kernel: boot with crashkernel=SIZE "
                        "(for example crashkernel=256M), then load it");
 }
 
-std::vector<Interval> find_crash_regions(const SystemView& sys) {
-    auto iomem = sys.read_text_if_exists("/proc/iomem");
+Result<std::vector<Interval>> find_crash_regions(const SystemView& sys) {
+    KX_ASSIGN(auto iomem, sys.read_text_if_exists("/proc/iomem"));
     return iomem ? crash_regions_of(parse_iomem(*iomem)) : std::vector<Interval>{};
 }
 
-uint64_t crash_region_size(const SystemView& sys) {
-    auto regions = find_crash_regions(sys);
-    return regions.empty() ? 0 : regions.back().end - regions.back().start;
+Result<uint64_t> crash_region_size(const SystemView& sys) {
+    KX_ASSIGN(auto regions, find_crash_regions(sys));
+    return regions.empty() ? uint64_t{0} : regions.back().end - regions.back().start;
 }
 
 Result<CrashDumpInfo> read_crash_dump_info(const SystemView& sys) {
     CrashDumpInfo info;
-    auto iomem_text = sys.read_text_if_exists("/proc/iomem");
+    KX_ASSIGN(auto iomem_text, sys.read_text_if_exists("/proc/iomem"));
     const std::vector<IomemResource> iomem = iomem_text ? parse_iomem(*iomem_text) : std::vector<IomemResource>{};
     info.crash_regions = crash_regions_of(iomem);
     if (info.crash_regions.empty())
@@ -127,18 +129,19 @@ Result<CrashDumpInfo> read_crash_dump_info(const SystemView& sys) {
         if (!starts_with(cpu, "cpu") || cpu.size() < 4 || !std::isdigit(static_cast<unsigned char>(cpu[3])))
             continue;
         const std::string dir = "/sys/devices/system/cpu/" + cpu;
-        auto address = sys.read_hex(dir + "/crash_notes");  // "%llx"
+        KX_ASSIGN(auto address, sys.read_hex(dir + "/crash_notes"));  // "%llx"
         if (!address)
             continue;
-        auto size = sys.read_text_if_exists(dir + "/crash_notes_size");  // "%zu"
+        KX_ASSIGN(auto size, sys.read_text_if_exists(dir + "/crash_notes_size"));  // "%zu"
         info.cpu_notes.push_back({*address, size ? parse_u64(trim(*size)).value_or(1024) : 1024});
     }
     std::sort(info.cpu_notes.begin(), info.cpu_notes.end(),
               [](const auto& x, const auto& y) { return x.address < y.address; });
     if (info.cpu_notes.empty())
-        return make_error("kexec: no /sys/devices/system/cpu/cpu*/crash_notes: this kernel cannot take a crash dump "
+        return make_error("no /sys/devices/system/cpu/cpu*/crash_notes: this kernel cannot take a crash dump "
                           "(CONFIG_CRASH_DUMP?)");
-    if (auto vmci = sys.read_text_if_exists("/sys/kernel/vmcoreinfo")) {
+    KX_ASSIGN(auto vmci, sys.read_text_if_exists("/sys/kernel/vmcoreinfo"));
+    if (vmci) {
         // "%pa %x": the address with 0x, the size in hex without.
         std::string v = trim(*vmci);
         size_t sp = v.find(' ');
@@ -149,7 +152,7 @@ Result<CrashDumpInfo> read_crash_dump_info(const SystemView& sys) {
     }
     if (!info.vmcoreinfo)
         info.notes.push_back("no /sys/kernel/vmcoreinfo: the dump lacks the VMCOREINFO note tools need");
-    read_kcore(sys, info);
+    KX_TRY(read_kcore(sys, info));
     return info;
 }
 
@@ -215,7 +218,7 @@ Result<std::vector<MemoryRange>> crash_kernel_e820(const CrashDumpInfo& info, co
         // is already the crash kernel's RAM, and returns ENOCRASHKERNEL.
         for (const MemoryRange& m : map)
             if (c.start <= m.end && m.start < c.end)
-                return with_exit_status(make_error("kexec: the crash kernel region " + hex(c.start) + "-" +
+                return with_exit_status(make_error("the crash kernel region " + hex(c.start) + "-" +
                                                    hex(c.end - 1) + " overlaps " + hex(m.start) + "-" + hex(m.end) +
                                                    ", already the crash kernel's memory: check crashkernel="),
                                         exit_status::kNoCrashKernel);

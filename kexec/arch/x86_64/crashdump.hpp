@@ -19,12 +19,12 @@ namespace kx::x86 {
 
 // "Crash kernel" ranges in /proc/iomem (two with crashkernel=X,high: a low
 // one below 4 GiB and the high one). Sorted by address.
-std::vector<Interval> find_crash_regions(const SystemView& sys);
+Result<std::vector<Interval>> find_crash_regions(const SystemView& sys);
 // What to do when there is none: boot with crashkernel=.
 Error no_crash_region_error();
 // The size of the region crash loads go to (the highest, as kexec-tools
 // reports it for --print-ckr-size); 0 when none is reserved.
-uint64_t crash_region_size(const SystemView& sys);
+Result<uint64_t> crash_region_size(const SystemView& sys);
 
 struct CrashDumpInfo {
     std::vector<Interval> crash_regions;  // where the crash kernel lives

@@ -27,7 +27,7 @@ constexpr uint32_t kDefaultInitrdAddrMax = 0x37ffffff, kDefaultCmdlineSize = 204
 // kexec-tools die()s when locate_hole() finds no room: exit status 1. The
 // ENOMEM marks "no room" for callers that add context (crash loads).
 Error no_room(const std::string& what, uint64_t size, const FreeMemory& free, bool crash) {
-    Error e = usage_error("kexec: no room for the " + what + " (" + format_size(size) + ") in " +
+    Error e = usage_error("no room for the " + what + " (" + format_size(size) + ") in " +
                           (crash ? "the crash kernel region" : "free memory") + "; the largest free range is " +
                           format_size(free.largest()) +
                           (crash ? ": boot with a larger crashkernel= or pass a smaller --initrd" : ""));
@@ -123,7 +123,7 @@ Result<SegmentLoadCall> finish(std::vector<Segment> segments, std::optional<Purg
             regions.push_back(r);
         }
         if (regions.size() > KX_MAX_REGIONS)
-            return make_error("kexec: too many segments for the purgatory (" + std::to_string(regions.size()) + ")");
+            return make_error("too many segments for the purgatory (" + std::to_string(regions.size()) + ")");
         KX_TRY(purgatory->set_symbol("kx_regions", {reinterpret_cast<const uint8_t*>(regions.data()),
                                                     regions.size() * sizeof(kx_region)}));
         KX_TRY(purgatory->set("kx_region_count", static_cast<uint32_t>(regions.size())));
@@ -153,7 +153,7 @@ Result<SegmentLoadCall> finish(std::vector<Segment> segments, std::optional<Purg
         add_backup_segments(segments, free, o.backup_min, o.backup_max);
     std::sort(segments.begin(), segments.end(), [](const Segment& a, const Segment& b) { return a.mem < b.mem; });
     if (segments.size() > abi::KEXEC_SEGMENT_MAX)
-        return make_error("kexec: " + std::to_string(segments.size()) + " segments; the kernel takes at most 16" +
+        return make_error(std::to_string(segments.size()) + " segments; the kernel takes at most 16" +
                           (o.preserve_context ? " (--load-preserve-context: narrow --mem-min/--mem-max)" : ""));
     call.segments = std::move(segments);
     return call;
@@ -327,7 +327,7 @@ Result<SegmentLoadCall> build_kexec_image(const BootInputs& boot, const std::vec
             entry.regs32.esi = static_cast<uint32_t>(params_at);
             entry.regs32.eip = static_cast<uint32_t>(*kernel_at);  // startup_32, at the start
             if (params_at >= k4GiB)
-                return make_error("kexec: --entry-32bit needs the boot parameters below 4 GiB");
+                return make_error("--entry-32bit needs the boot parameters below 4 GiB");
         } else {
             entry.regs64.rsi = params_at;
             entry.regs64.rip = *kernel_at + 0x200;  // the 64-bit entry point, startup_64

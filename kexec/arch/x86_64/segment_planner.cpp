@@ -22,14 +22,14 @@ constexpr uint64_t kNoLimit = ~0ull;
 Status check_kexec_load_allowed(const SystemView& sys) {
     SecurityState sec = read_security_state(sys);
     if (sec.locked_down())
-        return make_error("kexec: the kernel is locked down (" + *sec.lockdown +
+        return make_error("the kernel is locked down (" + *sec.lockdown +
                           ") and refuses kexec_load (-c): use kexec -s (kexec_file_load) with a kernel signed "
                           "by a key the kernel trusts");
     if (sec.secure_boot.value_or(false) && sec.ima_present)
-        return make_error("kexec: Secure Boot is on and IMA appraises kexec kernels, which it cannot do for "
+        return make_error("Secure Boot is on and IMA appraises kexec kernels, which it cannot do for "
                           "kexec_load (-c): use kexec -s (kexec_file_load)");
     if (sec.kexec_load_disabled.value_or(false))
-        return make_error("kexec: kexec is disabled on this system (kernel.kexec_load_disabled=1)");
+        return make_error("kexec is disabled on this system (kernel.kexec_load_disabled=1)");
     return {};
 }
 
@@ -48,10 +48,10 @@ Result<SegmentLoadCall> build_image(const BootInputs& boot, const std::vector<Me
 // come and go, so their segment is as large as it says
 // (/sys/kernel/crash_elfcorehdr_size) and the purgatory does not check it.
 Result<uint64_t> hotplug_headers_size(const SystemView& sys) {
-    auto size = sys.read_text_if_exists("/sys/kernel/crash_elfcorehdr_size");
+    KX_ASSIGN(auto size, sys.read_text_if_exists("/sys/kernel/crash_elfcorehdr_size"));
     auto v = size ? parse_u64(trim(*size)) : std::nullopt;
     if (!v || *v == 0)
-        return usage_error("kexec: --hotplug: /sys/kernel/crash_elfcorehdr_size does not exist: the kernel needs "
+        return usage_error("--hotplug: /sys/kernel/crash_elfcorehdr_size does not exist: the kernel needs "
                            "CONFIG_CRASH_HOTPLUG");
     return *v;
 }
@@ -72,7 +72,7 @@ Result<SegmentLoadCall> plan_crash_image(const LoadPlan& load, const Options& op
     Backup backup = backup_source(info);
     auto backup_at = free.allocate(page_align(backup.size), 4096, 0, kNoLimit, true);
     if (!backup_at)
-        return usage_error("kexec: the crash kernel region is too small even for the 640 KiB backup");
+        return usage_error("the crash kernel region is too small even for the 640 KiB backup");
     backup.dst = *backup_at;
     std::string headers = build_elf_core_headers(info, backup);
     uint64_t headers_memsz = std::max<uint64_t>(page_align(headers.size()), 16 * 1024);
@@ -85,7 +85,7 @@ Result<SegmentLoadCall> plan_crash_image(const LoadPlan& load, const Options& op
     }
     auto headers_at = free.allocate(headers_memsz, 4096, 0, kNoLimit, true);
     if (!headers_at)
-        return usage_error("kexec: the crash kernel region is too small for the ELF core headers");
+        return usage_error("the crash kernel region is too small for the ELF core headers");
     KX_ASSIGN(std::vector<MemoryRange> e820,
               crash_kernel_e820(info, backup,
                                 {{backup.dst, backup.dst + page_align(backup.size)}, {*headers_at, *headers_at + headers_memsz}}));
@@ -132,13 +132,13 @@ Result<SegmentLoadCall> plan_crash_image(const LoadPlan& load, const Options& op
 // retain_initrd keeps in RAM; its place comes from the boot parameters.
 Result<Interval> retained_initrd(const PlatformInfo& platform) {
     if (!platform.current)
-        return make_error("kexec: --reuseinitrd: /sys/kernel/boot_params/data is missing, so the first boot's initrd "
+        return make_error("--reuseinitrd: /sys/kernel/boot_params/data is missing, so the first boot's initrd "
                           "cannot be found");
     const ZeroPage& p = *platform.current;
     const uint64_t at = p.get32(bp::ramdisk_image) | (uint64_t{p.get32(bp::ext_ramdisk_image)} << 32);
     const uint64_t size = p.get32(bp::ramdisk_size) | (uint64_t{p.get32(bp::ext_ramdisk_size)} << 32);
     if (at == 0 || size == 0)
-        return make_error("kexec: --reuseinitrd: the running kernel was booted without an initrd");
+        return make_error("--reuseinitrd: the running kernel was booted without an initrd");
     return Interval{at, at + size};
 }
 
@@ -185,7 +185,7 @@ Result<SegmentLoadCall> plan_segment_load(const LoadPlan& load, const Options& o
         return plan_crash_image(load, opts, sys, platform, io, notes);
 
     // Never overwrite a loaded crash kernel, nor an initrd being reused.
-    std::vector<Interval> excluded = find_crash_regions(sys);
+    KX_ASSIGN(std::vector<Interval> excluded, find_crash_regions(sys));
     if (opts.reuse_initrd) {
         KX_ASSIGN(Interval initrd, retained_initrd(platform));
         io.reused_initrd = initrd;
