@@ -39,6 +39,8 @@ Result<int> file_load(const FileLoadCall& call, ExecEnv& env) {
     if (call.initrd) {
         KX_ASSIGN(initrd, payload_fd(*call.initrd, "kexec-initrd"));
     }
+    // What the kernel is about to read must be one version of each file.
+    KX_TRY(check_inputs_unchanged());
     const std::string* cmdline = call.cmdline ? &*call.cmdline : nullptr;
     unsigned long flags = call.flags;
     if (env.kernel_lacks_file_debug)
@@ -68,6 +70,7 @@ Status segment_load(const LoadPlan& plan, const SegmentLoadCall& call, ExecEnv& 
         total += s.memsz;
         views.push_back(std::move(v));
     }
+    KX_TRY(check_inputs_unchanged());
     debug(env, "kexec_load(" + std::to_string(segs.size()) + " segments, entry " + hex(call.entry) +
                    ", flags " + abi::load_flag_names(call.flags) + ")");
     int err = env.backend.kexec_load(call.entry, segs, call.flags);

@@ -91,6 +91,9 @@ int kexec_main(int argc, char** argv, MainEnv& env) {
     auto inv = plan_invocation(o, sys);
     if (!inv.ok())
         return fail(env, inv.error());
+    // A file that shrank while we planned was read as zeros past its new end.
+    if (Status st = check_inputs_unchanged(); !st.ok())
+        return fail(env, st.error());
     if (o.dry_run == DryRunFormat::Text)
         std::fputs(format_plan_text(*inv).c_str(), env.out);
     else if (o.dry_run == DryRunFormat::Json)

@@ -1,23 +1,106 @@
 #include "mapped_file.hpp"
 
+#include <array>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <fcntl.h>
+#include <mutex>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 namespace kx {
+namespace {
+
+// The live mappings, readable from the SIGBUS handler: fixed slots of
+// atomics, no allocation, no locks on the handler's side.
+struct MappingSlot {
+    std::atomic<const MappedFile*> file{nullptr};
+    std::atomic<uintptr_t> begin{0}, end{0};
+};
+constexpr size_t kMaxMappings = 1024;
+std::array<MappingSlot, kMaxMappings> g_mappings;
+std::mutex g_registry_lock;  // writers and check_inputs_unchanged(); never the handler
+struct sigaction g_previous_sigbus;
+
+void on_mapped_read_fault(int sig, siginfo_t* info, void* context) {
+    const auto addr = reinterpret_cast<uintptr_t>(info->si_addr);
+    for (const MappingSlot& slot : g_mappings) {
+        const MappedFile* file = slot.file.load(std::memory_order_acquire);
+        if (!file || addr < slot.begin.load() || addr >= slot.end.load())
+            continue;
+        // Past the end of a file that shrank: read zeros from here on and
+        // remember that the file changed.
+        const uintptr_t page = addr & ~(static_cast<uintptr_t>(sysconf(_SC_PAGESIZE)) - 1);
+        void* p = mmap(reinterpret_cast<void*>(page), static_cast<size_t>(sysconf(_SC_PAGESIZE)), PROT_READ,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+        if (p != MAP_FAILED) {
+            file->note_changed();
+            return;
+        }
+        break;
+    }
+    // Not ours (or no memory for a zero page): what would have happened anyway.
+    if (g_previous_sigbus.sa_flags & SA_SIGINFO) {
+        g_previous_sigbus.sa_sigaction(sig, info, context);
+        return;
+    }
+    if (g_previous_sigbus.sa_handler != SIG_DFL && g_previous_sigbus.sa_handler != SIG_IGN) {
+        g_previous_sigbus.sa_handler(sig);
+        return;
+    }
+    signal(SIGBUS, SIG_DFL);  // returning re-runs the access, which now kills us as SIGBUS would
+}
+
+void install_fault_handler() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        struct sigaction sa {};
+        sa.sa_sigaction = on_mapped_read_fault;
+        sa.sa_flags = SA_SIGINFO;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGBUS, &sa, &g_previous_sigbus);
+    });
+}
+
+bool register_mapping(const MappedFile* file) {
+    install_fault_handler();
+    std::lock_guard lock(g_registry_lock);
+    for (MappingSlot& slot : g_mappings) {
+        if (slot.file.load())
+            continue;
+        const auto begin = reinterpret_cast<uintptr_t>(file->bytes().data());
+        slot.begin.store(begin);
+        slot.end.store(begin + file->size());
+        slot.file.store(file, std::memory_order_release);
+        return true;
+    }
+    return false;
+}
+
+void unregister_mapping(const MappedFile* file) {
+    std::lock_guard lock(g_registry_lock);
+    for (MappingSlot& slot : g_mappings)
+        if (slot.file.load() == file)
+            slot.file.store(nullptr, std::memory_order_release);
+}
+
+Error open_error(const std::string& path, const char* what, int err) {
+    return make_error(path + ": cannot " + what + ": " + std::strerror(err), err);
+}
+
+}  // namespace
 
 Result<std::shared_ptr<const MappedFile>> MappedFile::open(const std::string& path) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return make_error(path + ": cannot open: " + std::strerror(errno), errno);
+        return open_error(path, "open", errno);
     struct stat st {};
     if (fstat(fd, &st) != 0) {
         int err = errno;
         ::close(fd);
-        return make_error(path + ": cannot stat: " + std::strerror(err), err);
+        return open_error(path, "stat", err);
     }
     if (S_ISDIR(st.st_mode)) {
         ::close(fd);
@@ -34,9 +117,11 @@ Result<std::shared_ptr<const MappedFile>> MappedFile::open(const std::string& pa
     if (file->size_ > 0) {
         void* p = mmap(nullptr, file->size_, PROT_READ, MAP_PRIVATE, fd, 0);
         if (p == MAP_FAILED)
-            return make_error(path + ": cannot map: " + std::strerror(errno), errno);
+            return open_error(path, "map", errno);
         file->data_ = static_cast<const uint8_t*>(p);
         file->mapped_ = true;
+        if (!register_mapping(file.get()))
+            return make_error(path + ": too many files open at once (" + std::to_string(kMaxMappings) + ")", EMFILE);
     }
     return std::shared_ptr<const MappedFile>(std::move(file));
 }
@@ -52,10 +137,32 @@ std::shared_ptr<const MappedFile> MappedFile::from_bytes(std::string display_nam
 }
 
 MappedFile::~MappedFile() {
-    if (mapped_)
+    if (mapped_) {
+        unregister_mapping(this);
         munmap(const_cast<uint8_t*>(data_), size_);
+    }
     if (fd_ >= 0)
         ::close(fd_);
+}
+
+Status MappedFile::check_unchanged() const {
+    if (fd_ < 0)
+        return {};
+    struct stat st {};
+    const bool same_size = fstat(fd_, &st) == 0 && static_cast<uint64_t>(st.st_size) == size_;
+    if (same_size && !changed_.load())
+        return {};
+    const std::string now = same_size ? "" : ", " + std::to_string(st.st_size) + " now";
+    return usage_error(path_ + ": the file changed while kexec read it (" + std::to_string(size_) +
+                       " bytes when opened" + now + "): load it again once it is no longer being written");
+}
+
+Status check_inputs_unchanged() {
+    std::lock_guard lock(g_registry_lock);
+    for (const MappingSlot& slot : g_mappings)
+        if (const MappedFile* file = slot.file.load())
+            KX_TRY(file->check_unchanged());
+    return {};
 }
 
 }  // namespace kx

@@ -1,8 +1,15 @@
 // A read-only, memory-mapped input file. Parsers work on spans over the
 // mapping; the fd stays open so payload can be copied in-kernel
 // (copy_file_range/sendfile) or handed to kexec_file_load as it is.
+//
+// A file can shrink while we read it (a package upgrade rewriting the UKI
+// in place). Touching a mapped page past the new end raises SIGBUS; a
+// handler installed with the first mapping puts a zero page there and marks
+// the file changed, so reading never kills us, and check_unchanged() (called
+// after planning and before every syscall) turns it into a clean error.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -28,10 +35,11 @@ public:
     uint64_t size() const { return size_; }
     int fd() const { return fd_; }  // -1 when the bytes are not backed by a file
 
-    // Bounds-checked slice; empty optional-like (nullptr span) on overflow.
-    bool contains(uint64_t offset, uint64_t length) const {
-        return offset <= size_ && length <= size_ - offset;
-    }
+    // Record that a read found the file shorter than when it was opened.
+    void note_changed() const { changed_.store(true, std::memory_order_relaxed); }
+    // An error when the file was found shorter while we read it, or is now
+    // not the size it had when opened: what we read is not one version of it.
+    Status check_unchanged() const;
 
 private:
     MappedFile() = default;
@@ -40,9 +48,13 @@ private:
     uint64_t size_ = 0;
     int fd_ = -1;
     bool mapped_ = false;
+    mutable std::atomic<bool> changed_{false};
     std::string owned_;  // storage for from_bytes()
 };
 
 using FileRef = std::shared_ptr<const MappedFile>;
+
+// check_unchanged() for every file mapped now.
+Status check_inputs_unchanged();
 
 }  // namespace kx

@@ -81,6 +81,8 @@ Result<int> fill_memfd(const Payload& payload, const std::string& name) {
             }
         } else if (p.file->fd() >= 0) {
             st = copy_range(p.file->fd(), p.offset, p.size, fd, p.bytes().data(), name);
+            if (!st.ok() && !p.file->check_unchanged().ok())
+                st = p.file->check_unchanged();  // name the file that shrank, not our memfd
         } else {
             st = write_all(fd, p.bytes().data(), p.size, name);
         }

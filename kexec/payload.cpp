@@ -98,8 +98,11 @@ Sha256Digest Payload::sha256() const {
             while (done < p.size) {
                 size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), p.size - done));
                 ssize_t n = pread(p.file->fd(), buf.data(), want, static_cast<off_t>(p.offset + done));
-                if (n <= 0) {  // unreadable now: fall back to the mapping
-                    h.update(p.bytes().subspan(done));
+                if (n <= 0) {
+                    // The file shrank (or cannot be read any more): hash
+                    // zeros for the rest and let check_unchanged() refuse it.
+                    p.file->note_changed();
+                    h.update_zeros(p.size - done);
                     break;
                 }
                 h.update({buf.data(), static_cast<size_t>(n)});

@@ -332,10 +332,12 @@ Status print_uki_info(const std::string& path, bool json, FILE* out) {
     if (!pe::looks_like_pe(file->bytes()))
         return make_error(path + ": not a PE file, so not a UKI or addon");
     KX_ASSIGN(Uki uki, Uki::parse(file));
+    const Report info = build(uki);
+    KX_TRY(check_inputs_unchanged());  // never report on a file that shrank while we read it
     if (json)
-        std::fprintf(out, "%s\n", to_json(build(uki)).dump().c_str());
+        std::fprintf(out, "%s\n", to_json(info).dump().c_str());
     else
-        std::fputs(to_text(build(uki)).c_str(), out);
+        std::fputs(to_text(info).c_str(), out);
     return {};
 }
 
