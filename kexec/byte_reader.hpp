@@ -7,11 +7,25 @@
 #include <cstring>
 #include <span>
 #include <string>
+#include <string_view>
+
+#include "result.hpp"
 
 namespace kx {
 
 inline bool fits(std::span<const uint8_t> s, uint64_t offset, uint64_t length) {
     return offset <= s.size() && length <= s.size() - offset;
+}
+
+// The one way to take part of file data: [offset, offset+length) of `s`, or
+// an error naming `what` when it is not all there. Never an out-of-range
+// std::span::subspan (undefined behaviour).
+inline Result<std::span<const uint8_t>> slice(std::span<const uint8_t> s, uint64_t offset, uint64_t length,
+                                              std::string_view what) {
+    if (!fits(s, offset, length))
+        return make_error(std::string(what) + ": " + std::to_string(length) + " bytes at offset " +
+                          std::to_string(offset) + " lie outside the " + std::to_string(s.size()) + " there are");
+    return s.subspan(static_cast<size_t>(offset), static_cast<size_t>(length));
 }
 
 inline uint8_t le8(std::span<const uint8_t> s, uint64_t at) { return s[at]; }

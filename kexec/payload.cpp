@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <unistd.h>
 
+#include "byte_reader.hpp"
+
 namespace kx {
 
 std::span<const uint8_t> Piece::bytes() const {
@@ -18,7 +20,8 @@ Payload Payload::whole_file(FileRef file, std::string label) {
     return p;
 }
 
-Payload Payload::slice(FileRef file, uint64_t offset, uint64_t size, std::string label) {
+Result<Payload> Payload::slice(FileRef file, uint64_t offset, uint64_t size, std::string label) {
+    KX_TRY(kx::slice(file->bytes(), offset, size, label));
     Payload p;
     p.pieces_.push_back(Piece{std::move(file), offset, size, std::move(label)});
     return p;
@@ -40,6 +43,8 @@ void Payload::append(const Payload& other) {
     for (const Piece& p : other.pieces_)
         append(p);
 }
+
+void Payload::append_zeros(uint64_t size, std::string label) { append(Piece{nullptr, 0, size, std::move(label)}); }
 
 void Payload::pad_to(uint64_t alignment) {
     uint64_t rem = size() % alignment;

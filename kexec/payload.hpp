@@ -22,6 +22,8 @@ struct Piece {
     uint64_t size = 0;
     std::string label;    // e.g. ".initrd of foo.efi"
 
+    // Within the file by construction: pieces of files only come from
+    // whole_file(), slice() (checked) and subrange() of those.
     std::span<const uint8_t> bytes() const;
 };
 
@@ -29,11 +31,12 @@ class Payload {
 public:
     Payload() = default;
     static Payload whole_file(FileRef file, std::string label);
-    static Payload slice(FileRef file, uint64_t offset, uint64_t size, std::string label);
+    // Bytes [offset, offset+size) of `file`; an error when they are not all there.
+    static Result<Payload> slice(FileRef file, uint64_t offset, uint64_t size, std::string label);
     static Payload generated(std::string display_name, std::string bytes);
 
-    void append(Piece piece);
     void append(const Payload& other);
+    void append_zeros(uint64_t size, std::string label);
     void pad_to(uint64_t alignment);  // zero-fill so size() is a multiple of alignment
     // Bytes [offset, offset+size) of this payload, as pieces of the same files.
     Payload subrange(uint64_t offset, uint64_t size) const;
@@ -55,6 +58,7 @@ public:
     std::span<const uint8_t> contiguous() const;  // materialize in memory (small payloads, tests)
 
 private:
+    void append(Piece piece);
     void changed() { digest_ = std::make_shared<std::optional<Sha256Digest>>(); }
     std::vector<Piece> pieces_;
     std::string summary_;

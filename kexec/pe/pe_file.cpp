@@ -195,7 +195,7 @@ Status PeFile::parse_certificates(uint64_t offset, uint64_t size) {
         if (c.length > end - at)
             return err("certificate entry at " + hex(at) + " (length " + hex(c.length) +
                        ") extends past the certificate table");
-        c.data = b.subspan(at + 8, c.length - 8);
+        KX_ASSIGN(c.data, slice(b, at + 8, c.length - 8, name_ + ": certificate entry"));
         certificates_.push_back(c);
         at += (uint64_t{c.length} + 7) & ~uint64_t{7};
     }
@@ -209,13 +209,12 @@ const Section* PeFile::find_section(std::string_view name) const {
     return nullptr;
 }
 
-std::span<const uint8_t> PeFile::section_bytes(const Section& s) const {
-    // parse_sections() checked PointerToRawData + SizeOfRawData against the
-    // file whenever SizeOfRawData is not 0; with 0 there are no bytes, and
-    // PointerToRawData may point anywhere.
+Result<std::span<const uint8_t>> PeFile::section_bytes(const Section& s) const {
+    // With no bytes in the file, PointerToRawData may point anywhere (even
+    // past the end): parse_sections() only checks it when there are some.
     if (s.file_size() == 0)
-        return {};
-    return bytes_.subspan(s.pointer_to_raw_data, s.file_size());
+        return std::span<const uint8_t>{};
+    return slice(bytes_, s.pointer_to_raw_data, s.file_size(), name_ + ": section " + s.name);
 }
 
 uint64_t PeFile::image_extent() const {

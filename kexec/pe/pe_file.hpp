@@ -70,7 +70,7 @@ public:
 
     // A section's bytes in the file (Section::file_size() of them), as
     // systemd-stub reads them. parse() checked them against the file.
-    std::span<const uint8_t> section_bytes(const Section& s) const;
+    Result<std::span<const uint8_t>> section_bytes(const Section& s) const;
 
     // How much of the file is the image: up to the end of the certificate
     // table when there is one (a signature covers everything before it),

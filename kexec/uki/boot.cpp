@@ -114,13 +114,21 @@ public:
         return {};
     }
 
-    void add_literal(const Uki& uki, const UkiSection* s, const char* file_name) {
+    Status add_literal(const Uki& uki, const UkiSection* s, const char* file_name) {
         if (!s)
-            return;
+            return {};
+        KX_ASSIGN(Payload contents, uki.payload(*s));
         CpioWriter cpio;
         cpio.add_directory(kMeta.dir, kMeta.dir_mode);
-        cpio.add_file(std::string(kMeta.dir) + "/" + file_name, kMeta.file_mode, uki.payload(*s));
+        cpio.add_file(std::string(kMeta.dir) + "/" + file_name, kMeta.file_mode, std::move(contents));
         add(cpio.finish(), std::string("/.extra/") + file_name);
+        return {};
+    }
+
+    Status add_section(const Uki& uki, const UkiSection& s, const std::string& what) {
+        KX_ASSIGN(Payload contents, uki.payload(s));
+        add(std::move(contents), what);
+        return {};
     }
 
     Payload finish() {
@@ -332,11 +340,11 @@ Result<Payload> assemble_initrd(const Uki& uki, const Selection& sel, const std:
     InitrdAssembler initrd;
     for (auto it = addons.rbegin(); it != addons.rend(); ++it)  // reverse: the kernel takes the first
         if (const UkiSection* u = it->sections.get(SectionKind::Ucode))
-            initrd.add(it->addon.payload(*u), ".ucode of " + it->use.path);
+            KX_TRY(initrd.add_section(it->addon, *u, ".ucode of " + it->use.path));
     if (const UkiSection* u = sel.get(SectionKind::Ucode))
-        initrd.add(uki.payload(*u), ".ucode");
+        KX_TRY(initrd.add_section(uki, *u, ".ucode"));
     if (const UkiSection* i = sel.get(SectionKind::Initrd))
-        initrd.add(uki.payload(*i), ".initrd");
+        KX_TRY(initrd.add_section(uki, *i, ".initrd"));
     const std::string& extra = where.extra_dir;
     KX_TRY(initrd.add_sidecars(extra, ".cred", {}, kCredentials, "/.extra/credentials"));
     if (where.esp)
@@ -350,13 +358,13 @@ Result<Payload> assemble_initrd(const Uki& uki, const Selection& sel, const std:
     if (where.esp)
         KX_TRY(initrd.add_sidecars(*where.esp + "/loader/extensions", ".confext.raw", {}, kGlobalConfext,
                                    "/.extra/global_confext"));
-    initrd.add_literal(uki, sel.get(SectionKind::Pcrsig), "tpm2-pcr-signature.json");
-    initrd.add_literal(uki, sel.get(SectionKind::Pcrpkey), "tpm2-pcr-public-key.pem");
-    initrd.add_literal(uki, sel.get(SectionKind::Osrel), "os-release");
-    initrd.add_literal(uki, sel.get(SectionKind::Profile), "profile");
+    KX_TRY(initrd.add_literal(uki, sel.get(SectionKind::Pcrsig), "tpm2-pcr-signature.json"));
+    KX_TRY(initrd.add_literal(uki, sel.get(SectionKind::Pcrpkey), "tpm2-pcr-public-key.pem"));
+    KX_TRY(initrd.add_literal(uki, sel.get(SectionKind::Osrel), "os-release"));
+    KX_TRY(initrd.add_literal(uki, sel.get(SectionKind::Profile), "profile"));
     for (const auto& a : addons)
         if (const UkiSection* i = a.sections.get(SectionKind::Initrd))
-            initrd.add(a.addon.payload(*i), ".initrd of " + a.use.path);
+            KX_TRY(initrd.add_section(a.addon, *i, ".initrd of " + a.use.path));
     return initrd.finish();
 }
 
@@ -373,7 +381,7 @@ Result<UkiBoot> plan_uki_boot(const Uki& uki, const BootRequest& req, const Syst
     const UkiSection* linux_section = sel.get(SectionKind::Linux);
     if (!linux_section)
         return make_error(uki.path() + ": no .linux section (or it is empty): not a UKI");
-    boot.kernel = uki.kernel_payload(*linux_section);
+    KX_ASSIGN(boot.kernel, uki.kernel_payload(*linux_section));
     if (boot.kernel.size() != linux_section->data.size())
         boot.notes.push_back(".linux holds " + std::to_string(linux_section->data.size()) +
                              " bytes; the kernel's PE image is the first " + std::to_string(boot.kernel.size()) +

@@ -1,6 +1,7 @@
 #include "uki/info.hpp"
 
 #include "arch/x86_64/bzimage.hpp"
+#include "byte_reader.hpp"
 #include "kernel_file.hpp"
 #include "pe/authenticode.hpp"
 #include "sha256.hpp"
@@ -65,7 +66,12 @@ KernelFacts kernel_facts(const UkiSection& linux_section, const std::string& nam
     k.present = true;
     k.section_bytes = linux_section.data.size();
     k.image_size = embedded_kernel_size(linux_section.data);
-    const auto kernel = linux_section.data.first(k.image_size);
+    auto kernel_bytes = slice(linux_section.data, 0, k.image_size, name);
+    if (!kernel_bytes.ok()) {
+        k.error = kernel_bytes.error().message;
+        return k;
+    }
+    const auto kernel = *kernel_bytes;
     if (auto loadable = x86::parse_bzimage64(kernel, name); loadable.ok()) {
         k.header = *loadable;
     } else {
@@ -105,7 +111,7 @@ std::vector<std::string> boot_problems(const Uki& uki, const Report& r) {
     return problems;
 }
 
-Report build(const Uki& uki) {
+Result<Report> build(const Uki& uki) {
     Report r;
     r.path = uki.path();
     r.kind = uki.is_uki() ? "uki" : uki.is_addon() ? "addon" : "pe";
@@ -113,9 +119,10 @@ Report build(const Uki& uki) {
     r.pe32_plus = uki.pe().is_pe32_plus();
     for (const UkiSection& s : uki.sections()) {
         const pe::Section& h = *s.header;
+        KX_ASSIGN(auto bytes, uki.pe().section_bytes(h));
         r.sections.push_back(SectionRow{s.name(), role_of(s), s.profile, h.pointer_to_raw_data, h.virtual_size,
                                         h.size_of_raw_data, h.virtual_address, h.file_size(),
-                                        to_hex(sha256(uki.pe().section_bytes(h)))});
+                                        to_hex(sha256(bytes))});
     }
     r.profiles = uki.profiles();
     r.multi_profile = uki.has_profile_sections();
@@ -324,15 +331,22 @@ std::string to_text(const Report& r) {
 
 }  // namespace
 
-Result<Json> uki_info_json(const Uki& uki) { return to_json(build(uki)); }
-std::string uki_info_text(const Uki& uki) { return to_text(build(uki)); }
+Result<Json> uki_info_json(const Uki& uki) {
+    KX_ASSIGN(Report r, build(uki));
+    return to_json(r);
+}
+
+Result<std::string> uki_info_text(const Uki& uki) {
+    KX_ASSIGN(Report r, build(uki));
+    return to_text(r);
+}
 
 Status print_uki_info(const std::string& path, bool json, FILE* out) {
     KX_ASSIGN(FileRef file, MappedFile::open(path));
     if (!pe::looks_like_pe(file->bytes()))
         return make_error(path + ": not a PE file, so not a UKI or addon");
     KX_ASSIGN(Uki uki, Uki::parse(file));
-    const Report info = build(uki);
+    KX_ASSIGN(const Report info, build(uki));
     KX_TRY(check_inputs_unchanged());  // never report on a file that shrank while we read it
     if (json)
         std::fprintf(out, "%s\n", to_json(info).dump().c_str());

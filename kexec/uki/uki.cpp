@@ -65,7 +65,7 @@ Result<Uki> Uki::parse(FileRef file) {
         }
         us.profile = profile;
         if (us.info) {
-            us.data = u.pe_.section_bytes(s);
+            KX_ASSIGN(us.data, u.pe_.section_bytes(s));
         }
         u.sections_.push_back(us);
     }
@@ -187,12 +187,12 @@ uint64_t embedded_kernel_size(std::span<const uint8_t> linux_bytes) {
     return kernel.ok() ? kernel->image_extent() : linux_bytes.size();
 }
 
-Payload Uki::kernel_payload(const UkiSection& linux_section) const {
+Result<Payload> Uki::kernel_payload(const UkiSection& linux_section) const {
     return Payload::slice(file_, linux_section.header->pointer_to_raw_data,
                           embedded_kernel_size(linux_section.data), linux_section.name() + " of " + path());
 }
 
-Payload Uki::payload(const UkiSection& s, const std::string& label_suffix) const {
+Result<Payload> Uki::payload(const UkiSection& s, const std::string& label_suffix) const {
     return Payload::slice(file_, s.header->pointer_to_raw_data, s.data.size(),
                           s.name() + " of " + path() + label_suffix);
 }

@@ -68,9 +68,9 @@ public:
     Result<Selection> select(unsigned profile) const;
 
     // A section's payload as a Payload slice of the file (no copy).
-    Payload payload(const UkiSection& s, const std::string& label_suffix = "") const;
+    Result<Payload> payload(const UkiSection& s, const std::string& label_suffix = "") const;
     // The kernel in .linux exactly as it was put there (embedded_kernel_size).
-    Payload kernel_payload(const UkiSection& linux_section) const;
+    Result<Payload> kernel_payload(const UkiSection& linux_section) const;
     std::string describe_profiles() const;  // "@0 (ID=a, TITLE=...), @1 ..."
 
 private:

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "helpers.hpp"
+#include "byte_reader.hpp"
 #include "pe/pe_file.hpp"
 #include "uki/uki.hpp"
 
@@ -57,7 +58,7 @@ Test(pe, parses_sections_and_bytes_are_min_of_virtual_and_raw_size) {
     const pe::Section* cmdline = pe->find_section(".cmdline");
     cr_assert(cmdline);
     cr_assert_eq(cmdline->size_of_raw_data, 0x200u, "writer pads raw data");
-    auto payload = pe->section_bytes(*cmdline);
+    auto payload = pe->section_bytes(*cmdline).value();
     cr_assert_eq(payload.size(), 13u, "VirtualSize < SizeOfRawData: VirtualSize bytes, not the padding");
     cr_assert_eq(std::string(payload.begin(), payload.end()), "console=ttyS0");
     cr_assert_null(pe->find_section(".nothere"));
@@ -71,7 +72,7 @@ Test(pe, virtual_size_larger_than_raw_data_reads_the_raw_data) {
     poke32(b, L.section_table + 4 * 40 + 8, 0x10000);  // .initrd VirtualSize; SizeOfRawData is 0xc00
     auto pe = pe::PeFile::parse({reinterpret_cast<const uint8_t*>(b.data()), b.size()}, "v.efi");
     cr_assert(pe.ok(), "%s", pe.ok() ? "" : pe.error().message.c_str());
-    auto initrd = pe->section_bytes(*pe->find_section(".initrd"));
+    auto initrd = pe->section_bytes(*pe->find_section(".initrd")).value();
     cr_assert_eq(initrd.size(), 0xc00u);
     cr_assert_eq(std::string(initrd.begin(), initrd.begin() + 3000), std::string(3000, 'R'));
     cr_assert(parse_error(b).empty(), "the UKI reader takes it too: %s", parse_error(b).c_str());
@@ -94,7 +95,22 @@ Test(pe, empty_section_pointing_past_the_end_has_no_bytes) {
     poke32(b, L.section_table + 1 * 40 + 20, 0x7ffffff0);  // PointerToRawData
     auto pe = pe::PeFile::parse({reinterpret_cast<const uint8_t*>(b.data()), b.size()}, "e.efi");
     cr_assert(pe.ok(), "%s", pe.ok() ? "" : pe.error().message.c_str());
-    cr_assert(pe->section_bytes(*pe->find_section(".osrel")).empty());
+    cr_assert(pe->section_bytes(*pe->find_section(".osrel")).value().empty());
+}
+
+// Every piece of file data is taken through slice(): in range or an error,
+// never an out-of-range subspan, whatever the offsets add up to.
+Test(pe, slice_checks_every_bound) {
+    const std::string b(16, 'x');
+    const auto s = span_of(b);
+    cr_assert_eq(slice(s, 0, 16, "f")->size(), 16u);
+    cr_assert_eq(slice(s, 16, 0, "f")->size(), 0u, "empty at the very end");
+    cr_assert(!slice(s, 17, 0, "f").ok(), "empty past the end");
+    cr_assert(!slice(s, 8, 9, "f").ok());
+    cr_assert(!slice(s, 8, UINT64_MAX - 4, "f").ok(), "offset + length wraps");
+    cr_assert(!slice(s, UINT64_MAX, 1, "f").ok());
+    auto e = slice(s, 10, 10, "f.efi: section .x");
+    kx_assert_str(e.error().message, "f.efi: section .x: 10 bytes at offset 10 lie outside the 16 there are");
 }
 
 Test(pe, looks_like_pe) {

@@ -102,7 +102,7 @@ Test(ukify_layout, sbat_swapped_into_the_252_stub_overlaps_sdmagic) {
     cr_assert_eq(sbat->index, 6u, "still the stub's section, not a new one");
     cr_assert_gt(uint64_t{sbat->virtual_address} + sbat->virtual_size, sdmagic->virtual_address,
                  "overlaps .sdmagic in memory");
-    const std::string text(reinterpret_cast<const char*>(pe.section_bytes(*sbat).data()), sbat->file_size());
+    const std::string text(reinterpret_cast<const char*>(pe.section_bytes(*sbat).value().data()), sbat->file_size());
     cr_assert(starts_with(text, "sbat,1,SBAT Version,sbat,1,https://github.com/rhboot/shim/blob/main/SBAT.md\n"
                                 "systemd,1,The systemd Developers,systemd,252,"),
               "%s", text.c_str());
@@ -245,7 +245,7 @@ UKIFY_TEST(real_ukis, uki_info_agrees_with_the_sections) {
     const std::string uki_bytes = read_file(uki);
     pe::PeFile pe = parse_pe(uki_bytes);  // spans into uki_bytes
     for (const pe::Section& s : pe.sections()) {
-        const std::string digest = to_hex(sha256(pe.section_bytes(s)));
+        const std::string digest = to_hex(sha256(pe.section_bytes(s).value()));
         const std::string row = "\"name\": \"" + s.name + "\"";
         cr_assert(contains(r.out, row), "%s", s.name.c_str());
         cr_assert(contains(r.out, "\"size\": " + std::to_string(s.virtual_size) + ",\n      \"raw_size\": " +

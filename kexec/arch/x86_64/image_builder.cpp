@@ -368,7 +368,7 @@ Result<SegmentLoadCall> build_elf_image(const ElfKernel& k, const BootInputs& bo
                               " (kexec-tools: \"Invalid memory segment\")");
         Payload data;
         if (l.paddr != mem)
-            data.append(Piece{nullptr, 0, l.paddr - mem, "alignment"});
+            data.append_zeros(l.paddr - mem, "alignment");
         data.append(boot.kernel.subrange(l.offset, l.filesz));
         segments.push_back(Segment{"kernel PT_LOAD " + hex(l.paddr), data, mem, memsz});
     }

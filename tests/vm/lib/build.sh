@@ -117,10 +117,11 @@ echo "KX-LOADED=\$(cat /sys/kernel/kexec_loaded)"
 EOF
 }
 
-# Judge kx_guest_try's report: exit 1, this message, nothing loaded.
+# Judge kx_guest_try's report: exit 255 (a load the kernel refused, as
+# kexec-tools' EFAILED), this message, nothing loaded.
 kx_check_refused() {
     local log=$1 message=$2
-    grep -aq '^KX-RC=1' "$log" || { echo "the load did not exit 1"; return 1; }
+    grep -aqE $'^KX-RC=255\r?$' "$log" || { echo "the load did not exit 255"; return 1; }
     grep -aqF "KX-ERR: $message" "$log" || { echo "the refusal does not say: $message"; return 1; }
     grep -aq '^KX-LOADED=0' "$log" || { echo "something was loaded"; return 1; }
 }
