@@ -45,39 +45,74 @@ const char* image_kind_name(ImageKind kind) {
 
 bool is_gzip(std::span<const uint8_t> d) { return d.size() >= 3 && d[0] == 0x1f && d[1] == 0x8b && d[2] == 8; }
 
-Result<std::string> gunzip(std::span<const uint8_t> data, const std::string& name,
-                           uint64_t max_size) {
+namespace {
+
+// The start of every image we load: a bzImage's setup header, an ELF
+// header, a PE's MZ. Enough to tell a kernel from a gzip bomb early.
+constexpr size_t kSniffBytes = 64 * 1024;
+bool starts_like_a_kernel(std::span<const uint8_t> b) {
+    return x86::has_setup_header(b) || is_elf64_x86(b) || (b.size() >= 2 && b[0] == 'M' && b[1] == 'Z');
+}
+
+// zlib's stream, ended however we leave.
+struct Inflater {
     z_stream zs{};
-    if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
+    bool ready = inflateInit2(&zs, 16 + MAX_WBITS) == Z_OK;
+    ~Inflater() {
+        if (ready)
+            inflateEnd(&zs);
+    }
+};
+
+}  // namespace
+
+Result<std::string> gunzip(std::span<const uint8_t> data, const std::string& name, uint64_t max_size) {
+    Inflater z;
+    if (!z.ready)
         return make_error(name + ": cannot initialise zlib");
+    z.zs.next_in = const_cast<Bytef*>(data.data());
+    z.zs.avail_in = static_cast<uInt>(std::min<uint64_t>(data.size(), UINT32_MAX));
     std::string out;
-    zs.next_in = const_cast<Bytef*>(data.data());
-    zs.avail_in = static_cast<uInt>(std::min<uint64_t>(data.size(), UINT32_MAX));
+    bool sniffed = false;
     int rc = Z_OK;
     while (rc != Z_STREAM_END) {
-        if (out.size() >= max_size) {
-            inflateEnd(&zs);
-            return make_error(name + ": decompresses to more than " + format_size(max_size) +
-                              "; refusing");
+        if (out.size() >= max_size)
+            return usage_error(name + ": decompresses to more than " + format_size(max_size) +
+                               ", more than a kernel can be (or than the memory available): refusing");
+        if (!sniffed && out.size() >= kSniffBytes) {
+            if (!starts_like_a_kernel(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(out.data()), out.size())))
+                return usage_error(name + ": the gzip data does not decompress to a kernel (no bzImage, ELF or PE "
+                                          "header at its start)");
+            sniffed = true;
         }
-        size_t old = out.size();
-        out.resize(std::min<uint64_t>(old + (1 << 20), max_size + 1));
-        zs.next_out = reinterpret_cast<Bytef*>(out.data() + old);
-        zs.avail_out = static_cast<uInt>(out.size() - old);
-        rc = inflate(&zs, Z_NO_FLUSH);
-        out.resize(out.size() - zs.avail_out);
-        if (rc == Z_BUF_ERROR && zs.avail_in == 0) {
-            inflateEnd(&zs);
-            return make_error(name + ": gzip data is truncated");
+        const size_t old = out.size();
+        // The first step is only the sniff; then 1 MiB at a time.
+        const uint64_t step = sniffed ? (1u << 20) : kSniffBytes - old;
+        try {
+            out.resize(std::min<uint64_t>(old + step, max_size + 1));
+        } catch (const std::bad_alloc&) {
+            return usage_error(name + ": not enough memory to decompress it (" + format_size(old) + " so far)");
         }
-        if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
-            std::string msg = zs.msg ? zs.msg : "corrupt data";
-            inflateEnd(&zs);
-            return make_error(name + ": gzip decompression failed: " + msg);
-        }
+        z.zs.next_out = reinterpret_cast<Bytef*>(out.data() + old);
+        z.zs.avail_out = static_cast<uInt>(out.size() - old);
+        rc = inflate(&z.zs, Z_NO_FLUSH);
+        out.resize(out.size() - z.zs.avail_out);
+        if (rc == Z_BUF_ERROR && z.zs.avail_in == 0)
+            return usage_error(name + ": gzip data is truncated");
+        if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR)
+            return usage_error(name + ": gzip decompression failed: " + (z.zs.msg ? z.zs.msg : "corrupt data"));
     }
-    inflateEnd(&zs);
     return out;
+}
+
+uint64_t decompression_limit(const SystemView& sys) {
+    uint64_t limit = kMaxDecompressedKernel;
+    if (auto meminfo = sys.probe_text("/proc/meminfo"))
+        for (const std::string& line : split_lines(*meminfo))
+            if (starts_with(line, "MemAvailable:"))
+                if (auto kib = parse_u64(trim(line.substr(13, line.find(" kB") - 13))))
+                    limit = std::min(limit, *kib * 1024 / 2);  // half: the loaded copy needs the same again
+    return limit;
 }
 
 Result<std::optional<ImageKind>> probe_image(std::span<const uint8_t> bytes, const std::string& name) {
@@ -103,8 +138,8 @@ Result<std::optional<ImageKind>> probe_image(std::span<const uint8_t> bytes, con
     return Kind();
 }
 
-Result<KernelFile> open_kernel_file(const std::string& path,
-                                    const std::optional<std::string>& forced_type) {
+Result<KernelFile> open_kernel_file(const std::string& path, const std::optional<std::string>& forced_type,
+                                    uint64_t max_decompressed) {
     std::optional<ImageKind> forced;
     if (forced_type) {
         const TypeName* t = nullptr;
@@ -124,7 +159,7 @@ Result<KernelFile> open_kernel_file(const std::string& path,
     KX_ASSIGN(FileRef original, MappedFile::open(path));
     KernelFile k{ImageKind::BzImage64, original, original, false};
     if (is_gzip(original->bytes())) {
-        KX_ASSIGN(std::string raw, gunzip(original->bytes(), path, kMaxDecompressedKernel));
+        KX_ASSIGN(std::string raw, gunzip(original->bytes(), path, max_decompressed));
         k.contents = MappedFile::from_bytes(path + " (decompressed)", std::move(raw));
         k.decompressed = true;
     }

@@ -8,6 +8,7 @@
 
 #include "mapped_file.hpp"
 #include "result.hpp"
+#include "sysroot.hpp"
 
 namespace kx {
 
@@ -22,15 +23,21 @@ struct KernelFile {
 
 const char* image_kind_name(ImageKind kind);  // the -t names: "bzImage64", "uki", ...
 
-// Open `path`, decompress gzip, probe its type. `forced_type` is -t.
-Result<KernelFile> open_kernel_file(const std::string& path,
-                                    const std::optional<std::string>& forced_type);
+// Open `path`, decompress gzip (to at most `max_decompressed` bytes), probe
+// its type. `forced_type` is -t.
+Result<KernelFile> open_kernel_file(const std::string& path, const std::optional<std::string>& forced_type,
+                                    uint64_t max_decompressed);
+
+// How far a gzip kernel may decompress: 1 GiB (far beyond any x86 kernel,
+// even a vmlinux with debug info) or half the memory available now.
+uint64_t decompression_limit(const SystemView& sys);
 
 // Probe in-memory bytes: nullopt when the type is unknown, an error when
 // the file is a PE that cannot be parsed (and not a bzImage either).
 Result<std::optional<ImageKind>> probe_image(std::span<const uint8_t> bytes, const std::string& name);
 
-// gzip: decompress with a size cap (a hostile file cannot exhaust memory).
+// gzip: decompress with a size cap (a hostile file cannot exhaust memory),
+// stopping after the first 64 KiB when they do not start like a kernel.
 Result<std::string> gunzip(std::span<const uint8_t> data, const std::string& name,
                            uint64_t max_size);
 bool is_gzip(std::span<const uint8_t> data);

@@ -256,7 +256,7 @@ Status plan_elf(LoadPlan& plan, const KernelFile& k, const Options& o, const Sys
 Result<LoadPlan> plan_load(const Options& o, const SystemView& sys) {
     if (!o.kernel)
         return make_error("no kernel specified (see kexec --help)");
-    auto opened = open_kernel_file(*o.kernel, o.type);
+    auto opened = open_kernel_file(*o.kernel, o.type, decompression_limit(sys));
     if (!opened.ok())
         return unreadable_input(opened.take_error(), o);
     KernelFile k = std::move(opened).value();

@@ -245,14 +245,16 @@ struct Sidecars {
 
 // --uki-profile, or the stub's "@N " prefix, which comes off the command line.
 Result<unsigned> choose_profile(const Uki& uki, const BootRequest& req, std::optional<std::string>& user_cmdline) {
-    const std::optional<unsigned> prefix_profile =
-        user_cmdline ? take_profile_prefix(*user_cmdline) : std::nullopt;
+    std::optional<unsigned> prefix_profile;
+    if (user_cmdline)
+        prefix_profile = take_profile_prefix(*user_cmdline);
     if (!req.profile)
         return prefix_profile.value_or(0);
     KX_ASSIGN(unsigned profile, uki.resolve_profile(*req.profile));
-    if (prefix_profile && *prefix_profile != profile)
-        return make_error(uki.path() + ": the command line selects profile @" + std::to_string(*prefix_profile) +
-                          " but --uki-profile selects @" + std::to_string(profile));
+    if (prefix_profile.value_or(profile) != profile)
+        return make_error(uki.path() + ": the command line selects profile @" +
+                          std::to_string(prefix_profile.value_or(0)) + " but --uki-profile selects @" +
+                          std::to_string(profile));
     return profile;
 }
 

@@ -2,6 +2,8 @@
 // that must never fall back, error advice, unload, exec, status.
 #include <criterion/criterion.h>
 
+#include <chrono>
+
 #include <cerrno>
 
 #include "executor.hpp"
@@ -140,6 +142,37 @@ Test(executor, gzip_kernel_goes_through_a_memfd) {
     std::string bomb = write_file(f.dir + "/trunc.gz", read_file(f.kernel + ".gz").substr(0, 100));
     RunResult t = run_kexec({"-s", "-l", bomb}, &rec);
     kx_assert_str(t.err, "kexec: " + bomb + ": gzip data is truncated\n");
+}
+
+// A gzip bomb is refused after its first 64 KiB, not after inflating it all
+// (1 GiB of zeros took 11 s and, under ulimit -v, an abort).
+Test(executor, gzip_bomb_stops_at_the_sniff) {
+    Files f;
+    const std::string bomb = f.dir + "/bomb.gz";
+    cr_assert_eq(run_shell("head -c 1073741824 /dev/zero | gzip -1 > '" + bomb + "'"), 0);
+    RecordingBackend rec;
+    auto start = std::chrono::steady_clock::now();
+    RunResult r = run_kexec({"-s", "-l", bomb}, &rec);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    cr_assert_eq(r.rc, 1);
+    kx_assert_str(r.err, "kexec: " + bomb + ": the gzip data does not decompress to a kernel (no bzImage, ELF or PE "
+                                            "header at its start)\n");
+    cr_assert(rec.calls.empty());
+    cr_assert_lt(seconds, 2.0, "inflated the whole bomb? %.1f s", seconds);
+}
+
+// A kernel that starts right but is larger than the memory available (half
+// of MemAvailable) is refused before it is all in memory.
+Test(executor, gzip_kernel_bounded_by_available_memory) {
+    Files f;
+    const std::string big = f.dir + "/big.gz";
+    cr_assert_eq(run_shell("{ cat '" + f.kernel + "'; head -c 8388608 /dev/zero; } | gzip -1 > '" + big + "'"), 0);
+    std::string root = make_sysroot({{"/proc/meminfo", "MemTotal:       16384 kB\nMemAvailable:    8192 kB\n"}});
+    RecordingBackend rec;
+    RunResult r = run_kexec({"--sysroot=" + root, "-s", "-l", big}, &rec);
+    cr_assert_eq(r.rc, 1, "%s", r.err.c_str());
+    cr_assert(contains(r.err, big + ": decompresses to more than 4.0 MiB"), "%s", r.err.c_str());
+    cr_assert(rec.calls.empty());
 }
 
 // --- advice ----------------------------------------------------------------
