@@ -1,6 +1,8 @@
 #include "kexec_main.hpp"
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 
 #include "arch/x86_64/crashdump.hpp"
@@ -29,9 +31,26 @@ std::string sysroot_for(const Options& o) {
     return "/";
 }
 
+int run(int argc, char** argv, MainEnv& env);
+
 }  // namespace
 
 int kexec_main(int argc, char** argv, MainEnv& env) {
+    int status = run(argc, argv, env);
+    // What we printed (a plan, --uki-info, --help) must have reached its
+    // reader: `kexec --uki-info F >/dev/full` is a failure, not a success.
+    const bool failed_before = std::ferror(env.out);  // a write already failed; errno is long gone
+    if (std::fflush(env.out) != 0 || failed_before) {
+        const std::string why = failed_before ? "a write failed" : std::strerror(errno);
+        std::fprintf(env.err, "kexec: cannot write to standard output: %s\n", why.c_str());
+        return status == exit_status::kOk ? exit_status::kDie : status;
+    }
+    return status;
+}
+
+namespace {
+
+int run(int argc, char** argv, MainEnv& env) {
     auto parsed = parse_options(argc, argv);
     if (!parsed.ok())
         return fail(env, parsed.error());
@@ -113,5 +132,7 @@ int kexec_main(int argc, char** argv, MainEnv& env) {
     Status st = execute(*inv, exec);
     return st.ok() ? 0 : fail(env, st.error());
 }
+
+}  // namespace
 
 }  // namespace kx

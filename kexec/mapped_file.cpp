@@ -90,25 +90,46 @@ Error open_error(const std::string& path, const char* what, int err) {
     return make_error(path + ": cannot " + what + ": " + std::strerror(err), err);
 }
 
+const char* file_kind(mode_t mode) {
+    if (S_ISFIFO(mode))
+        return "a FIFO";
+    if (S_ISCHR(mode))
+        return "a character device";
+    if (S_ISBLK(mode))
+        return "a block device";
+    if (S_ISSOCK(mode))
+        return "a socket";
+    return "not a regular file";
+}
+
 }  // namespace
 
 Result<std::shared_ptr<const MappedFile>> MappedFile::open(const std::string& path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK: opening a FIFO for reading would wait for a writer
+    // forever. Only regular files get further, and lose the flag.
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0)
         return open_error(path, "open", errno);
+    auto refuse = [&](Error e) {
+        ::close(fd);
+        return e;
+    };
     struct stat st {};
-    if (fstat(fd, &st) != 0) {
-        int err = errno;
-        ::close(fd);
-        return open_error(path, "stat", err);
-    }
-    if (S_ISDIR(st.st_mode)) {
-        ::close(fd);
-        return make_error(path + ": is a directory, not a kernel image", EISDIR);
-    }
-    if (!S_ISREG(st.st_mode)) {
-        ::close(fd);
-        return make_error(path + ": not a regular file", EINVAL);
+    if (fstat(fd, &st) != 0)
+        return refuse(open_error(path, "stat", errno));
+    if (S_ISDIR(st.st_mode))
+        return refuse(make_error(path + ": is a directory, not a file", EISDIR));
+    if (!S_ISREG(st.st_mode))
+        return refuse(make_error(path + ": is " + file_kind(st.st_mode) + ", not a regular file: kexec maps its "
+                                 "inputs (copy it to a file first)", EINVAL));
+    if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0)
+        return refuse(open_error(path, "open", errno));
+    if (st.st_size == 0) {
+        // /proc and /sys files say 0 and have contents: mapping would see none.
+        char probe;
+        if (::pread(fd, &probe, 1, 0) > 0)
+            return refuse(make_error(path + ": reports a size of 0 but is not empty (a /proc or /sys file?): "
+                                     "copy it to a regular file first", EINVAL));
     }
     std::shared_ptr<MappedFile> file(new MappedFile());
     file->path_ = path;

@@ -127,6 +127,10 @@ Result<std::optional<Payload>> open_user_initrd(const Options& o, const SystemVi
     auto f = MappedFile::open(*o.initrd);
     if (!f.ok())
         return unreadable_input(f.take_error(), o);
+    // Not "no initrd": the kernel's file loader refuses an empty file
+    // (EINVAL), and booting on without the initrd asked for is worse.
+    if ((*f)->size() == 0)
+        return unreadable_input(make_error(*o.initrd + ": the initrd is empty (0 bytes)", EINVAL), o);
     return std::optional<Payload>(Payload::whole_file(*f, *o.initrd));
 }
 

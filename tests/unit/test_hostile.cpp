@@ -3,11 +3,14 @@
 // hang kexec, and none may reach a syscall.
 #include <criterion/criterion.h>
 
+#include <algorithm>
 #include <csignal>
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "backend.hpp"
 #include "helpers.hpp"
 #include "mapped_file.hpp"
 #include "payload.hpp"
@@ -78,4 +81,79 @@ Test(shrinking_file, other_bus_errors_still_kill, .signal = SIGBUS) {
     cr_assert_eq(truncate(path.c_str(), 0), 0);
     (void)raw[kMiB];
     cr_assert_fail("the read past the end did not fault");
+}
+
+// --- files that are not regular files ----------------------------------------
+
+namespace {
+
+struct Inputs {
+    std::string dir = scratch_dir();
+    std::string kernel = write_file(dir + "/vmlinuz", make_bzimage());
+    std::string uki = write_file(dir + "/foo.efi", make_stub_pe({section(".linux", make_bzimage())}));
+    std::string fifo = dir + "/fifo";
+    Inputs() { cr_assert_eq(mkfifo(fifo.c_str(), 0600), 0); }
+};
+
+// Exit statuses as kexec-tools: an input kexec_file_load cannot open is its
+// EFAILED (255); with -c (slurp_file's die()) and for --uki-info, 1.
+void expect_refused(const std::vector<std::string>& args, const std::string& message) {
+    RecordingBackend rec;
+    RunResult r = run_kexec(args, &rec);
+    const int status = args[0] == "-s" ? 255 : 1;
+    cr_assert_eq(r.rc, status, "%s: %d %s", args.back().c_str(), r.rc, r.err.c_str());
+    cr_assert(contains(r.err, message), "expected %s\n got %s", message.c_str(), r.err.c_str());
+    cr_assert_eq(std::count(r.err.begin(), r.err.end(), '\n'), 1, "one line: %s", r.err.c_str());
+    cr_assert(rec.calls.empty());
+}
+
+}  // namespace
+
+// Opening a FIFO for reading waits for a writer: kexec hung forever.
+Test(not_a_regular_file, a_fifo_anywhere_is_refused_at_once, .timeout = 20) {
+    Inputs in;
+    const std::string message = in.fifo + ": is a FIFO, not a regular file";
+    expect_refused({"-s", "-l", in.fifo}, message);
+    expect_refused({"-c", "-l", in.fifo}, message);
+    expect_refused({"-s", "-l", "--initrd=" + in.fifo, in.kernel}, message);
+    expect_refused({"-s", "-l", "--uki-addon=" + in.fifo, in.uki}, message);
+    expect_refused({"--uki-info", in.fifo}, message);
+}
+
+Test(not_a_regular_file, devices_and_directories, .timeout = 20) {
+    Inputs in;
+    expect_refused({"-s", "-l", "/dev/null"}, "/dev/null: is a character device, not a regular file");
+    expect_refused({"-s", "-l", "--initrd=/dev/zero", in.kernel}, "/dev/zero: is a character device");
+    expect_refused({"-s", "-l", in.dir}, in.dir + ": is a directory");
+}
+
+// /proc files report size 0 and have contents; an empty initrd silently
+// became "no initrd" (KEXEC_FILE_NO_INITRAMFS).
+Test(not_a_regular_file, size_zero_initrds) {
+    Inputs in;
+    expect_refused({"-s", "-l", "--initrd=/proc/self/status", in.kernel},
+                   "/proc/self/status: reports a size of 0 but is not empty");
+    expect_refused({"-s", "-l", "--initrd=/proc/self/status", in.uki},
+                   "/proc/self/status: reports a size of 0 but is not empty");
+    const std::string empty = write_file(in.dir + "/empty.img", "");
+    expect_refused({"-s", "-l", "--initrd=" + empty, in.kernel}, empty + ": the initrd is empty (0 bytes)");
+    expect_refused({"-c", "-l", "--initrd=" + empty, in.kernel}, empty + ": the initrd is empty (0 bytes)");
+}
+
+// --- output that cannot be written -------------------------------------------
+
+// `kexec --uki-info F >/dev/full` exited 0 having printed nothing.
+Test(unwritable_output, every_printing_action_fails_on_a_full_disk) {
+    Inputs in;
+    const std::string kexec = std::string(KX_BUILDDIR) + "/sbin/kexec";
+    for (const std::string args : {"--uki-info " + in.uki, "--uki-info --json " + in.uki,
+                                   "-s -l --dry-run=json " + in.uki, "-s -l --dry-run " + in.kernel, std::string("--help"),
+                                   std::string("--version")}) {
+        const std::string out =
+            shell_output("KEXEC_UKI_NO_REAL_SYSCALLS=1 " + kexec + " " + args + " 2>&1 >/dev/full; echo rc=$?");
+        // ENOSPC when the last flush fails; help is long enough to fail earlier.
+        cr_assert(contains(out, "kexec: cannot write to standard output: No space left on device\nrc=1") ||
+                      contains(out, "kexec: cannot write to standard output: a write failed\nrc=1"),
+                  "%s: %s", args.c_str(), out.c_str());
+    }
 }
