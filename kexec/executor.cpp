@@ -42,18 +42,8 @@ Result<int> file_load(const FileLoadCall& call, ExecEnv& env) {
     // What the kernel is about to read must be one version of each file.
     KX_TRY(check_inputs_unchanged());
     const std::string* cmdline = call.cmdline ? &*call.cmdline : nullptr;
-    unsigned long flags = call.flags;
-    if (env.kernel_lacks_file_debug)
-        flags &= ~abi::KEXEC_FILE_DEBUG;
-    debug(env, "kexec_file_load(" + call.label + ", flags " + abi::file_flag_names(flags) + ")");
-    int err = env.backend.kexec_file_load(kernel.fd(), initrd.fd(), cmdline, flags);
-    if (err == EINVAL && (flags & abi::KEXEC_FILE_DEBUG)) {
-        // KEXEC_FILE_DEBUG is new in Linux 6.8; older kernels reject it.
-        flags &= ~abi::KEXEC_FILE_DEBUG;
-        env.kernel_lacks_file_debug = true;
-        debug(env, "EINVAL with KEXEC_FILE_DEBUG: retrying without it (kernel older than 6.8?)");
-        err = env.backend.kexec_file_load(kernel.fd(), initrd.fd(), cmdline, flags);
-    }
+    debug(env, "kexec_file_load(" + call.label + ", flags " + abi::file_flag_names(call.flags) + ")");
+    const int err = env.backend.kexec_file_load(kernel.fd(), initrd.fd(), cmdline, call.flags);
     debug(env, "kexec_file_load(" + call.label + "): " + (err ? errno_name(err) : "ok"));
     return err;
 }

@@ -19,9 +19,6 @@ struct ExecEnv {
     FILE* debug = nullptr;  // -d: progress lines go here
     // Plans kexec_load for -a once kexec_file_load proved unusable.
     std::function<Result<SegmentLoadCall>(const LoadPlan&)> plan_segments;
-    // Set once the kernel refused KEXEC_FILE_DEBUG (before Linux 6.8), so
-    // later calls leave it out instead of failing first.
-    bool kernel_lacks_file_debug = false;
 };
 
 Status execute(const Invocation& inv, ExecEnv& env);

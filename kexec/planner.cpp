@@ -1,6 +1,7 @@
 #include "planner.hpp"
 
 #include <cerrno>
+#include <cstdio>
 
 #include "arch/x86_64/bzimage.hpp"
 #include "arch/x86_64/crashdump.hpp"
@@ -71,11 +72,30 @@ Status check_file_load_entry(const Options& o) {
     return {};
 }
 
-unsigned long file_load_flags(const Options& o) {
+// The running kernel's version from /proc/sys/kernel/osrelease ("6.1.0-26-amd64").
+std::optional<std::pair<unsigned, unsigned>> running_kernel_version(const SystemView& sys) {
+    auto release = sys.probe_text("/proc/sys/kernel/osrelease");
+    if (!release)
+        return std::nullopt;
+    unsigned major = 0, minor = 0;
+    if (std::sscanf(release->c_str(), "%u.%u", &major, &minor) != 2)
+        return std::nullopt;
+    return std::pair{major, minor};
+}
+
+// KEXEC_FILE_DEBUG is new in Linux 6.8; older kernels answer EINVAL, which
+// also means "bad command line" or "not this image". So -d asks for it only
+// from a kernel known to have it, instead of guessing from an EINVAL.
+bool kernel_has_file_debug(const SystemView& sys) {
+    auto v = running_kernel_version(sys);
+    return v && *v >= std::pair{6u, 8u};
+}
+
+unsigned long file_load_flags(const Options& o, const SystemView& sys) {
     unsigned long f = 0;
     if (o.crash)
         f |= abi::KEXEC_FILE_ON_CRASH;
-    if (o.debug)
+    if (o.debug && kernel_has_file_debug(sys))
         f |= abi::KEXEC_FILE_DEBUG;
     if (o.no_cma)
         f |= abi::KEXEC_FILE_NO_CMA;
@@ -134,6 +154,28 @@ Result<std::optional<Payload>> open_user_initrd(const Options& o, const SystemVi
     return std::optional<Payload>(Payload::whole_file(*f, *o.initrd));
 }
 
+// kexec_file_load refuses (EINVAL) a command line within 31 bytes of
+// cmdline_size, which the boot protocol and kexec_load allow. With -s that
+// is an error now, not after the call; by default the calls it would fail
+// are left out, so kexec_load takes the line without a failed call first.
+Status apply_file_load_cmdline_rule(LoadPlan& plan, const x86::SetupHeader& h, const std::string& name,
+                                    const Options& o) {
+    if (o.syscall_mode == SyscallMode::Load)
+        return {};
+    for (auto call = plan.file_calls.begin(); call != plan.file_calls.end();) {
+        Status st = x86::check_file_load_cmdline_fits(h, call->cmdline, name);
+        if (st.ok()) {
+            ++call;
+            continue;
+        }
+        if (o.syscall_mode == SyscallMode::FileLoad)
+            return make_error(st.error().message + ": shorten it, or load with -c");
+        plan.notes.push_back(st.error().message + ": " + call->label + " left out, kexec_load takes it");
+        call = plan.file_calls.erase(call);
+    }
+    return {};
+}
+
 Status plan_bzimage(LoadPlan& plan, const KernelFile& k, const Options& o, const SystemView& sys) {
     KX_ASSIGN(x86::SetupHeader h, x86::parse_bzimage64(k.contents->bytes(), k.original->path()));
     KX_TRY(check_file_load_entry(o));
@@ -144,8 +186,8 @@ Status plan_bzimage(LoadPlan& plan, const KernelFile& k, const Options& o, const
     plan.cmdline_source = user ? user->origin : "none given";
     KX_TRY(x86::check_cmdline_fits(h, plan.boot.cmdline, k.original->path()));
     plan.file_calls.push_back(make_file_call("bzImage", plan.boot.kernel, plan.boot.initrd,
-                                             plan.boot.cmdline, file_load_flags(o)));
-    return {};
+                                             plan.boot.cmdline, file_load_flags(o, sys)));
+    return apply_file_load_cmdline_rule(plan, h, k.original->path(), o);
 }
 
 Status plan_uki(LoadPlan& plan, const KernelFile& k, const Options& o, const SystemView& sys) {
@@ -186,7 +228,7 @@ Status plan_uki(LoadPlan& plan, const KernelFile& k, const Options& o, const Sys
 
     // 1: the whole UKI, so a kernel that can verify UKIs verifies all of it.
     // Today's kernels say ENOEXEC (x86) or EINVAL; then 2: the parts.
-    const unsigned long flags = file_load_flags(o);
+    const unsigned long flags = file_load_flags(o, sys);
     Payload whole = Payload::whole_file(k.contents, k.contents->path());
     FileLoadCall whole_call = make_file_call("whole UKI", whole, user_initrd,
                                              user ? std::optional(user->text) : std::nullopt, flags);
@@ -195,7 +237,7 @@ Status plan_uki(LoadPlan& plan, const KernelFile& k, const Options& o, const Sys
     plan.file_calls.push_back(make_file_call("UKI split in memory (.linux, assembled initrd)",
                                              plan.boot.kernel, plan.boot.initrd, plan.boot.cmdline,
                                              flags));
-    return {};
+    return apply_file_load_cmdline_rule(plan, h, kernel_name, o);
 }
 
 // Linux 6.6+ counts kexec loads: kexec_load_limit_reboot (-l) and
@@ -227,9 +269,6 @@ Status fit_load_limit(LoadPlan& plan, const Options& o, const SystemView& sys) {
                              ": not offering the whole UKI first (kernels today refuse it), only the split");
         plan.file_calls.erase(plan.file_calls.begin());
     }
-    if (o.debug && !plan.file_calls.empty())
-        plan.notes.push_back(name + " is " + std::to_string(*limit) + ": a kernel older than 6.8 that refuses "
-                             "KEXEC_FILE_DEBUG costs one more call");
     return {};
 }
 
@@ -253,7 +292,7 @@ Status plan_elf(LoadPlan& plan, const KernelFile& k, const Options& o, const Sys
         plan.notes.push_back("ELF kernel: arguments as ELF boot notes (--args-elf, kexec-tools' default); a Linux "
                              "vmlinux wants --args-linux");
     plan.file_calls.push_back(make_file_call("ELF kernel (kexec_file_load takes bzImages only)", plan.boot.kernel,
-                                             std::nullopt, std::nullopt, file_load_flags(o)));
+                                             std::nullopt, std::nullopt, file_load_flags(o, sys)));
     return {};
 }
 
@@ -276,6 +315,10 @@ Result<LoadPlan> plan_load(const Options& o, const SystemView& sys) {
     case ImageKind::Addon: break;  // open_kernel_file() refused it already
     }
 
+    if (o.debug && o.syscall_mode != SyscallMode::Load && !kernel_has_file_debug(sys))
+        plan.notes.push_back("-d: KEXEC_FILE_DEBUG left out: it needs Linux 6.8 or newer, and the running kernel "
+                             "is older (or its version unknown)");
+
     switch (o.syscall_mode) {
     case SyscallMode::FileLoad:
         for (auto& opt : kexec_load_only_options(o))
@@ -291,6 +334,8 @@ Result<LoadPlan> plan_load(const Options& o, const SystemView& sys) {
             plan.file_calls.clear();
             plan.notes.push_back(std::string("--reuseinitrd: no ") + kRetainedInitrd +
                                  " (Linux 6.5+), so kexec_load passes the first boot's initrd on in memory");
+        }
+        if (plan.file_calls.empty()) {  // kexec_file_load cannot take it: plan kexec_load now
             KX_ASSIGN(plan.segment_load, plan_segment_load(plan, o, sys, plan.notes));
             plan.boot.cmdline = plan.segment_load->cmdline;
             break;

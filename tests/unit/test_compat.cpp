@@ -24,6 +24,7 @@ struct Machine {
                         "  2b000000-3affffff : Crash kernel\n"},
         {"/sys/kernel/kexec_loaded", "0\n"},
         {"/sys/kernel/kexec_crash_loaded", "0\n"},
+        {"/proc/sys/kernel/osrelease", "6.12.48+deb12-amd64\n"},
     });
 };
 

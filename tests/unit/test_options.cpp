@@ -2,6 +2,8 @@
 // the resulting plan fields.
 #include <criterion/criterion.h>
 
+#include <algorithm>
+
 #include "helpers.hpp"
 #include "kexec_abi.hpp"
 #include "options.hpp"
@@ -21,6 +23,7 @@ struct Fixture {
     std::string initrd = write_file(dir + "/initrd.img", std::string(4096, 'I'));
     std::string sysroot = make_sysroot({
         {"/proc/cmdline", "BOOT_IMAGE=/vmlinuz-6.1 root=/dev/vda1 crashkernel=256M quiet\n"},
+        {"/proc/sys/kernel/osrelease", "6.12.48+deb12-amd64\n"},
         {"/proc/iomem", "00001000-0009fbff : System RAM\n"
                         "00100000-3ffdffff : System RAM\n"
                         "  2b000000-3affffff : Crash kernel\n"},
@@ -234,11 +237,59 @@ Test(options, print_ckr_size) {
 Test(options, cmdline_longer_than_the_kernel_accepts) {
     Fixture f;
     RecordingBackend b;
-    RunResult r = run_kexec({"-s", "-l", "--append=" + std::string(2048, 'x'), f.kernel}, &b);
+    RunResult r = run_kexec({"-c", "-l", "--append=" + std::string(2048, 'x'), f.kernel}, &b);
     cr_assert_eq(r.rc, 255);
     cr_assert(contains(r.err, "the command line is 2048 bytes but this kernel accepts at most 2047"), "%s",
               r.err.c_str());
     cr_assert(b.calls.empty());
+}
+
+// Two rules, at their exact boundaries (cmdline_size 2047). The boot
+// protocol, which -c images follow: up to cmdline_size bytes. The kernel's
+// kexec_file_load (kexec-bzimage64.c): length + NUL + 30 <= cmdline_size,
+// so up to 2016 bytes.
+Test(options, cmdline_rules_at_their_boundaries) {
+    Fixture f;
+    auto loads = [](const RecordingBackend& b) {
+        return std::count_if(b.calls.begin(), b.calls.end(),
+                             [](const RecordedCall& c) { return c.syscall != "sync"; });
+    };
+    auto run = [&](std::vector<std::string> args, size_t length, RecordingBackend& b) {
+        args.insert(args.begin(), "--sysroot=" + fixture_sysroot("bios"));
+        args.push_back("--command-line=" + std::string(length, 'x'));
+        args.push_back(f.kernel);
+        return run_kexec(args, &b);
+    };
+    {
+        RecordingBackend b;
+        cr_assert_eq(run({"-c", "-l"}, 2047, b).rc, 0, "-c takes cmdline_size bytes");
+        cr_assert_eq(loads(b), 1);
+        RecordingBackend too_long;
+        cr_assert_eq(run({"-c", "-l"}, 2048, too_long).rc, 255);
+        cr_assert_eq(loads(too_long), 0);
+    }
+    {
+        RecordingBackend b;
+        cr_assert_eq(run({"-s", "-l"}, 2016, b).rc, 0, "-s takes cmdline_size - 31 bytes");
+        cr_assert_eq(loads(b), 1);
+        RecordingBackend too_long;
+        RunResult r = run({"-s", "-l"}, 2017, too_long);
+        cr_assert_eq(r.rc, 255);
+        kx_assert_str(r.err, "kexec: " + f.kernel + ": the command line is 2017 bytes but kexec_file_load takes "
+                             "at most 2016 (cmdline_size 2047 less the NUL and 30 bytes it keeps for elfcorehdr=): "
+                             "shorten it, or load with -c\n");
+        cr_assert_eq(loads(too_long), 0, "refused before the call, not by an EINVAL");
+    }
+    {
+        // The default mode goes straight to kexec_load, which takes it,
+        // instead of an EINVAL first.
+        RecordingBackend b;
+        RunResult r = run({"-l", "-d"}, 2017, b);
+        cr_assert_eq(r.rc, 0, "%s", r.err.c_str());
+        cr_assert_eq(loads(b), 1);
+        kx_assert_str(b.calls[0].syscall, "kexec_load");
+        cr_assert(contains(r.err, "bzImage left out, kexec_load takes it"), "%s", r.err.c_str());
+    }
 }
 
 Test(options, help_and_version) {

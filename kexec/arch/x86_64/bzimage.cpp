@@ -63,6 +63,18 @@ Status check_cmdline_fits(const SetupHeader& header, const std::string& cmdline,
     return {};
 }
 
+Status check_file_load_cmdline_fits(const SetupHeader& header, const std::optional<std::string>& cmdline,
+                                    const std::string& name) {
+    const uint64_t passed = cmdline ? cmdline->size() + 1 : 0;  // the syscall's length counts the NUL
+    if (passed + kFileLoadCmdlineReserve <= header.cmdline_size)
+        return {};
+    const uint64_t most = header.cmdline_size > kFileLoadCmdlineReserve ? header.cmdline_size - kFileLoadCmdlineReserve - 1 : 0;
+    return make_error(name + ": the command line is " + std::to_string(cmdline ? cmdline->size() : 0) +
+                      " bytes but kexec_file_load takes at most " + std::to_string(most) + " (cmdline_size " +
+                      std::to_string(header.cmdline_size) + " less the NUL and " +
+                      std::to_string(kFileLoadCmdlineReserve) + " bytes it keeps for elfcorehdr=)");
+}
+
 Result<SetupHeader> parse_bzimage64(std::span<const uint8_t> image, const std::string& name) {
     KX_ASSIGN(SetupHeader h, parse_setup_header(image, name));
     if (h.protocol < 0x020c)

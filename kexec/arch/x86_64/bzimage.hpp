@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -46,9 +47,17 @@ bool has_setup_header(std::span<const uint8_t> image);
 // (loaded high), 64-bit entry. `name` prefixes errors.
 Result<SetupHeader> parse_bzimage64(std::span<const uint8_t> image, const std::string& name);
 
-// The command line must fit cmdline_size: an error saying so, never a
-// silently truncated line.
+// The boot protocol's rule, which kexec_load images follow: the command
+// line (without its NUL) must fit cmdline_size. An error saying so, never
+// a silently truncated line.
 Status check_cmdline_fits(const SetupHeader& header, const std::string& cmdline, const std::string& name);
+
+// kexec_file_load's stricter rule (arch/x86/kernel/kexec-bzimage64.c, for
+// every load, not only crash ones): the line, its NUL and 30 bytes kept for
+// "elfcorehdr=0x<64-bit value>" must fit cmdline_size; else EINVAL.
+constexpr uint64_t kFileLoadCmdlineReserve = 30;  // MAX_ELFCOREHDR_STR_LEN
+Status check_file_load_cmdline_fits(const SetupHeader& header, const std::optional<std::string>& cmdline,
+                                    const std::string& name);
 
 // Parse without the 64-bit checks (for reports such as --uki-info).
 Result<SetupHeader> parse_setup_header(std::span<const uint8_t> image, const std::string& name);
