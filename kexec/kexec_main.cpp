@@ -4,7 +4,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <sys/random.h>
 
+#include "arch/x86_64/boot_params.hpp"
 #include "arch/x86_64/crashdump.hpp"
 #include "arch/x86_64/segment_planner.hpp"
 #include "executor.hpp"
@@ -21,6 +23,26 @@ namespace {
 int fail(MainEnv& env, const Error& e) {
     std::fprintf(env.err, "kexec: %s\n", e.message.c_str());
     return e.exit_status;
+}
+
+// What planning needs but cannot read as a file, read once here, so that
+// planning is a function of its inputs: lockdown without securityfs
+// mounted, the framebuffer's ioctls, and the RNG seed a kexec_load image
+// passes on (a dry run gets a fixed placeholder, so two dry runs agree).
+void capture_live_state(SystemView& sys, const Options& o) {
+    capture_security_state(sys);
+    if (!o.do_load || o.syscall_mode == SyscallMode::FileLoad)
+        return;  // only kexec_load images use the framebuffer and the seed
+    x86::capture_framebuffer(sys);
+    if (o.dry_run != DryRunFormat::None) {
+        sys.set_rng_seed({std::string(32, '\0'), "RNG seed: 32 zero bytes in a dry run; a load draws fresh ones"});
+        return;
+    }
+    std::string seed(32, '\0');
+    if (getrandom(seed.data(), seed.size(), GRND_NONBLOCK) == 32)
+        sys.set_rng_seed({std::move(seed), ""});
+    else
+        sys.set_rng_seed({"", "no RNG seed passed on: the kernel's entropy pool is not ready yet"});
 }
 
 std::string sysroot_for(const Options& o) {
@@ -107,6 +129,7 @@ int run(int argc, char** argv, MainEnv& env) {
         return *loaded;  // kexec-tools: 1 when loaded, 0 when not
     }
 
+    capture_live_state(sys, o);
     auto inv = plan_invocation(o, sys);
     if (!inv.ok())
         return fail(env, inv.error());

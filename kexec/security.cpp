@@ -14,6 +14,7 @@
 namespace kx {
 namespace {
 
+constexpr const char* kLockdownFile = "/sys/kernel/security/lockdown";
 constexpr const char* kSecureBootVar =
     "/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c";
 
@@ -68,15 +69,14 @@ std::optional<std::string> read_lockdown_in_private_namespace() {
     return text;
 }
 
-std::optional<std::string> read_lockdown(const SystemView& sys) {
-    if (auto text = sys.probe_text("/sys/kernel/security/lockdown"))  // root only: unknown otherwise
-        return text;
-    if (sys.is_live() && !sys.exists("/sys/kernel/security/lockdown") && geteuid() == 0)
-        return read_lockdown_in_private_namespace();
-    return std::nullopt;
-}
-
 }  // namespace
+
+void capture_security_state(SystemView& sys) {
+    if (!sys.is_live() || sys.exists(kLockdownFile) || geteuid() != 0)
+        return;
+    if (auto text = read_lockdown_in_private_namespace())
+        sys.set_file(kLockdownFile, *text);
+}
 
 std::string SecurityState::describe() const {
     std::string out = "lockdown " + lockdown.value_or("unknown");
@@ -88,7 +88,7 @@ std::string SecurityState::describe() const {
 
 SecurityState read_security_state(const SystemView& sys) {
     SecurityState s;
-    if (auto t = read_lockdown(sys))
+    if (auto t = sys.probe_text(kLockdownFile))  // root only: unknown otherwise
         s.lockdown = selected_lockdown(*t);
     if (auto v = sys.probe_text(kSecureBootVar); v && v->size() >= 5)
         s.secure_boot = (*v)[4] == 1;  // 4 bytes of attributes, then the value

@@ -19,10 +19,13 @@ struct SecurityState {
     std::string describe() const;  // "lockdown integrity, Secure Boot on, IMA present"
 };
 
-// Reads securityfs and efivarfs through `sys`. On the live system with
-// securityfs not mounted, lockdown is read in a child process's own mount
-// namespace: this machine's mount table is never changed.
+// Reads securityfs and efivarfs through `sys`; no side effects.
 SecurityState read_security_state(const SystemView& sys);
+
+// Before planning, on the live system with securityfs not mounted: read
+// lockdown in a child process's own mount namespace (this machine's mount
+// table is never changed) and hand it to `sys` as the lockdown file.
+void capture_security_state(SystemView& sys);
 
 enum class LoadSyscall { FileLoad, Load };
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
@@ -30,7 +32,19 @@ static Error system_file_error(const std::string& full, const char* what, int er
     return with_exit_status(make_error(full + ": cannot " + what + ": " + std::strerror(err), err), exit_status::kDie);
 }
 
+void SystemView::set_file(std::string path, std::string contents) {
+    for (auto& [p, c] : captured_)
+        if (p == path) {
+            c = std::move(contents);
+            return;
+        }
+    captured_.emplace_back(std::move(path), std::move(contents));
+}
+
 Result<std::string> SystemView::read_bytes(std::string_view path) const {
+    for (const auto& [p, c] : captured_)
+        if (p == path)
+            return c;
     std::string full = resolve(path);
     int fd = ::open(full.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -57,6 +71,9 @@ Result<std::string> SystemView::read_bytes(std::string_view path) const {
 Result<std::string> SystemView::read_text(std::string_view path) const { return read_bytes(path); }
 
 std::optional<std::string> SystemView::read_prefix(std::string_view path, size_t limit) const {
+    for (const auto& [p, c] : captured_)
+        if (p == path)
+            return c.substr(0, limit);
     int fd = ::open(resolve(path).c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return std::nullopt;
@@ -95,8 +112,33 @@ Result<std::optional<uint64_t>> SystemView::read_hex(std::string_view path) cons
 }
 
 bool SystemView::exists(std::string_view path) const {
+    for (const auto& [p, c] : captured_)
+        if (p == path)
+            return true;
     struct stat st {};
     return ::stat(resolve(path).c_str(), &st) == 0;
+}
+
+std::optional<std::string> SystemView::canonical_input_path(const std::string& path) const {
+    char real[PATH_MAX];
+    if (!::realpath(path.c_str(), real))
+        return std::nullopt;
+    return std::string(real);
+}
+
+std::vector<std::string> SystemView::input_dir_regular_files(const std::string& dir) const {
+    std::vector<std::string> names;
+    DIR* d = ::opendir(dir.c_str());
+    if (!d)
+        return names;
+    while (struct dirent* e = ::readdir(d)) {
+        struct stat st {};
+        if (::fstatat(dirfd(d), e->d_name, &st, 0) == 0 && S_ISREG(st.st_mode))
+            names.emplace_back(e->d_name);
+    }
+    ::closedir(d);
+    std::sort(names.begin(), names.end());
+    return names;
 }
 
 std::vector<std::string> SystemView::list_dir(std::string_view path) const {

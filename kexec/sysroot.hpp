@@ -40,8 +40,34 @@ public:
     // Sorted entry names (no "." or ".."); empty when missing.
     std::vector<std::string> list_dir(std::string_view path) const;
 
+    // The user's own files (a UKI and what the stub finds beside it) are
+    // not under the sysroot, but their directories are read here too, so
+    // everything planning learns from outside comes through this class.
+    // The canonical path of `path` (nullopt if it does not resolve), and
+    // the names of the regular files in `dir`, sorted (empty when missing).
+    std::optional<std::string> canonical_input_path(const std::string& path) const;
+    std::vector<std::string> input_dir_regular_files(const std::string& dir) const;
+
+    // State that is not a plain file read, captured once before planning
+    // (kexec_main does it) so that planning itself never forks, mounts or
+    // draws randomness, and the same inputs give the same plan.
+    //  - set_file(): a file read some other way, e.g. lockdown read in a
+    //    private mount namespace when securityfs is not mounted, or the
+    //    framebuffer's screen info (ioctls) as "/dev/fb0.screeninfo".
+    //    Reads of `path` return `contents` from then on.
+    //  - the RNG seed for the next kernel (kexec_load's SETUP_RNG_SEED).
+    void set_file(std::string path, std::string contents);
+    struct RngSeed {
+        std::string bytes;  // 32 bytes, or empty: none
+        std::string note;   // said in the plan when not empty (a dry run's placeholder)
+    };
+    void set_rng_seed(RngSeed seed) { rng_seed_ = std::move(seed); }
+    const RngSeed& rng_seed() const { return rng_seed_; }
+
 private:
     std::string root_;
+    std::vector<std::pair<std::string, std::string>> captured_;  // set_file()
+    RngSeed rng_seed_;
 };
 
 }  // namespace kx

@@ -2,10 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
-#include <climits>
 #include <cstdlib>
-#include <dirent.h>
-#include <sys/stat.h>
 
 #include "strings.hpp"
 #include "uki/cpio.hpp"
@@ -25,27 +22,18 @@ bool ends_with_nocase(std::string_view s, std::string_view suffix) {
 
 // Regular files in `dir` whose names end in `suffix` (not `exclude`), sorted
 // by name, skipping what systemd-stub skips: hidden, non-ASCII, over-long.
-std::vector<std::string> sidecar_files(const std::string& dir, std::string_view suffix,
+std::vector<std::string> sidecar_files(const SystemView& sys, const std::string& dir, std::string_view suffix,
                                        std::string_view exclude = {}) {
     std::vector<std::string> names;
-    DIR* d = opendir(dir.c_str());
-    if (!d)
-        return names;
-    while (struct dirent* e = readdir(d)) {
-        std::string name = e->d_name;
+    for (std::string& name : sys.input_dir_regular_files(dir)) {
         if (name.empty() || name[0] == '.' || name.size() > 255)
             continue;
         if (std::any_of(name.begin(), name.end(), [](char c) { return c & 0x80; }))
             continue;
         if (!ends_with_nocase(name, suffix) || (!exclude.empty() && ends_with_nocase(name, exclude)))
             continue;
-        struct stat st {};
-        if (stat((dir + "/" + name).c_str(), &st) != 0 || !S_ISREG(st.st_mode))
-            continue;
-        names.push_back(name);
+        names.push_back(std::move(name));
     }
-    closedir(d);
-    std::sort(names.begin(), names.end());
     return names;
 }
 
@@ -98,9 +86,9 @@ public:
         parts_.push_back(std::move(what));
     }
 
-    Status add_sidecars(const std::string& dir, std::string_view suffix, std::string_view exclude,
-                        const GeneratedArchive& target, const std::string& what) {
-        auto names = sidecar_files(dir, suffix, exclude);
+    Status add_sidecars(const SystemView& sys, const std::string& dir, std::string_view suffix,
+                        std::string_view exclude, const GeneratedArchive& target, const std::string& what) {
+        auto names = sidecar_files(sys, dir, suffix, exclude);
         if (names.empty())
             return {};
         CpioWriter cpio;
@@ -198,10 +186,10 @@ std::optional<unsigned> take_profile_prefix(std::string& cmdline) {
 
 Result<std::optional<std::string>> esp_root_of(const std::string& path, const SystemView& sys) {
     using Root = std::optional<std::string>;
-    char real[PATH_MAX];
-    if (!realpath(path.c_str(), real))
+    const std::optional<std::string> canonical = sys.canonical_input_path(path);
+    if (!canonical)
         return Root();
-    std::string file = real;
+    const std::string& file = *canonical;
     KX_ASSIGN(auto mountinfo, sys.read_text_if_exists("/proc/self/mountinfo"));
     if (!mountinfo)
         return Root();
@@ -241,6 +229,7 @@ namespace {
 struct Sidecars {
     std::optional<std::string> esp;
     std::string extra_dir;
+    const SystemView& sys;  // reads the directories
 };
 
 // --uki-profile, or the stub's "@N " prefix, which comes off the command line.
@@ -264,9 +253,9 @@ Result<std::vector<LoadedAddon>> load_addons(const BootRequest& req, const Sidec
     std::vector<std::pair<std::string, std::string>> paths;  // path, origin
     if (req.search_addons) {
         if (where.esp)
-            for (const auto& f : sidecar_files(*where.esp + "/loader/addons", ".addon.efi"))
+            for (const auto& f : sidecar_files(where.sys, *where.esp + "/loader/addons", ".addon.efi"))
                 paths.emplace_back(*where.esp + "/loader/addons/" + f, "global");
-        for (const auto& f : sidecar_files(where.extra_dir, ".addon.efi"))
+        for (const auto& f : sidecar_files(where.sys, where.extra_dir, ".addon.efi"))
             paths.emplace_back(where.extra_dir + "/" + f, "per-UKI");
     }
     for (const auto& f : req.addon_files)
@@ -348,17 +337,17 @@ Result<Payload> assemble_initrd(const Uki& uki, const Selection& sel, const std:
     if (const UkiSection* i = sel.get(SectionKind::Initrd))
         KX_TRY(initrd.add_section(uki, *i, ".initrd"));
     const std::string& extra = where.extra_dir;
-    KX_TRY(initrd.add_sidecars(extra, ".cred", {}, kCredentials, "/.extra/credentials"));
+    KX_TRY(initrd.add_sidecars(where.sys, extra, ".cred", {}, kCredentials, "/.extra/credentials"));
     if (where.esp)
-        KX_TRY(initrd.add_sidecars(*where.esp + "/loader/credentials", ".cred", {}, kGlobalCredentials,
+        KX_TRY(initrd.add_sidecars(where.sys, *where.esp + "/loader/credentials", ".cred", {}, kGlobalCredentials,
                                    "/.extra/global_credentials"));
-    KX_TRY(initrd.add_sidecars(extra, ".raw", ".confext.raw", kSysext, "/.extra/sysext"));
+    KX_TRY(initrd.add_sidecars(where.sys, extra, ".raw", ".confext.raw", kSysext, "/.extra/sysext"));
     if (where.esp)
-        KX_TRY(initrd.add_sidecars(*where.esp + "/loader/extensions", ".raw", ".confext.raw", kGlobalSysext,
+        KX_TRY(initrd.add_sidecars(where.sys, *where.esp + "/loader/extensions", ".raw", ".confext.raw", kGlobalSysext,
                                    "/.extra/global_sysext"));
-    KX_TRY(initrd.add_sidecars(extra, ".confext.raw", {}, kConfext, "/.extra/confext"));
+    KX_TRY(initrd.add_sidecars(where.sys, extra, ".confext.raw", {}, kConfext, "/.extra/confext"));
     if (where.esp)
-        KX_TRY(initrd.add_sidecars(*where.esp + "/loader/extensions", ".confext.raw", {}, kGlobalConfext,
+        KX_TRY(initrd.add_sidecars(where.sys, *where.esp + "/loader/extensions", ".confext.raw", {}, kGlobalConfext,
                                    "/.extra/global_confext"));
     KX_TRY(initrd.add_literal(uki, sel.get(SectionKind::Pcrsig), "tpm2-pcr-signature.json"));
     KX_TRY(initrd.add_literal(uki, sel.get(SectionKind::Pcrpkey), "tpm2-pcr-public-key.pem"));
@@ -390,7 +379,7 @@ Result<UkiBoot> plan_uki_boot(const Uki& uki, const BootRequest& req, const Syst
                              " (the rest is the UKI builder's padding, left out so its signature still matches)");
 
     KX_ASSIGN(std::optional<std::string> esp, esp_root_of(uki.path(), sys));
-    const Sidecars where{esp, uki.path() + ".extra.d"};
+    const Sidecars where{esp, uki.path() + ".extra.d", sys};
     const UkiSection* uname = sel.get(SectionKind::Uname);
     KX_ASSIGN(std::vector<LoadedAddon> addons, load_addons(req, where, uname ? uname->text() : "", boot));
     KX_TRY(compose_cmdline(uki, sel, req, user_cmdline, boot));

@@ -146,7 +146,7 @@ Test(not_a_regular_file, size_zero_initrds) {
 Test(unwritable_output, every_printing_action_fails_on_a_full_disk) {
     Inputs in;
     const std::string kexec = std::string(KX_BUILDDIR) + "/sbin/kexec";
-    for (const std::string args : {"--uki-info " + in.uki, "--uki-info --json " + in.uki,
+    for (const std::string& args : {"--uki-info " + in.uki, "--uki-info --json " + in.uki,
                                    "-s -l --dry-run=json " + in.uki, "-s -l --dry-run " + in.kernel, std::string("--help"),
                                    std::string("--version")}) {
         const std::string out =

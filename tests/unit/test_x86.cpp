@@ -4,6 +4,8 @@
 #include <criterion/criterion.h>
 
 #include <cpuid.h>
+#include <cstring>
+#include <linux/fb.h>
 #include <random>
 
 #include "arch/x86_64/boot_params.hpp"
@@ -508,4 +510,56 @@ Test(boot_params, framebuffer_and_reuse_video_type) {
     auto reused = reuse.page.bytes();
     cr_assert_eq(reused[0x0f], static_cast<uint8_t>(current[0x0f]), "the running kernel's video type");
     cr_assert_eq(le16(reused, 0x12), 1024u, "with the framebuffer's geometry");
+}
+
+// The framebuffer comes through SystemView like everything else: the
+// ioctls' structs as /dev/fb0.screeninfo (captured on the live system
+// before planning, or held by a fixture tree).
+Test(boot_params, framebuffer_read_from_captured_screen_info) {
+    SystemView sys(fixture_sysroot("uefi"));
+    cr_assert(!read_platform(sys)->framebuffer, "no capture: no framebuffer");
+    struct fb_fix_screeninfo fix {};
+    struct fb_var_screeninfo var {};
+    std::memcpy(fix.id, "EFI VGA", 7);
+    fix.smem_start = 0x80000000;
+    fix.smem_len = 1280 * 800 * 4;
+    fix.line_length = 5120;
+    var.xres = 1280;
+    var.yres = 800;
+    var.bits_per_pixel = 32;
+    var.red = {16, 8, 0};
+    var.green = {8, 8, 0};
+    var.blue = {0, 8, 0};
+    sys.set_file("/dev/fb0.screeninfo", std::string(reinterpret_cast<const char*>(&fix), sizeof fix) +
+                                            std::string(reinterpret_cast<const char*>(&var), sizeof var));
+    auto fb = read_platform(sys)->framebuffer;
+    cr_assert(fb);
+    kx_assert_str(fb->id, "EFI VGA");
+    cr_assert_eq(fb->width, 1280u);
+    cr_assert_eq(fb->base, 0x80000000u);
+    cr_assert_eq(fb->line_length, 5120u);
+    cr_assert_eq(fb->red_pos, 16);
+    sys.set_file("/dev/fb0.screeninfo", "short");
+    cr_assert(!read_platform(sys)->framebuffer, "a capture of the wrong size is ignored");
+}
+
+// Planning is a function of its inputs: no randomness, no mounts, so the
+// same -c dry run prints the same plan (the RNG seed is a placeholder).
+Test(boot_params, the_same_dry_run_twice_is_the_same_plan) {
+    const std::string kernel = write_file(scratch_dir() + "/vmlinuz", make_bzimage());
+    int planned = 0;
+    for (const char* mode : {"bios", "uefi", "secureboot"})
+        for (const char* action : {"-l", "-p"}) {
+            const std::vector<std::string> args = {"--sysroot=" + fixture_sysroot(mode), "-c", action,
+                                                   "--dry-run=json", "--append=quiet", kernel};
+            RunResult a = run_kexec(args, nullptr), b = run_kexec(args, nullptr);
+            cr_assert_eq(a.rc, b.rc);
+            cr_assert(a.out == b.out, "%s %s: two dry runs differ", mode, action);
+            cr_assert(a.err == b.err, "%s %s", mode, action);
+            if (a.rc == 0) {
+                planned++;
+                cr_assert(contains(a.out, "RNG seed: 32 zero bytes in a dry run"), "%s: %s", mode, a.out.c_str());
+            }
+        }
+    cr_assert_geq(planned, 2, "the BIOS and UEFI guests plan -c loads");
 }

@@ -25,6 +25,10 @@ void ZeroPage::copy_in(size_t at, std::span<const uint8_t> src) {
 
 namespace {
 
+// The framebuffer's fb_fix_screeninfo then fb_var_screeninfo, as the
+// FBIOGET_*SCREENINFO ioctls return them (capture_framebuffer; a fixture
+// tree may hold a captured copy).
+constexpr const char* kScreenInfoFile = "/dev/fb0.screeninfo";
 constexpr uint32_t kEfiMemdescSize = 40;  // efi_memory_desc_t without padding
 
 // "KEY=0x..." lines of /sys/firmware/efi/systab.
@@ -82,17 +86,13 @@ Status read_efi(const SystemView& sys, PlatformInfo& p) {
 }
 
 std::optional<PlatformInfo::Framebuffer> read_framebuffer(const SystemView& sys) {
-    if (!sys.is_live())
-        return std::nullopt;
-    int fd = ::open("/dev/fb0", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    auto info = sys.probe_text(kScreenInfoFile);
+    if (!info || info->size() != sizeof(fb_fix_screeninfo) + sizeof(fb_var_screeninfo))
         return std::nullopt;
     struct fb_fix_screeninfo fix {};
     struct fb_var_screeninfo var {};
-    bool ok = ioctl(fd, FBIOGET_FSCREENINFO, &fix) == 0 && ioctl(fd, FBIOGET_VSCREENINFO, &var) == 0;
-    ::close(fd);
-    if (!ok)
-        return std::nullopt;
+    std::memcpy(&fix, info->data(), sizeof fix);
+    std::memcpy(&var, info->data() + sizeof fix, sizeof var);
     PlatformInfo::Framebuffer fb;
     fb.id = std::string(fix.id, strnlen(fix.id, sizeof fix.id));
     fb.width = var.xres;
@@ -263,6 +263,21 @@ void set_efi(ZeroPage& page, BootParams& out, const BootParamsRequest& req, cons
 }
 
 }  // namespace
+
+void capture_framebuffer(SystemView& sys) {
+    if (!sys.is_live())
+        return;
+    int fd = ::open("/dev/fb0", O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return;
+    struct fb_fix_screeninfo fix {};
+    struct fb_var_screeninfo var {};
+    const bool ok = ioctl(fd, FBIOGET_FSCREENINFO, &fix) == 0 && ioctl(fd, FBIOGET_VSCREENINFO, &var) == 0;
+    ::close(fd);
+    if (ok)
+        sys.set_file(kScreenInfoFile, std::string(reinterpret_cast<const char*>(&fix), sizeof fix) +
+                                          std::string(reinterpret_cast<const char*>(&var), sizeof var));
+}
 
 Result<PlatformInfo> read_platform(const SystemView& sys) {
     PlatformInfo p;

@@ -98,9 +98,12 @@ struct PlatformInfo {
     } edd;
 };
 
-// Read everything PlatformInfo holds. The framebuffer comes from /dev/fb0
-// ioctls on the live system only.
+// Read everything PlatformInfo holds, through `sys` only.
 Result<PlatformInfo> read_platform(const SystemView& sys);
+
+// Before planning, on the live system: the /dev/fb0 ioctls read_platform()
+// needs for screen_info, handed to `sys` as "/dev/fb0.screeninfo".
+void capture_framebuffer(SystemView& sys);
 
 struct BootParamsRequest {
     std::span<const uint8_t> kernel;  // the bzImage (its setup header is copied)

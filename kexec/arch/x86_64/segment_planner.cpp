@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <sys/random.h>
 
 #include "arch/x86_64/bzimage.hpp"
 #include "arch/x86_64/crashdump.hpp"
@@ -167,9 +166,9 @@ Result<SegmentLoadCall> plan_segment_load(const LoadPlan& load, const Options& o
                   : opts.elf_args == ElfArgs::None ? ElfArgStyle::None
                                                    : ElfArgStyle::Elf;
     io.entry = opts.entry;
-    io.rng_seed.resize(32);
-    if (getrandom(io.rng_seed.data(), io.rng_seed.size(), GRND_NONBLOCK) != 32)
-        io.rng_seed.clear();  // no entropy yet: the kernel seeds itself later
+    io.rng_seed = sys.rng_seed().bytes;  // drawn before planning: planning draws no randomness
+    if (!sys.rng_seed().note.empty())
+        notes.push_back(sys.rng_seed().note);
 
     // Real mode needs low memory (the setup code and the purgatory below
     // 640 KiB); nothing else is placed there.
