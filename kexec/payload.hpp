@@ -53,9 +53,10 @@ public:
     std::string describe() const;  // "foo.efi" or ".ucode of foo.efi + .initrd of foo.efi"
     // Replace the piece-by-piece description with a summary (assembled data).
     void set_summary(std::string summary) { summary_ = std::move(summary); }
-    std::string bytes_copy() const;
-    // The bytes, when they are one slice of a mapped file (no copy); empty otherwise.
-    std::span<const uint8_t> contiguous() const;  // materialize in memory (small payloads, tests)
+    std::string bytes_copy() const;  // all the bytes in memory (tests, small payloads)
+    // The bytes, when the payload is one slice of a file (no copy); empty
+    // otherwise. For parsing a kernel that planning made one piece.
+    std::span<const uint8_t> contiguous() const;
 
 private:
     void append(Piece piece);

@@ -300,7 +300,6 @@ Status compose_cmdline(const Uki& uki, const Selection& sel, const BootRequest& 
                               req.user_cmdline_origin);
         boot.cmdline = *user_cmdline;
         boot.cmdline_source = req.user_cmdline_origin;
-        boot.cmdline_overridden = true;
         if (cmdline_section)
             boot.notes.push_back("the UKI's .cmdline " + quote(cmdline_section->cmdline()) +
                                  " is overridden by " + req.user_cmdline_origin);

@@ -37,7 +37,6 @@ struct UkiBoot {
     Payload initrd;       // assembled; empty when there is nothing to pass
     std::string cmdline;
     std::string cmdline_source;
-    bool cmdline_overridden = false;
     std::vector<AddonUse> addons;
     std::vector<std::string> notes;
 };

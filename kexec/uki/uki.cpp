@@ -40,14 +40,6 @@ const UkiSection* Selection::get(SectionKind kind) const {
     return nullptr;
 }
 
-std::vector<const UkiSection*> Selection::all(SectionKind kind) const {
-    std::vector<const UkiSection*> out;
-    for (const UkiSection* s : sections)
-        if (s->info && s->info->kind == kind)
-            out.push_back(s);
-    return out;
-}
-
 Result<Uki> Uki::parse(FileRef file) {
     Uki u;
     u.file_ = file;

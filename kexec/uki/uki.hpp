@@ -37,7 +37,6 @@ struct Profile {
 class Selection {
 public:
     const UkiSection* get(SectionKind kind) const;
-    std::vector<const UkiSection*> all(SectionKind kind) const;  // .dtb etc.
     unsigned profile = 0;
     std::vector<const UkiSection*> sections;
 };

@@ -206,3 +206,18 @@ Test(crash, purgatory_gets_the_backup) {
     cr_assert(contains(plan.err, "backup of 0x0+0xa0000") || contains(plan.err, "backup of 0x1000+"),
               "%s", plan.err.c_str());
 }
+
+// --mem-max is the last usable address: all ones is "no limit", and the
+// end after it must not wrap to 0 (which left no room in the crash region).
+Test(crash, mem_max_at_the_top_of_the_address_space) {
+    std::string dir = scratch_dir();
+    std::string kernel = write_file(dir + "/vmlinuz", make_bzimage());
+    for (const char* mem_max : {"--mem-max=0xffffffffffffffff", "--mem-max=18446744073709551615"}) {
+        RecordingBackend rec;
+        RunResult r = run_kexec({"--sysroot=" + fixture_sysroot("bios"), "-c", "-p", mem_max, kernel}, &rec);
+        cr_assert_eq(r.rc, 0, "%s: %s", mem_max, r.err.c_str());
+        RecordingBackend l;
+        RunResult n = run_kexec({"--sysroot=" + fixture_sysroot("bios"), "-c", "-l", mem_max, kernel}, &l);
+        cr_assert_eq(n.rc, 0, "%s: %s", mem_max, n.err.c_str());
+    }
+}

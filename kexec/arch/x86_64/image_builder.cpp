@@ -18,7 +18,6 @@ namespace {
 
 constexpr uint64_t kMiB = 1 << 20;
 constexpr uint64_t k4GiB = 1ull << 32;
-constexpr uint64_t kNoLimit = ~0ull;
 // Low memory the real-mode path uses (kexec-tools: 0x3000 to 640 KiB).
 constexpr uint64_t kLowMemoryStart = 0x3000, kLowMemoryEnd = 0xa0000;
 // kexec-tools' defaults for kernels that do not say (ELF, old bzImages).
@@ -93,7 +92,7 @@ Result<Purgatory> place_purgatory(FreeMemory& free, uint64_t lo, uint64_t hi, bo
 void add_backup_segments(std::vector<Segment>& segments, const FreeMemory& free, uint64_t min, uint64_t max) {
     for (const Interval& iv : free.intervals()) {
         const uint64_t start = page_align(std::max(iv.start, min));
-        const uint64_t end = std::min(iv.end, max == kNoLimit ? kNoLimit : max + 1) & ~(kPageSize - 1);
+        const uint64_t end = std::min(iv.end, end_after(max)) & ~(kPageSize - 1);
         if (start < end)
             segments.push_back(Segment{"preserved memory", Payload{}, start, end - start});
     }

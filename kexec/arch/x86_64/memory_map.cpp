@@ -137,9 +137,9 @@ FreeMemory::FreeMemory(const std::vector<MemoryRange>& map, uint64_t min, uint64
             continue;
         // Merge with an adjacent RAM range.
         if (!free_.empty() && free_.back().end == start)
-            free_.back().end = end + 1;
+            free_.back().end = end_after(end);
         else
-            free_.push_back({start, end + 1});
+            free_.push_back({start, end_after(end)});
     }
     for (const Interval& x : excluded)
         take(x.start, x.end);

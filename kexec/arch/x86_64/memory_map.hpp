@@ -52,6 +52,12 @@ std::vector<MemoryRange> e820_for_next_kernel(const std::vector<MemoryRange>& ma
 constexpr uint64_t kPageSize = 4096;
 constexpr uint64_t page_align(uint64_t v) { return (v + kPageSize - 1) & ~(kPageSize - 1); }
 
+// An address bound that does not bound anything.
+constexpr uint64_t kNoLimit = ~0ull;
+// The exclusive end after an inclusive last address (e820 ends, --mem-max),
+// saturating instead of wrapping to 0 at the top of the address space.
+constexpr uint64_t end_after(uint64_t last) { return last == kNoLimit ? kNoLimit : last + 1; }
+
 // Free memory, as half-open [start, end) intervals, sorted.
 struct Interval {
     uint64_t start, end;

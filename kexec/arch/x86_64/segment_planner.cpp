@@ -14,8 +14,6 @@ namespace kx {
 namespace x86 {
 namespace {
 
-constexpr uint64_t kNoLimit = ~0ull;
-
 // kexec_load cannot work under lockdown, nor under Secure Boot with IMA's
 // architecture policy (no file to appraise): say so before building anything.
 Status check_kexec_load_allowed(const SystemView& sys) {
@@ -65,7 +63,7 @@ Result<SegmentLoadCall> plan_crash_image(const LoadPlan& load, const Options& op
     notes.insert(notes.end(), info.notes.begin(), info.notes.end());
     const Interval region = info.crash_regions.back();
     const uint64_t lo = std::max(region.start, opts.mem_min);
-    const uint64_t hi = std::min(region.end, opts.mem_max.value_or(kNoLimit - 1) + 1);
+    const uint64_t hi = std::min(region.end, end_after(opts.mem_max.value_or(kNoLimit)));
     FreeMemory free(std::vector<Interval>{{lo, hi}});
 
     Backup backup = backup_source(info);
