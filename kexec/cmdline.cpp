@@ -7,6 +7,8 @@
 namespace kx {
 
 std::string remove_parameter(std::string line, std::string_view name) {
+    if (name.empty())
+        return line;  // nothing to remove (and find("") would match forever)
     for (size_t start = line.find(name); start != std::string::npos; start = line.find(name)) {
         if (start != 0 && !std::isspace(static_cast<unsigned char>(line[start - 1])))
             break;

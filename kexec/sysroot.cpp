@@ -143,16 +143,21 @@ std::vector<std::string> SystemView::input_dir_regular_files(const std::string& 
 
 std::vector<std::string> SystemView::list_dir(std::string_view path) const {
     std::vector<std::string> names;
-    DIR* dir = ::opendir(resolve(path).c_str());
-    if (!dir)
-        return names;
-    while (struct dirent* e = ::readdir(dir)) {
-        std::string name = e->d_name;
-        if (name != "." && name != "..")
-            names.push_back(std::move(name));
+    if (DIR* dir = ::opendir(resolve(path).c_str())) {
+        while (struct dirent* e = ::readdir(dir)) {
+            std::string name = e->d_name;
+            if (name != "." && name != "..")
+                names.push_back(std::move(name));
+        }
+        ::closedir(dir);
     }
-    ::closedir(dir);
+    // Captured files show up in their directories too.
+    const std::string prefix = std::string(path) + "/";
+    for (const auto& [p, c] : captured_)
+        if (p.size() > prefix.size() && p.compare(0, prefix.size(), prefix) == 0)
+            names.push_back(p.substr(prefix.size(), p.find('/', prefix.size()) - prefix.size()));
     std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
     return names;
 }
 

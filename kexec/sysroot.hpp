@@ -54,7 +54,8 @@ public:
     //  - set_file(): a file read some other way, e.g. lockdown read in a
     //    private mount namespace when securityfs is not mounted, or the
     //    framebuffer's screen info (ioctls) as "/dev/fb0.screeninfo".
-    //    Reads of `path` return `contents` from then on.
+    //    Reads of `path` return `contents` from then on, and list_dir()
+    //    shows it (fuzz targets build whole /proc trees this way).
     //  - the RNG seed for the next kernel (kexec_load's SETUP_RNG_SEED).
     void set_file(std::string path, std::string contents);
     struct RngSeed {

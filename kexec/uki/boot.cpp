@@ -96,7 +96,7 @@ public:
         cpio.add_parents(parent + "/", target.dir_mode);
         for (const std::string& name : names) {
             KX_ASSIGN(FileRef f, MappedFile::open(dir + "/" + name));
-            cpio.add_file(parent + "/" + name, target.file_mode, Payload::whole_file(f, name));
+            KX_TRY(cpio.add_file(parent + "/" + name, target.file_mode, Payload::whole_file(f, name)));
         }
         add(cpio.finish(), what + " (" + std::to_string(names.size()) + " from " + dir + ")");
         return {};
@@ -108,7 +108,7 @@ public:
         KX_ASSIGN(Payload contents, uki.payload(*s));
         CpioWriter cpio;
         cpio.add_directory(kMeta.dir, kMeta.dir_mode);
-        cpio.add_file(std::string(kMeta.dir) + "/" + file_name, kMeta.file_mode, std::move(contents));
+        KX_TRY(cpio.add_file(std::string(kMeta.dir) + "/" + file_name, kMeta.file_mode, std::move(contents)));
         add(cpio.finish(), std::string("/.extra/") + file_name);
         return {};
     }

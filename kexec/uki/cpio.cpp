@@ -1,13 +1,17 @@
 #include "uki/cpio.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
+
+#include "strings.hpp"
 
 namespace kx::uki {
 namespace {
 
 constexpr uint32_t S_IFDIR_ = 0040000;
 constexpr uint32_t S_IFREG_ = 0100000;
+constexpr const char* kTrailer = "TRAILER!!!";
 
 }  // namespace
 
@@ -55,12 +59,20 @@ void CpioWriter::add_parents(const std::string& path, uint32_t dir_mode) {
         add_directory(path.substr(0, slash), dir_mode);
 }
 
-void CpioWriter::add_file(const std::string& path, uint32_t mode, Payload contents) {
+Status CpioWriter::add_file(const std::string& path, uint32_t mode, Payload contents) {
+    // newc writes sizes as 8 hex digits, and a name is NUL-terminated.
+    if (contents.size() > UINT32_MAX)
+        return make_error(contents.describe() + ": " + std::to_string(contents.size()) +
+                          " bytes is more than a cpio archive entry can hold (4 GiB - 1)");
+    // "TRAILER!!!" ends an archive: the kernel would stop unpacking there.
+    if (path.empty() || path.find('\0') != std::string::npos || path == kTrailer)
+        return make_error("cannot put a file named " + quote(path) + " into a cpio archive");
     add_entry(path, S_IFREG_ | (mode & 07777), 1, std::move(contents));
+    return {};
 }
 
 Payload CpioWriter::finish() {
-    add_entry("TRAILER!!!", 0, 1, Payload{});
+    add_entry(kTrailer, 0, 1, Payload{});
     flush();
     return std::move(out_);
 }

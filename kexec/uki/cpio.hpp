@@ -15,7 +15,9 @@ class CpioWriter {
 public:
     // `path` is relative, without a leading '/', e.g. ".extra/os-release".
     void add_directory(const std::string& path, uint32_t mode);
-    void add_file(const std::string& path, uint32_t mode, Payload contents);
+    // An error for what newc cannot hold: 4 GiB or more, a NUL in the name,
+    // the name that marks the end of an archive.
+    Status add_file(const std::string& path, uint32_t mode, Payload contents);
     // Add every missing parent directory of `path` with `dir_mode` first.
     void add_parents(const std::string& path, uint32_t dir_mode);
     // Append the trailer and return the archive (a multiple of 4 bytes).

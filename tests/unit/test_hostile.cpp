@@ -157,3 +157,19 @@ Test(unwritable_output, every_printing_action_fails_on_a_full_disk) {
                   "%s: %s", args.c_str(), out.c_str());
     }
 }
+
+// newc cpio holds sizes in 8 hex digits: a 5 GiB sysext beside a UKI was
+// written with its size cut to 32 bits (a corrupt archive). Now an error.
+Test(sidecars, a_sysext_too_large_for_cpio_is_refused) {
+    Inputs in;
+    const std::string extra = in.uki + ".extra.d";
+    cr_assert_eq(mkdir(extra.c_str(), 0755), 0);
+    const std::string big = extra + "/huge.raw";
+    cr_assert_eq(run_shell("truncate -s 5G '" + big + "'"), 0);
+    RecordingBackend rec;
+    RunResult r = run_kexec({"-s", "-l", in.uki}, &rec);
+    cr_assert_neq(r.rc, 0);
+    cr_assert(contains(r.err, "huge.raw: 5368709120 bytes is more than a cpio archive entry can hold"), "%s",
+              r.err.c_str());
+    cr_assert(rec.calls.empty());
+}

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "cmdline.hpp"
 #include "helpers.hpp"
 #include "kexec_abi.hpp"
 #include "options.hpp"
@@ -495,4 +496,12 @@ Test(security, lockdown_is_read_without_mounting_anything) {
         cr_assert(contains(out, "the kernel is locked down"), "lockdown was not read: %s", out.c_str());
     else
         cr_assert(contains(out, "rc=0"), "%s", out.c_str());
+}
+
+// remove_parameter() with an empty name looped forever (found by fuzzing).
+Test(options, remove_parameter_edges) {
+    kx_assert_str(remove_parameter("a b c", ""), "a b c");
+    kx_assert_str(remove_parameter("", "x"), "");
+    kx_assert_str(remove_parameter("x=1 x=2 y", "x"), "y");
+    kx_assert_str(remove_parameter("nox=1 x=2", "x"), "nox=1 x=2");
 }

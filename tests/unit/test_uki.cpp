@@ -60,7 +60,7 @@ std::string cpio_extract(const std::string& archive, const std::string& member) 
 std::string extra_cpio(const std::string& name, const std::string& contents) {
     uki::CpioWriter w;
     w.add_directory(".extra", 0555);
-    w.add_file(".extra/" + name, 0444, Payload::generated(name, contents));
+    (void)w.add_file(".extra/" + name, 0444, Payload::generated(name, contents));
     return w.finish().bytes_copy();
 }
 
@@ -488,8 +488,8 @@ Test(cpio, writer_matches_gnu_cpio) {
     cr_assert(have_tool("cpio"), "GNU cpio is needed (apt-get install cpio)");
     uki::CpioWriter w;
     w.add_parents(".extra/credentials/", 0500);
-    w.add_file(".extra/credentials/a.cred", 0400, Payload::generated("a", "alpha"));
-    w.add_file(".extra/credentials/b.cred", 0400, Payload::generated("b", std::string(1001, 'b')));
+    cr_assert(w.add_file(".extra/credentials/a.cred", 0400, Payload::generated("a", "alpha")).ok());
+    cr_assert(w.add_file(".extra/credentials/b.cred", 0400, Payload::generated("b", std::string(1001, 'b'))).ok());
     std::string archive = w.finish().bytes_copy();
     cr_assert_eq(archive.size() % 4, 0u);
     std::string listing = cpio_listing(archive);

@@ -1,0 +1,208 @@
+// mkseeds: write the fuzz targets' seed corpora (tests/fuzz/corpus/TARGET/)
+// from the same builders the unit tests use: real-stub UKIs in both
+// producers' layouts, signed kernels, bzImages, ELF kernels, captured /proc
+// trees. Test tool, not product; rerun it when a target's input format
+// changes:  mkseeds tests/fuzz/corpus
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <sys/stat.h>
+#include <zlib.h>
+
+#include "helpers.hpp"
+#include "uki_builder.hpp"
+
+namespace kxt {
+[[noreturn]] void builder_failure(const std::string& message) {
+    std::fprintf(stderr, "mkseeds: %s\n", message.c_str());
+    std::exit(2);
+}
+}  // namespace kxt
+
+namespace {
+
+using namespace kxt;
+using namespace std::string_literals;
+
+std::string g_root;
+
+void seed(const std::string& target, const std::string& name, const std::string& bytes) {
+    const std::string dir = g_root + "/" + target;
+    mkdir(dir.c_str(), 0755);
+    write_file(dir + "/" + name, bytes);
+}
+
+// FuzzedDataProvider reads strings from the front (a backslash followed by
+// another character ends one) and integers and bools from the back.
+std::string fdp_string(const std::string& s) {
+    std::string out;
+    for (char c : s) {
+        out += c;
+        if (c == '\\')
+            out += '\\';
+    }
+    return out + "\\n";
+}
+
+std::string gzip(const std::string& data) {
+    z_stream zs{};
+    deflateInit2(&zs, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+    std::string out(deflateBound(&zs, data.size()), '\0');
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+    zs.avail_in = static_cast<uInt>(data.size());
+    zs.next_out = reinterpret_cast<Bytef*>(out.data());
+    zs.avail_out = static_cast<uInt>(out.size());
+    deflate(&zs, Z_FINISH);
+    out.resize(zs.total_out);
+    deflateEnd(&zs);
+    return out;
+}
+
+// A minimal x86-64 ELF vmlinux: one PT_LOAD at 16 MiB.
+std::string elf_kernel() {
+    std::string e(0x1000, '\0');
+    auto put = [&](size_t at, uint64_t v, int n) {
+        for (int i = 0; i < n; i++)
+            e[at + i] = static_cast<char>(v >> (8 * i));
+    };
+    e.replace(0, 4, "\x7f" "ELF");
+    e[4] = 2;
+    e[5] = 1;
+    e[6] = 1;
+    put(16, 2, 2);           // ET_EXEC
+    put(18, 62, 2);          // EM_X86_64
+    put(20, 1, 4);
+    put(24, 0x1000000, 8);   // e_entry
+    put(32, 64, 8);          // e_phoff
+    put(52, 64, 2);
+    put(54, 56, 2);
+    put(56, 1, 2);           // one program header
+    put(64, 1, 4);           // PT_LOAD
+    put(68, 7, 4);
+    put(64 + 8, 0x1000, 8);  // p_offset
+    put(64 + 16, 0xffffffff81000000ull, 8);
+    put(64 + 24, 0x1000000, 8);
+    put(64 + 32, 0x800, 8);
+    put(64 + 40, 0x2000, 8);
+    put(64 + 48, 0x200000, 8);
+    return e + std::string(0x800, '\x90');
+}
+
+void uki_seeds() {
+    UkiSpec spec;
+    BzImageSpec small;
+    small.size = 8192;
+    spec.linux_image = make_efi_bzimage(small);
+    spec.cmdline = "console=ttyS0 quiet";
+    spec.osrel = "ID=debian\nVERSION_ID=12\n";
+    spec.initrds = {std::string(600, 'I')};
+    spec.uname = "6.1.0-test";
+    for (const auto& [style, name] : {std::pair{UkiStyle::Objcopy, "objcopy"}, std::pair{UkiStyle::Ukify252, "ukify-252"},
+                                      std::pair{UkiStyle::Ukify254, "ukify-254"}})
+        seed("uki", std::string("uki-") + name + ".efi", build_uki(style, spec));
+    UkiSpec profiled = spec;
+    UkiSpec p1;
+    p1.profile = "ID=rescue\nTITLE=Rescue";
+    p1.cmdline = "console=ttyS0 rescue";
+    profiled.join_profiles = {build_profile_pe(p1)};
+    profiled.profile = "ID=main\nTITLE=Main";
+    seed("uki", "uki-profiles.efi", build_uki(UkiStyle::Ukify254, profiled));
+    UkiSpec addon;
+    addon.cmdline = "debug";
+    seed("uki", "addon.efi", build_addon(UkiStyle::Ukify254, addon));
+}
+
+void image_seeds() {
+    // Picks from the back: entry mode, ELF argument style, EFI, initrd.
+    const std::string tail = "\x00\x00\x01\x01"s;
+    BzImageSpec small;
+    small.size = 16384;
+    seed("image", "bzimage", fdp_string("console=ttyS0") + make_bzimage(small) + tail);
+    seed("image", "efi-bzimage", fdp_string("quiet") + make_efi_bzimage(small) + tail);
+    seed("image", "elf-vmlinux", fdp_string("root=/dev/vda") + elf_kernel() + tail);
+    seed("image", "bzimage-32bit", fdp_string("") + make_bzimage(small) + "\x01\x00\x00\x01"s);
+}
+
+void memory_seeds() {
+    const std::string iomem = read_file(fixture_sysroot("uefi") + "/proc/iomem");
+    std::string memmap;  // start, end, type for each entry, as strings
+    const std::string root = fixture_sysroot("uefi") + "/sys/firmware/memmap/";
+    for (int i = 0; i < 8; i++) {
+        const std::string d = root + std::to_string(i);
+        memmap += fdp_string(read_file(d + "/start")) + fdp_string(read_file(d + "/end")) +
+                  fdp_string(read_file(d + "/type"));
+    }
+    seed("memory", "uefi-guest", fdp_string(iomem) + memmap + std::string(40, '\x08'));
+}
+
+void crash_seeds() {
+    const std::string root = fixture_sysroot("bios");
+    std::string in = fdp_string(read_file(root + "/proc/iomem"));
+    for (int i = 0; i < 2; i++) {
+        const std::string d = root + "/sys/devices/system/cpu/cpu" + std::to_string(i);
+        in += fdp_string(read_file(d + "/crash_notes")) + fdp_string(read_file(d + "/crash_notes_size"));
+    }
+    in += fdp_string(read_file(root + "/sys/kernel/vmcoreinfo"));
+    in += fdp_string("ffffffff81000000 T _stext\n");
+    std::string kcore(64 + 2 * 56, '\0');  // an ELF core header with two PT_LOADs
+    kcore.replace(0, 4, "\x7f" "ELF");
+    poke16(kcore, 54, 56);
+    poke16(kcore, 56, 2);
+    kcore[32] = 64;
+    for (int i = 0; i < 2; i++) {
+        const size_t h = 64 + 56 * i;
+        poke32(kcore, h, 1);
+        for (int b = 0; b < 8; b++) {
+            kcore[h + 16 + b] = static_cast<char>((i ? 0xffffffff81000000ull : 0xffff888000000000ull) >> (8 * b));
+            kcore[h + 40 + b] = static_cast<char>((i ? 0x2000000ull : 0x40000000ull) >> (8 * b));
+        }
+    }
+    seed("crash", "bios-guest", in + kcore + "\x01\x01\x01\x01\x01\x01\x02"s);
+}
+
+void authenticode_seeds() {
+    BzImageSpec small;
+    small.size = 8192;
+    seed("authenticode", "signed-bzimage.efi", signed_efi_bzimage(small));
+    UkiSpec spec;
+    spec.linux_image = signed_efi_bzimage(small);
+    spec.cmdline = "quiet";
+    seed("authenticode", "uki-with-signed-kernel.efi", build_uki(UkiStyle::Ukify254, spec));
+}
+
+void small_seeds() {
+    seed("cpio", "credentials", fdp_string(".extra/credentials/") + "\x00\x00\x00\x01"s +
+                                    fdp_string(".extra/credentials/a.cred") + fdp_string("secret") +
+                                    "\x00\x01\x00\x00\x00"s);
+    seed("cmdline", "reuse-crash", fdp_string("BOOT_IMAGE=/vmlinuz root=/dev/sda1 crashkernel=256M quiet") +
+                                       fdp_string("crashkernel=") + fdp_string("irqpoll nr_cpus=1") +
+                                       "@1 console=ttyS0\t quiet\n" + "\x01\x01\x01"s);
+    seed("cmdline", "mangle", fdp_string("root=/dev/vda") + fdp_string("root") + fdp_string("") +
+                                  "  \x01quiet\x7f splash\0after"s);
+    BzImageSpec small;
+    small.size = 16384;
+    seed("gzip", "bzimage.gz", gzip(make_bzimage(small)));
+    seed("gzip", "zeros.gz", gzip(std::string(70000, '\0')));
+    for (const auto& [name, args] : std::initializer_list<std::pair<const char*, std::string>>{
+             {"kdumpctl", "-s\0-p\0--command-line=irqpoll\0--initrd=/boot/k.img\0/boot/vmlinuz"s},
+             {"abbrev", "--app=quiet\0--reuse-cmd\0-l\0--uki-prof=1\0/efi/foo.efi"s},
+             {"c-options", "-c\0-l\0--mem-max=0xffffffffffffffff\0--console-serial\0--serial-baud=115200\0k"s}})
+        seed("options", name, args);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc != 2) {
+        std::fprintf(stderr, "usage: mkseeds CORPUS_DIR\n");
+        return 2;
+    }
+    g_root = argv[1];
+    uki_seeds();
+    image_seeds();
+    memory_seeds();
+    crash_seeds();
+    authenticode_seeds();
+    small_seeds();
+    return 0;
+}
