@@ -2,7 +2,7 @@
 // it out (tests/unit/uki_builder.hpp), for guest scenarios. Test tool, not
 // product.
 //
-//   mkuki --style objcopy|ukify-252|ukify-254 [--kind uki|profile|addon] --out FILE
+//   mkuki --style objcopy|ukify-252|ukify-254 [--kind uki|profile|addon|bzimage] --out FILE
 //         [--linux F] [--initrd F]... [--ucode F] [--osrel F] [--cmdline TEXT]
 //         [--uname TEXT] [--profile TEXT] [--join-profile F]... [--section NAME=F]...
 #include <cstdio>
@@ -22,7 +22,7 @@ namespace {
 
 [[noreturn]] void usage() {
     std::fprintf(stderr,
-                 "usage: mkuki --style objcopy|ukify-252|ukify-254 [--kind uki|profile|addon] --out FILE\n"
+                 "usage: mkuki --style objcopy|ukify-252|ukify-254 [--kind uki|profile|addon|bzimage] --out FILE\n"
                  "             [--linux F] [--initrd F]... [--ucode F] [--osrel F] [--cmdline TEXT]\n"
                  "             [--uname TEXT] [--profile TEXT] [--join-profile F]... [--section NAME=F]...\n");
     std::exit(2);
@@ -70,10 +70,11 @@ int main(int argc, char** argv) {
             usage();
         }
     }
-    if (out.empty() || !style)
+    if (out.empty() || (!style && kind != "bzimage"))
         usage();
     std::string bytes;
-    if (kind == "uki") bytes = kxt::build_uki(*style, spec);
+    if (kind == "bzimage") bytes = kxt::make_efi_bzimage();  // the unit tests' relocatable EFI-stub bzImage
+    else if (kind == "uki") bytes = kxt::build_uki(*style, spec);
     else if (kind == "profile") bytes = kxt::build_profile_pe(spec);
     else if (kind == "addon") bytes = kxt::build_addon(*style, spec);
     else usage();
