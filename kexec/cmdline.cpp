@@ -30,7 +30,7 @@ Result<std::optional<UserCmdline>> compose_user_cmdline(const Options& opts, con
             return usage_error("--reuse-cmdline: cannot read /proc/cmdline" +
                                (proc.ok() ? std::string(" (empty)") : ": " + proc.error().message));
         std::string line = proc->substr(0, proc->size() - 1);
-        line = line.substr(0, line.find_first_of("\r\n"));
+        line.resize(std::min(line.size(), line.find_first_of("\r\n")));
         line = remove_parameter(std::move(line), "BOOT_IMAGE");
         if (opts.crash)
             line = remove_parameter(std::move(line), "crashkernel");

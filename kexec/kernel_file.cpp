@@ -49,7 +49,7 @@ namespace {
 
 // The start of every image we load: a bzImage's setup header, an ELF
 // header, a PE's MZ. Enough to tell a kernel from a gzip bomb early.
-constexpr size_t kSniffBytes = 64 * 1024;
+constexpr size_t kSniffBytes = size_t{64} * 1024;
 bool starts_like_a_kernel(std::span<const uint8_t> b) {
     return x86::has_setup_header(b) || is_elf64_x86(b) || (b.size() >= 2 && b[0] == 'M' && b[1] == 'Z');
 }

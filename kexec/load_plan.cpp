@@ -174,9 +174,11 @@ Json plan_json(const Invocation& inv) {
                              .set("cmdline_source", load.cmdline_source)
                              .set("kernel", payload_json(load.boot.kernel))
                              .set("initrd", load.boot.initrd ? payload_json(*load.boot.initrd) : Json())
+                             // cppcheck-suppress accessMoved  ; each is moved once, in this chain
                              .set("kexec_file_load", std::move(calls))
                              .set("fallback", load.fallback_to_kexec_load ? Json("kexec_load") : Json())
                              .set("fallback_on", errno_json(load.fallback_on))
+                             // cppcheck-suppress accessMoved
                              .set("kexec_load", std::move(segload))
                              .set("notes", std::move(notes)));
     } else {

@@ -385,6 +385,7 @@ Result<Options> parse_options(int argc, char** argv) {
         KX_ASSIGN(args[i], expand_abbreviation(args[i]));
     }
     std::vector<char*> av;
+    av.reserve(args.size() + 1);
     for (std::string& a : args)
         av.push_back(a.data());
     av.push_back(nullptr);

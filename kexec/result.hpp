@@ -93,10 +93,13 @@ private:
 
 #define KX_CONCAT_INNER(a, b) a##b
 #define KX_CONCAT(a, b) KX_CONCAT_INNER(a, b)
-// Declare `var` from a Result<T>, returning its error on failure.
+// Declare `var` from a Result<T>, returning its error on failure. (`var` is
+// a declaration such as "auto x", so it cannot be parenthesized.)
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define KX_ASSIGN(var, expr) KX_ASSIGN_IMPL(KX_CONCAT(kx_assign_, __LINE__), var, expr)
 #define KX_ASSIGN_IMPL(tmp, var, expr)                \
     auto tmp = (expr);                                \
     if (!tmp.ok())                                    \
         return tmp.take_error();                      \
     var = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)

@@ -104,9 +104,9 @@ std::string printable(std::string_view s) {
 std::string format_size(uint64_t bytes) {
     char buf[64];
     if (bytes >= (1u << 20))
-        std::snprintf(buf, sizeof buf, "%.1f MiB (%" PRIu64 " bytes)", bytes / 1048576.0, bytes);
+        std::snprintf(buf, sizeof buf, "%.1f MiB (%" PRIu64 " bytes)", static_cast<double>(bytes) / 1048576.0, bytes);
     else if (bytes >= 1024)
-        std::snprintf(buf, sizeof buf, "%.1f KiB (%" PRIu64 " bytes)", bytes / 1024.0, bytes);
+        std::snprintf(buf, sizeof buf, "%.1f KiB (%" PRIu64 " bytes)", static_cast<double>(bytes) / 1024.0, bytes);
     else
         std::snprintf(buf, sizeof buf, "%" PRIu64 " bytes", bytes);
     return buf;

@@ -99,7 +99,7 @@ Status PeFile::parse_headers() {
     KX_TRY(parse_sections(opt + opt_size, n_sections));
 
     if (n_dirs > kDirCertificate) {
-        const uint64_t entry = opt + fixed + kDirCertificate * 8;
+        const uint64_t entry = opt + fixed + uint64_t{kDirCertificate} * 8;
         cert_dir_entry_offset_ = entry;
         const uint64_t cert_offset = le32(b, entry), cert_size = le32(b, entry + 4);
         if (cert_size != 0)

@@ -78,7 +78,7 @@ constexpr GeneratedArchive kMeta{".extra", 0555, 0444};
 
 class InitrdAssembler {
 public:
-    void add(Payload piece, std::string what) {
+    void add(const Payload& piece, std::string what) {
         if (piece.empty())
             return;
         initrd_.append(piece);
@@ -108,14 +108,14 @@ public:
         KX_ASSIGN(Payload contents, uki.payload(*s));
         CpioWriter cpio;
         cpio.add_directory(kMeta.dir, kMeta.dir_mode);
-        KX_TRY(cpio.add_file(std::string(kMeta.dir) + "/" + file_name, kMeta.file_mode, std::move(contents)));
+        KX_TRY(cpio.add_file(std::string(kMeta.dir) + "/" + file_name, kMeta.file_mode, contents));
         add(cpio.finish(), std::string("/.extra/") + file_name);
         return {};
     }
 
     Status add_section(const Uki& uki, const UkiSection& s, const std::string& what) {
         KX_ASSIGN(Payload contents, uki.payload(s));
-        add(std::move(contents), what);
+        add(contents, what);
         return {};
     }
 

@@ -28,7 +28,7 @@ void CpioWriter::flush() {
 }
 
 void CpioWriter::add_entry(const std::string& path, uint32_t mode, uint32_t nlink,
-                           Payload contents) {
+                           const Payload& contents) {
     char header[111];
     // ino, mode, uid, gid, nlink, mtime, filesize, devmajor, devminor,
     // rdevmajor, rdevminor, namesize (with NUL), check
@@ -59,7 +59,7 @@ void CpioWriter::add_parents(const std::string& path, uint32_t dir_mode) {
         add_directory(path.substr(0, slash), dir_mode);
 }
 
-Status CpioWriter::add_file(const std::string& path, uint32_t mode, Payload contents) {
+Status CpioWriter::add_file(const std::string& path, uint32_t mode, const Payload& contents) {
     // newc writes sizes as 8 hex digits, and a name is NUL-terminated.
     if (contents.size() > UINT32_MAX)
         return make_error(contents.describe() + ": " + std::to_string(contents.size()) +
@@ -67,7 +67,7 @@ Status CpioWriter::add_file(const std::string& path, uint32_t mode, Payload cont
     // "TRAILER!!!" ends an archive: the kernel would stop unpacking there.
     if (path.empty() || path.find('\0') != std::string::npos || path == kTrailer)
         return make_error("cannot put a file named " + quote(path) + " into a cpio archive");
-    add_entry(path, S_IFREG_ | (mode & 07777), 1, std::move(contents));
+    add_entry(path, S_IFREG_ | (mode & 07777), 1, contents);
     return {};
 }
 

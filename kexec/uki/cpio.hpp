@@ -17,14 +17,14 @@ public:
     void add_directory(const std::string& path, uint32_t mode);
     // An error for what newc cannot hold: 4 GiB or more, a NUL in the name,
     // the name that marks the end of an archive.
-    Status add_file(const std::string& path, uint32_t mode, Payload contents);
+    Status add_file(const std::string& path, uint32_t mode, const Payload& contents);
     // Add every missing parent directory of `path` with `dir_mode` first.
     void add_parents(const std::string& path, uint32_t dir_mode);
     // Append the trailer and return the archive (a multiple of 4 bytes).
     Payload finish();
 
 private:
-    void add_entry(const std::string& path, uint32_t mode, uint32_t nlink, Payload contents);
+    void add_entry(const std::string& path, uint32_t mode, uint32_t nlink, const Payload& contents);
     void pad();
     void flush();
     Payload out_;

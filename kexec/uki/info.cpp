@@ -161,6 +161,7 @@ Json signatures_json(const std::vector<pe::Signature>& sigs) {
         a.push(Json::object()
                    .set("offset", s.offset)
                    .set("error", s.error.empty() ? Json() : Json(s.error))
+                   // cppcheck-suppress accessMoved  ; moved once, in this chain
                    .set("signers", std::move(signers))
                    .set("digest_algorithm", s.digest_algorithm.empty() ? Json() : Json(s.digest_algorithm))
                    .set("digest_matches", s.digest_matches ? Json(*s.digest_matches) : Json()));
@@ -191,6 +192,7 @@ Json to_json(const Report& r) {
                           .set("index", p.index)
                           .set("id", p.id.empty() ? Json() : Json(p.id))
                           .set("title", p.title.empty() ? Json() : Json(p.title))
+                          // cppcheck-suppress accessMoved  ; moved once, in this chain
                           .set("sections", std::move(overrides))
                           .set("cmdline", r.cmdlines[i]));
     }

@@ -40,7 +40,7 @@ const UkiSection* Selection::get(SectionKind kind) const {
     return nullptr;
 }
 
-Result<Uki> Uki::parse(FileRef file) {
+Result<Uki> Uki::parse(const FileRef& file) {
     Uki u;
     u.file_ = file;
     KX_ASSIGN(u.pe_, pe::PeFile::parse(file->bytes(), file->path()));

@@ -50,7 +50,7 @@ public:
 
     // Parse any PE as UKI-shaped (UKIs and addons). Checks spec sections'
     // payload bounds and per-profile singletons.
-    static Result<Uki> parse(FileRef file);
+    static Result<Uki> parse(const FileRef& file);
 
     const FileRef& file() const { return file_; }
     const std::string& path() const { return file_->path(); }

@@ -33,13 +33,13 @@ void exclude(std::vector<MemoryRange>& ranges, uint64_t start, uint64_t end) {
 }
 
 Status read_kcore(const SystemView& sys, CrashDumpInfo& info) {
-    auto kcore = sys.read_prefix("/proc/kcore", 65536);
-    if (!kcore || kcore->size() < 64 || std::memcmp(kcore->data(), "\x7f" "ELF", 4) != 0) {
+    const std::string kcore = sys.read_prefix("/proc/kcore", 65536).value_or("");
+    if (kcore.size() < 64 || std::memcmp(kcore.data(), "\x7f" "ELF", 4) != 0) {
         info.notes.push_back("/proc/kcore unreadable: no kernel text segment in the ELF core headers, "
                              "direct map assumed at " + hex(info.page_offset));
         return Status::success();
     }
-    const auto b = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(kcore->data()), kcore->size());
+    const auto b = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(kcore.data()), kcore.size());
     const uint64_t phoff = le64(b, 32), phentsize = le16(b, 54), phnum = le16(b, 56);
     std::optional<uint64_t> stext;
     KX_ASSIGN(auto syms, sys.read_text_if_exists("/proc/kallsyms"));
@@ -193,7 +193,8 @@ std::string build_elf_core_headers(const CrashDumpInfo& info, const Backup& back
     }
     std::string out(64, '\0');
     uint8_t* e = reinterpret_cast<uint8_t*>(out.data());
-    std::memcpy(e, "\x7f" "ELF", 4);
+    constexpr uint8_t kElfMagic[4] = {0x7f, 'E', 'L', 'F'};
+    std::memcpy(e, kElfMagic, sizeof kElfMagic);
     e[4] = 2;  // ELFCLASS64
     e[5] = 1;  // little endian
     e[6] = 1;  // EV_CURRENT

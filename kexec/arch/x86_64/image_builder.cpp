@@ -200,7 +200,8 @@ std::string faked_setup_header() {
     std::string h(1024, '\0');
     uint8_t* b = reinterpret_cast<uint8_t*>(h.data());
     b[0x201] = 0x23c - 0x202;  // the header reaches through cmdline_size
-    std::memcpy(b + 0x202, "HdrS", 4);
+    constexpr uint8_t kHeaderMagic[4] = {'H', 'd', 'r', 'S'};
+    std::memcpy(b + 0x202, kHeaderMagic, sizeof kHeaderMagic);
     put_le16(b + 0x206, 0x0206);
     put_le32(b + 0x22c, kDefaultInitrdAddrMax);
     put_le32(b + 0x238, kDefaultCmdlineSize);

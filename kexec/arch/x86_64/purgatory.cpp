@@ -23,6 +23,8 @@ Error bad(const std::string& what) { return make_error("embedded purgatory: " + 
 }  // namespace
 
 std::span<const uint8_t> embedded_purgatory() {
+    // Two symbols around one blob (purgatory-blob.S), not two objects.
+    // cppcheck-suppress comparePointers
     return {kx_purgatory_blob, static_cast<size_t>(kx_purgatory_blob_end - kx_purgatory_blob)};
 }
 

@@ -72,7 +72,7 @@ Result<SegmentLoadCall> plan_crash_image(const LoadPlan& load, const Options& op
         return usage_error("the crash kernel region is too small even for the 640 KiB backup");
     backup.dst = *backup_at;
     std::string headers = build_elf_core_headers(info, backup);
-    uint64_t headers_memsz = std::max<uint64_t>(page_align(headers.size()), 16 * 1024);
+    uint64_t headers_memsz = std::max<uint64_t>(page_align(headers.size()), 16 * 1024ull);
     if (opts.hotplug) {
         KX_ASSIGN(uint64_t hotplug_size, hotplug_headers_size(sys));
         headers_memsz = std::max(headers_memsz, page_align(hotplug_size));

@@ -1,6 +1,5 @@
+# shellcheck shell=bash
 # Builders scenarios use: initramfs trees, cpio archives, UKIs, signatures.
-
-STUB=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
 
 # Copy an executable and the shared libraries it needs into the tree $1,
 # under the same paths as on the host.
@@ -92,7 +91,7 @@ kx_payload() { cp "$1" "$PAYLOAD/${2:-$(basename "$1")}"; }
 # (objcopy unless a scenario sets it; see kx_build_uki).
 #   kx_stage2_uki NAME [--linux K] [--cmdline-extra TEXT] [MARKER...]
 kx_stage2_uki() {
-    local name=$1 linux=$KERNEL extra= markers=()
+    local name=$1 linux=$KERNEL extra='' markers=()
     shift
     while [ $# -gt 0 ]; do
         case $1 in

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The differential test against Debian's kexec-tools, for any firmware:
 # both load the same bzImage + initrd + command line with -c; the LD_PRELOAD
 # shim dumps the segments instead of loading, the guest sends back the small

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Inputs every scenario shares, built once per work directory from Debian
 # packages: the kernel (not installed, just extracted), Debian's kexec-tools,
 # busybox, the systemd stub, OVMF and its snakeoil Secure Boot key.
@@ -30,10 +31,10 @@ kx_require_tools() {
 # Download a Debian package into $1 (cache dir) and print its path.
 kx_fetch_deb() {
     local dir=$1 pkg=$2 deb
-    deb=$(ls "$dir"/"${pkg}"_*.deb 2>/dev/null | head -n1)
+    deb=$(find "$dir" -maxdepth 1 -name "${pkg}_*.deb" | sort | head -n1)
     if [ -z "$deb" ]; then
         (cd "$dir" && apt-get download "$pkg" >/dev/null 2>&1) || kx_die "apt-get download $pkg failed"
-        deb=$(ls "$dir"/"${pkg}"_*.deb | head -n1)
+        deb=$(find "$dir" -maxdepth 1 -name "${pkg}_*.deb" | sort | head -n1)
     fi
     echo "$deb"
 }

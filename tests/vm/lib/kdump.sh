@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the kdump scenarios: the first kernel leaves a marker in RAM,
 # loads a crash kernel, and crashes itself (inside the guest only).
 

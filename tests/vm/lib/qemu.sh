@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Booting a guest: SeaBIOS, OVMF UEFI, or OVMF UEFI Secure Boot (snakeoil
 # db), with the first kernel given directly (-kernel/-initrd/-append).
 
@@ -17,6 +18,7 @@ kx_boot() {
         ;;
     secureboot)
         cp /usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd "$RUN/vars.fd"
+        # shellcheck disable=SC2054  # commas inside QEMU option values
         args+=(-machine q35,smm=on -global driver=cfi.pflash01,property=secure,value=on
                -drive "if=pflash,format=raw,unit=0,file=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd,readonly=on"
                -drive "if=pflash,format=raw,unit=1,file=$RUN/vars.fd")

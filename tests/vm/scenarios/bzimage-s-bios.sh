@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
 # SeaBIOS: plain kexec-tools usage with our kexec:
 # kexec -s -l bzImage --initrd=X --append=...
 FIRMWARE=bios

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
 # Differential test against Debian's kexec-tools (SeaBIOS): the boot
 # parameters both build with -c must not differ (lib/differential.sh).
 FIRMWARE=bios

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
 # Harness self-test: Debian's kexec-tools loads a bzImage + initrd with
 # kexec_load (-c) and executes it. Proves the harness sees a second kernel.
 FIRMWARE=bios

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
 # Harness self-test: Debian's kexec-tools with kexec_file_load (-s).
 FIRMWARE=bios
 scenario_build() {

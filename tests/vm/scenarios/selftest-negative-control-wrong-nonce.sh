@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
 # Negative control: the second kernel boots, but with a nonce that is not the
 # one the harness expects. The judge must fail it (MUST_FAIL), proving that
 # a boot alone does not pass a scenario.

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
 # Harness self-test under OVMF Secure Boot: the kernel is locked down, so
 # kexec_load (-c) must be refused and nothing may be loaded.
 FIRMWARE=secureboot

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
 # OVMF Secure Boot: kexec -c must be refused up front with a message that
 # points to -s, and nothing may be loaded.
 FIRMWARE=secureboot

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
 # SeaBIOS: the default syscall mode (-a, no -s/-c): kexec -l uki.efi loads
 # it with kexec_file_load, splitting it after the kernel's ENOEXEC.
 FIRMWARE=bios

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
 # Nothing is written outside the process: with the root file system (and
 # /tmp) read-only, kexec -s -l of a UKI still works (the split lives in
 # sealed memfds) and the second kernel boots it.

@@ -1,3 +1,5 @@
+# shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
 # uki-c-bios (our kexec_load image builder) with a ukify-laid-out UKI.
 UKI_STYLE=ukify-252
+# shellcheck source=uki-c-bios.sh
 . "$KX_VM_DIR/scenarios/uki-c-bios.sh"

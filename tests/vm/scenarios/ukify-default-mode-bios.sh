@@ -1,3 +1,5 @@
+# shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
 # uki-default-mode-bios (no -s/-c) with a ukify-laid-out UKI.
 UKI_STYLE=ukify-252
+# shellcheck source=uki-default-mode-bios.sh
 . "$KX_VM_DIR/scenarios/uki-default-mode-bios.sh"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
 # A multi-profile UKI as ukify --join-profile makes it (254 stub): "@1" as
 # the command line selects profile 1, as systemd-stub reads it, and the
 # empty rest means profile 1's own .cmdline (only it has the nonce).
