@@ -110,6 +110,10 @@ Result<std::shared_ptr<const MappedFile>> MappedFile::open(const std::string& pa
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0)
         return open_error(path, "open", errno);
+    return adopt(fd, path);
+}
+
+Result<std::shared_ptr<const MappedFile>> MappedFile::adopt(int fd, const std::string& path) {
     auto refuse = [&](Error e) {
         ::close(fd);
         return e;

@@ -22,6 +22,9 @@ namespace kx {
 class MappedFile {
 public:
     static Result<std::shared_ptr<const MappedFile>> open(const std::string& path);
+    // Take over `fd`, already open for reading (closed on failure too), and
+    // map it as `path` says: the same checks as open() from there on.
+    static Result<std::shared_ptr<const MappedFile>> adopt(int fd, const std::string& path);
     // Wrap bytes already in memory (decompressed kernels, test inputs).
     static std::shared_ptr<const MappedFile> from_bytes(std::string display_name,
                                                         std::string bytes);

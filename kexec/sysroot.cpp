@@ -126,21 +126,6 @@ std::optional<std::string> SystemView::canonical_input_path(const std::string& p
     return std::string(real);
 }
 
-std::vector<std::string> SystemView::input_dir_regular_files(const std::string& dir) const {
-    std::vector<std::string> names;
-    DIR* d = ::opendir(dir.c_str());
-    if (!d)
-        return names;
-    while (struct dirent* e = ::readdir(d)) {
-        struct stat st {};
-        if (::fstatat(dirfd(d), e->d_name, &st, 0) == 0 && S_ISREG(st.st_mode))
-            names.emplace_back(e->d_name);
-    }
-    ::closedir(d);
-    std::sort(names.begin(), names.end());
-    return names;
-}
-
 std::vector<std::string> SystemView::list_dir(std::string_view path) const {
     std::vector<std::string> names;
     if (DIR* dir = ::opendir(resolve(path).c_str())) {

@@ -40,13 +40,10 @@ public:
     // Sorted entry names (no "." or ".."); empty when missing.
     std::vector<std::string> list_dir(std::string_view path) const;
 
-    // The user's own files (a UKI and what the stub finds beside it) are
-    // not under the sysroot, but their directories are read here too, so
-    // everything planning learns from outside comes through this class.
-    // The canonical path of `path` (nullopt if it does not resolve), and
-    // the names of the regular files in `dir`, sorted (empty when missing).
+    // The user's own files are not under the sysroot; the canonical path of
+    // one (nullopt if it does not resolve) decides which ESP it is on. The
+    // directories beside it are read through TrustedDir (trusted_dir.hpp).
     std::optional<std::string> canonical_input_path(const std::string& path) const;
-    std::vector<std::string> input_dir_regular_files(const std::string& dir) const;
 
     // State that is not a plain file read, captured once before planning
     // (kexec_main does it) so that planning itself never forks, mounts or

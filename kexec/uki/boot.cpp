@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "strings.hpp"
+#include "trusted_dir.hpp"
 #include "uki/cpio.hpp"
 
 namespace kx::uki {
@@ -20,19 +21,48 @@ bool ends_with_nocase(std::string_view s, std::string_view suffix) {
     return true;
 }
 
-// Regular files in `dir` whose names end in `suffix` (not `exclude`), sorted
-// by name, skipping what systemd-stub skips: hidden, non-ASCII, over-long.
-std::vector<std::string> sidecar_files(const SystemView& sys, const std::string& dir, std::string_view suffix,
-                                       std::string_view exclude = {}) {
+// A directory systemd-stub would read beside the UKI, opened once (only if
+// trusted: see trusted_dir.hpp), with its entries.
+struct SidecarDir {
+    std::optional<TrustedDir> dir;
+    std::vector<TrustedDir::Entry> entries;
+};
+
+SidecarDir open_sidecar_dir(const std::optional<std::string>& path, std::vector<std::string>& notes) {
+    SidecarDir sidecars;
+    if (!path)
+        return sidecars;
+    auto opened = TrustedDir::open(*path);
+    if (!opened.ok()) {
+        notes.push_back("ignored " + *path + ": " + opened.error().message);
+        return sidecars;
+    }
+    if (*opened) {
+        sidecars.dir.emplace(std::move(**opened));
+        sidecars.entries = sidecars.dir->list();
+    }
+    return sidecars;
+}
+
+// Names in `where` ending in `suffix` (not `exclude`), sorted, skipping what
+// systemd-stub skips (hidden, non-ASCII, over-long names) and, with a note,
+// what is not a trusted regular file.
+std::vector<std::string> sidecar_files(const SidecarDir& where, std::string_view suffix, std::string_view exclude,
+                                       std::vector<std::string>& notes) {
     std::vector<std::string> names;
-    for (std::string& name : sys.input_dir_regular_files(dir)) {
+    for (const TrustedDir::Entry& e : where.entries) {
+        const std::string& name = e.name;
         if (name.empty() || name[0] == '.' || name.size() > 255)
             continue;
         if (std::any_of(name.begin(), name.end(), [](char c) { return c & 0x80; }))
             continue;
         if (!ends_with_nocase(name, suffix) || (!exclude.empty() && ends_with_nocase(name, exclude)))
             continue;
-        names.push_back(std::move(name));
+        if (!e.refusal.empty()) {
+            notes.push_back("skipped " + where.dir->path() + "/" + name + ": " + e.refusal);
+            continue;
+        }
+        names.push_back(name);
     }
     return names;
 }
@@ -86,19 +116,23 @@ public:
         parts_.push_back(std::move(what));
     }
 
-    Status add_sidecars(const SystemView& sys, const std::string& dir, std::string_view suffix,
-                        std::string_view exclude, const GeneratedArchive& target, const std::string& what) {
-        auto names = sidecar_files(sys, dir, suffix, exclude);
-        if (names.empty())
-            return {};
+    Status add_sidecars(const SidecarDir& where, std::string_view suffix, std::string_view exclude,
+                        const GeneratedArchive& target, const std::string& what, std::vector<std::string>& notes) {
         CpioWriter cpio;
-        std::string parent = target.dir;
-        cpio.add_parents(parent + "/", target.dir_mode);
-        for (const std::string& name : names) {
-            KX_ASSIGN(FileRef f, MappedFile::open(dir + "/" + name));
-            KX_TRY(cpio.add_file(parent + "/" + name, target.file_mode, Payload::whole_file(f, name)));
+        size_t count = 0;
+        const std::string parent = target.dir;
+        for (const std::string& name : sidecar_files(where, suffix, exclude, notes)) {
+            auto file = where.dir->open_file(name);
+            if (!file.ok()) {  // changed since it was listed
+                notes.push_back("skipped " + file.error().message);
+                continue;
+            }
+            if (count++ == 0)
+                cpio.add_parents(parent + "/", target.dir_mode);
+            KX_TRY(cpio.add_file(parent + "/" + name, target.file_mode, Payload::whole_file(*file, name)));
         }
-        add(cpio.finish(), what + " (" + std::to_string(names.size()) + " from " + dir + ")");
+        if (count > 0)
+            add(cpio.finish(), what + " (" + std::to_string(count) + " from " + where.dir->path() + ")");
         return {};
     }
 
@@ -144,9 +178,8 @@ struct LoadedAddon {
 
 // An addon as systemd-stub takes it: not a UKI, for x86-64, and with a
 // .uname (if any) equal to the UKI's. The error says why it does not apply.
-Result<LoadedAddon> load_addon(const std::string& path, const std::string& origin,
-                               const std::string& uki_uname) {
-    KX_ASSIGN(FileRef f, MappedFile::open(path));
+Result<LoadedAddon> load_addon(const FileRef& f, const std::string& origin, const std::string& uki_uname) {
+    const std::string& path = f->path();
     KX_ASSIGN(Uki addon, Uki::parse(f));
     if (addon.pe().machine() != pe::kMachineAmd64)
         return make_error(path + ": addon is for PE machine " + hex(addon.pe().machine()) +
@@ -224,12 +257,12 @@ Result<std::optional<std::string>> esp_root_of(const std::string& path, const Sy
 
 namespace {
 
-// Where the stub looks for what it adds to a UKI: its ESP (when the UKI is
-// on a vfat mount) and the <uki>.extra.d directory beside it.
+// Where the stub looks for what it adds to a UKI: the <uki>.extra.d
+// directory beside it and, when the UKI is on a vfat mount (an ESP), the
+// ESP's loader/ directories. Each is opened once; absent ones are empty.
 struct Sidecars {
-    std::optional<std::string> esp;
-    std::string extra_dir;
-    const SystemView& sys;  // reads the directories
+    SidecarDir extra;
+    SidecarDir esp_addons, esp_credentials, esp_extensions;
 };
 
 // --uki-profile, or the stub's "@N " prefix, which comes off the command line.
@@ -250,29 +283,35 @@ Result<unsigned> choose_profile(const Uki& uki, const BootRequest& req, std::opt
 // Global (ESP/loader/addons), per-UKI (<uki>.extra.d), then --uki-addon.
 Result<std::vector<LoadedAddon>> load_addons(const BootRequest& req, const Sidecars& where,
                                              const std::string& uname, UkiBoot& boot) {
-    std::vector<std::pair<std::string, std::string>> paths;  // path, origin
-    if (req.search_addons) {
-        if (where.esp)
-            for (const auto& f : sidecar_files(where.sys, *where.esp + "/loader/addons", ".addon.efi"))
-                paths.emplace_back(*where.esp + "/loader/addons/" + f, "global");
-        for (const auto& f : sidecar_files(where.sys, where.extra_dir, ".addon.efi"))
-            paths.emplace_back(where.extra_dir + "/" + f, "per-UKI");
+    struct Candidate {
+        Result<FileRef> file;
+        const char* origin;
+    };
+    std::vector<Candidate> candidates;
+    for (const SidecarDir* dir : {&where.esp_addons, &where.extra}) {
+        if (!req.search_addons)
+            break;
+        const char* origin = dir == &where.extra ? "per-UKI" : "global";
+        for (const auto& name : sidecar_files(*dir, ".addon.efi", {}, boot.notes))
+            candidates.push_back({dir->dir->open_file(name), origin});
     }
     for (const auto& f : req.addon_files)
-        paths.emplace_back(f, kAddonOptionOrigin);
+        candidates.push_back({MappedFile::open(f), kAddonOptionOrigin});
     std::vector<LoadedAddon> addons;
-    for (const auto& [path, origin] : paths) {
-        auto loaded = load_addon(path, origin, uname);
+    for (Candidate& c : candidates) {
+        const bool named = c.origin == std::string_view(kAddonOptionOrigin);
+        auto loaded = c.file.ok() ? load_addon(*c.file, c.origin, uname) : Result<LoadedAddon>(c.file.take_error());
         if (!loaded.ok()) {
             // Like systemd-stub, an addon found on disk that does not apply
             // is skipped and the boot goes on: one stale file must not stop
             // every load (kdump included). One the user named is an error.
-            if (origin == kAddonOptionOrigin)
+            if (named)
                 return loaded.take_error();
-            boot.notes.push_back("skipped " + origin + " addon " + loaded.error().message);
+            boot.notes.push_back(std::string("skipped ") + c.origin + " addon " + loaded.error().message);
             continue;
         }
         LoadedAddon& a = *loaded;
+        const std::string& path = a.use.path;
         if (a.use.cmdline.empty() && !a.use.initrd && !a.use.ucode && !a.use.dtb) {
             boot.notes.push_back("addon " + path + " has no .cmdline, .initrd, .ucode or .dtb: ignored");
             continue;
@@ -326,7 +365,7 @@ Status compose_cmdline(const Uki& uki, const Selection& sel, const BootRequest& 
 // for it in the first archive only), the UKI's own, the generated /.extra
 // archives, then the addons' initrds.
 Result<Payload> assemble_initrd(const Uki& uki, const Selection& sel, const std::vector<LoadedAddon>& addons,
-                                const Sidecars& where) {
+                                const Sidecars& where, UkiBoot& boot) {
     InitrdAssembler initrd;
     for (auto it = addons.rbegin(); it != addons.rend(); ++it)  // reverse: the kernel takes the first
         if (const UkiSection* u = it->sections.get(SectionKind::Ucode))
@@ -335,19 +374,16 @@ Result<Payload> assemble_initrd(const Uki& uki, const Selection& sel, const std:
         KX_TRY(initrd.add_section(uki, *u, ".ucode"));
     if (const UkiSection* i = sel.get(SectionKind::Initrd))
         KX_TRY(initrd.add_section(uki, *i, ".initrd"));
-    const std::string& extra = where.extra_dir;
-    KX_TRY(initrd.add_sidecars(where.sys, extra, ".cred", {}, kCredentials, "/.extra/credentials"));
-    if (where.esp)
-        KX_TRY(initrd.add_sidecars(where.sys, *where.esp + "/loader/credentials", ".cred", {}, kGlobalCredentials,
-                                   "/.extra/global_credentials"));
-    KX_TRY(initrd.add_sidecars(where.sys, extra, ".raw", ".confext.raw", kSysext, "/.extra/sysext"));
-    if (where.esp)
-        KX_TRY(initrd.add_sidecars(where.sys, *where.esp + "/loader/extensions", ".raw", ".confext.raw", kGlobalSysext,
-                                   "/.extra/global_sysext"));
-    KX_TRY(initrd.add_sidecars(where.sys, extra, ".confext.raw", {}, kConfext, "/.extra/confext"));
-    if (where.esp)
-        KX_TRY(initrd.add_sidecars(where.sys, *where.esp + "/loader/extensions", ".confext.raw", {}, kGlobalConfext,
-                                   "/.extra/global_confext"));
+    std::vector<std::string>& notes = boot.notes;
+    KX_TRY(initrd.add_sidecars(where.extra, ".cred", {}, kCredentials, "/.extra/credentials", notes));
+    KX_TRY(initrd.add_sidecars(where.esp_credentials, ".cred", {}, kGlobalCredentials, "/.extra/global_credentials",
+                               notes));
+    KX_TRY(initrd.add_sidecars(where.extra, ".raw", ".confext.raw", kSysext, "/.extra/sysext", notes));
+    KX_TRY(initrd.add_sidecars(where.esp_extensions, ".raw", ".confext.raw", kGlobalSysext, "/.extra/global_sysext",
+                               notes));
+    KX_TRY(initrd.add_sidecars(where.extra, ".confext.raw", {}, kConfext, "/.extra/confext", notes));
+    KX_TRY(initrd.add_sidecars(where.esp_extensions, ".confext.raw", {}, kGlobalConfext, "/.extra/global_confext",
+                               notes));
     KX_TRY(initrd.add_literal(uki, sel.get(SectionKind::Pcrsig), "tpm2-pcr-signature.json"));
     KX_TRY(initrd.add_literal(uki, sel.get(SectionKind::Pcrpkey), "tpm2-pcr-public-key.pem"));
     KX_TRY(initrd.add_literal(uki, sel.get(SectionKind::Osrel), "os-release"));
@@ -378,7 +414,20 @@ Result<UkiBoot> plan_uki_boot(const Uki& uki, const BootRequest& req, const Syst
                              " (the rest is the UKI builder's padding, left out so its signature still matches)");
 
     KX_ASSIGN(std::optional<std::string> esp, esp_root_of(uki.path(), sys));
-    const Sidecars where{esp, uki.path() + ".extra.d", sys};
+    auto on_esp = [&](const char* dir) { return esp ? std::optional<std::string>(*esp + dir) : std::nullopt; };
+    // The stub's own path for <uki>.extra.d is the UKI's on the ESP: here,
+    // the canonical one (a symlink to the UKI must not pick its directory).
+    std::optional<std::string> extra_dir = sys.canonical_input_path(uki.path());
+    if (extra_dir)
+        *extra_dir += ".extra.d";
+    Sidecars where;
+    where.extra = open_sidecar_dir(extra_dir, boot.notes);
+    if (req.search_addons)
+        where.esp_addons = open_sidecar_dir(on_esp("/loader/addons"), boot.notes);
+    if (!req.user_initrd) {
+        where.esp_credentials = open_sidecar_dir(on_esp("/loader/credentials"), boot.notes);
+        where.esp_extensions = open_sidecar_dir(on_esp("/loader/extensions"), boot.notes);
+    }
     const UkiSection* uname = sel.get(SectionKind::Uname);
     KX_ASSIGN(std::vector<LoadedAddon> addons, load_addons(req, where, uname ? uname->text() : "", boot));
     KX_TRY(compose_cmdline(uki, sel, req, user_cmdline, boot));
@@ -390,7 +439,7 @@ Result<UkiBoot> plan_uki_boot(const Uki& uki, const BootRequest& req, const Syst
                              ".initrd, /.extra files and addon initrds are not passed)");
         return boot;
     }
-    KX_ASSIGN(boot.initrd, assemble_initrd(uki, sel, addons, where));
+    KX_ASSIGN(boot.initrd, assemble_initrd(uki, sel, addons, where, boot));
     return boot;
 }
 

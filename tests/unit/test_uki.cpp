@@ -2,6 +2,8 @@
 // command line rules, sidecar files. Checked on the plan (in-process) and on
 // what a RecordingBackend received.
 #include <criterion/criterion.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "helpers.hpp"
 #include "kexec_abi.hpp"
@@ -523,4 +525,113 @@ Test(uki, type_uki_forces_the_reader) {
     RunResult forced = run_kexec({"-l", "-t", "uki", pe}, &rec);
     kx_assert_str(forced.err, "kexec: " + pe + ": no .linux section (or it is empty): not a UKI\n");
     cr_assert(rec.calls.empty());
+}
+
+// What lies beside a UKI is trusted only when nobody but root could have put
+// it there (trusted_dir.hpp). The attacks below are the ones found against
+// the old stat()-then-open() discovery: as `nobody`, plant an addon that
+// opens a root shell and a credential that is a symlink to a secret.
+namespace {
+
+constexpr uid_t kNobody = 65534;
+
+bool plan_note(const Invocation& inv, const std::string& fragment) {
+    for (const auto& n : inv.load->notes)
+        if (contains(n, fragment))
+            return true;
+    return false;
+}
+
+std::string all_notes(const Invocation& inv) {
+    std::string s;
+    for (const auto& n : inv.load->notes)
+        s += n + "\n";
+    return s;
+}
+
+// The boot the planted files aim at must not happen: no shell on the
+// command line, the secret nowhere in the initrd.
+void assert_nothing_planted_got_in(const Invocation& inv, const std::string& secret) {
+    cr_assert(!contains(inv.load->boot.cmdline, "init=/bin/sh"), "%s", inv.load->boot.cmdline.c_str());
+    if (inv.load->boot.initrd && !secret.empty())
+        cr_assert(!contains(inv.load->boot.initrd->bytes_copy(), secret), "the secret went into the initrd");
+}
+
+}  // namespace
+
+Test(sidecar_trust, a_directory_planted_by_another_user_in_a_sticky_directory_is_ignored) {
+    if (geteuid() != 0)
+        cr_skip_test("needs root to plant files as another user");
+    SimpleUki u(UkiStyle::Ukify254);
+    const std::string secret = "SECRET-" + std::to_string(getpid());
+    const std::string secret_file = write_file(u.dir + "/shadow", secret);
+    const std::string sticky = u.dir + "/sticky";
+    cr_assert_eq(mkdir(sticky.c_str(), 0777), 0);
+    cr_assert_eq(chmod(sticky.c_str(), 01777), 0);
+    const std::string uki = write_file(sticky + "/root.efi", read_file(u.path));
+    const std::string extra = uki + ".extra.d";
+    u.addon(extra + "/evil.addon.efi", cmdline_addon("init=/bin/sh rd.break"));
+    cr_assert_eq(symlink(secret_file.c_str(), (extra + "/s.cred").c_str()), 0);
+    cr_assert_eq(run_shell("chown -hR " + std::to_string(kNobody) + " '" + extra + "'"), 0);
+    Invocation inv = plan_args({"-s", "-l", "--uki-strict", uki});
+    assert_nothing_planted_got_in(inv, secret);
+    cr_assert(plan_note(inv, "ignored " + extra + ": " + extra + ": owned by uid 65534, not root"), "%s",
+              all_notes(inv).c_str());
+    cr_assert_str_eq(inv.load->boot.cmdline.c_str(), "console=ttyS0 quiet");
+}
+
+Test(sidecar_trust, links_fifos_and_files_others_can_write_are_skipped) {
+    SimpleUki u(UkiStyle::Ukify254);
+    const std::string secret = "SECRET-" + std::to_string(getpid());
+    const std::string secret_file = write_file(u.dir + "/shadow", secret);
+    const std::string extra = u.path + ".extra.d";
+    u.addon(extra + "/good.addon.efi", cmdline_addon("good=1"));
+    u.addon(extra + "/loose.addon.efi", cmdline_addon("init=/bin/sh"));
+    cr_assert_eq(chmod((extra + "/loose.addon.efi").c_str(), 0666), 0);
+    cr_assert_eq(symlink(secret_file.c_str(), (extra + "/s.cred").c_str()), 0);
+    cr_assert_eq(mkfifo((extra + "/pipe.cred").c_str(), 0600), 0);  // opening it must not block us
+    write_file(extra + "/ok.cred", "OK-CRED");
+    Invocation inv = plan_args({"-l", u.path});
+    assert_nothing_planted_got_in(inv, secret);
+    cr_assert_str_eq(inv.load->boot.cmdline.c_str(), "console=ttyS0 quiet good=1");
+    cr_assert(contains(inv.load->boot.initrd->bytes_copy(), "OK-CRED"), "a trusted credential is still packed");
+    for (const char* expected : {"/loose.addon.efi: writable by everyone", "/s.cred: a symbolic link",
+                                 "/pipe.cred: a FIFO"})
+        cr_assert(plan_note(inv, "skipped " + extra + expected), "%s: %s", expected, all_notes(inv).c_str());
+}
+
+Test(sidecar_trust, a_directory_others_can_write_is_ignored_whole) {
+    SimpleUki u(UkiStyle::Objcopy);
+    const std::string extra = u.path + ".extra.d";
+    u.addon(extra + "/a.addon.efi", cmdline_addon("init=/bin/sh"));
+    cr_assert_eq(chmod(extra.c_str(), 0777), 0);  // not sticky: anyone could have replaced a.addon.efi
+    Invocation inv = plan_args({"-l", u.path});
+    assert_nothing_planted_got_in(inv, "");
+    cr_assert(plan_note(inv, "ignored " + extra + ": " + extra + ": writable by everyone"), "%s",
+              all_notes(inv).c_str());
+}
+
+// On an ESP (a vfat mount by /proc/self/mountinfo) the stub reads
+// loader/addons and loader/credentials; a symlinked directory there is not
+// followed, whatever the mount table claims the file system is.
+Test(sidecar_trust, symlinked_esp_directories_are_not_followed) {
+    SimpleUki u(UkiStyle::Ukify252);
+    const std::string secret = "SECRET-" + std::to_string(getpid());
+    const std::string elsewhere = u.dir + "/elsewhere";
+    write_file(elsewhere + "/creds/s.cred", secret);
+    u.addon(elsewhere + "/addons/evil.addon.efi", cmdline_addon("init=/bin/sh"));
+    const std::string esp = u.dir + "/esp";
+    const std::string uki = write_file(esp + "/EFI/Linux/k.efi", read_file(u.path));
+    cr_assert_eq(mkdir((esp + "/loader").c_str(), 0755), 0);
+    cr_assert_eq(symlink((elsewhere + "/creds").c_str(), (esp + "/loader/credentials").c_str()), 0);
+    cr_assert_eq(symlink((elsewhere + "/addons").c_str(), (esp + "/loader/addons").c_str()), 0);
+    const std::string vfat = make_sysroot({{"/proc/self/mountinfo",
+                                            "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n"
+                                            "40 22 8:2 / " + esp + " rw,relatime - vfat /dev/sda2 rw\n"}});
+    Invocation inv = plan_args({"-l", uki}, vfat);
+    assert_nothing_planted_got_in(inv, secret);
+    cr_assert(plan_note(inv, "ignored " + esp + "/loader/credentials: " + esp +
+                                 "/loader/credentials: not a directory, or a symbolic link"),
+              "%s", all_notes(inv).c_str());
+    cr_assert(plan_note(inv, "ignored " + esp + "/loader/addons: "), "%s", all_notes(inv).c_str());
 }
