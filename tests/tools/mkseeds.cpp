@@ -170,6 +170,35 @@ void authenticode_seeds() {
     seed("authenticode", "uki-with-signed-kernel.efi", build_uki(UkiStyle::Ukify254, spec));
 }
 
+// EFI_SIGNATURE_LIST: type GUID, list size, header size, entry size; each
+// entry an owner GUID and its data. Variables start with 4 attribute bytes.
+std::string signature_list(const std::string& type_guid, const std::vector<std::string>& entries) {
+    const std::string owner(16, '\x5a');
+    std::string list = type_guid + std::string(12, '\0');
+    for (const auto& e : entries)
+        list += owner + e;
+    poke32(list, 16, static_cast<uint32_t>(list.size()));
+    poke32(list, 24, static_cast<uint32_t>(16 + (entries.empty() ? 0 : entries[0].size())));
+    return list;
+}
+
+void signature_list_seeds() {
+    const std::string x509 = "\xa1\x59\xc0\xa5\xe4\x94\xa7\x4a\x87\xb5\xab\x15\x5c\x2b\xf0\x72"s;
+    const std::string sha256 = "\x26\x16\xc4\xc1\x4c\x50\x92\x40\xac\xa9\x41\xf9\x36\x93\x43\x28"s;
+    const std::string attributes = "\x27\0\0\0"s;
+    const std::string dir = scratch_dir();
+    if (run_shell("openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=db -keyout '" + dir +
+                  "/k.key' -outform DER -out '" + dir + "/k.der' >/dev/null 2>&1") != 0) {
+        std::fprintf(stderr, "mkseeds: openssl could not make a certificate\n");
+        std::exit(1);
+    }
+    const std::string cert = read_file(dir + "/k.der");
+    seed("esl", "db", attributes + signature_list(x509, {cert}) +
+                          signature_list(sha256, {std::string(32, '\x11'), std::string(32, '\x22')}));
+    seed("esl", "dbx", attributes + signature_list(sha256, {std::string(32, '\x33')}) +
+                           signature_list(std::string(16, '\x42'), {std::string(20, 'x')}));
+}
+
 void small_seeds() {
     seed("cpio", "credentials", fdp_string(".extra/credentials/") + "\x00\x00\x00\x01"s +
                                     fdp_string(".extra/credentials/a.cred") + fdp_string("secret") +
@@ -203,6 +232,7 @@ int main(int argc, char** argv) {
     memory_seeds();
     crash_seeds();
     authenticode_seeds();
+    signature_list_seeds();
     small_seeds();
     return 0;
 }

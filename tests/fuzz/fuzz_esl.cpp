@@ -1,0 +1,22 @@
+// libFuzzer target: UEFI signature databases (db, dbx, MokList) as efivarfs
+// shows them, and each X.509 entry handed to OpenSSL as the verifier will.
+#include <openssl/x509.h>
+
+#include "fuzz_common.hpp"
+#include "pe/signature_list.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    auto db = kx::pe::parse_efi_variable_signature_lists({data, size}, "db");
+    if (!db.ok())
+        return 0;
+    // Every entry came from the input, and none is empty.
+    size_t held = db->sha256_digests.size() * 32;
+    for (const auto& cert : db->x509_certificates) {
+        KXF_CHECK(!cert.empty());
+        held += cert.size();
+        const unsigned char* p = cert.data();
+        X509_free(d2i_X509(nullptr, &p, static_cast<long>(cert.size())));
+    }
+    KXF_CHECK(held <= size);
+    return 0;
+}
