@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "pe/pe_file.hpp"
+#include "pe/signature_list.hpp"
 
 namespace kx::pe {
 
@@ -30,5 +31,30 @@ std::vector<Signature> read_signatures(const PeFile& pe);
 // The Authenticode digest of the file with `md_name` ("sha256"): what a
 // signature must carry to cover the file.
 std::optional<std::string> authenticode_digest_hex(const PeFile& pe, const std::string& md_name);
+
+// What an image is judged against, as firmware judges it: certificates
+// that may anchor a signer's chain (db, or a PEM bundle), and what dbx
+// forbids (image digests, certificates).
+struct TrustStore {
+    std::string source;  // "db", or the PEM file's path: named in verdicts
+    std::vector<std::vector<uint8_t>> trusted_certificates;  // DER
+    SignatureDatabase forbidden;                             // dbx
+};
+
+// Every certificate in a PEM bundle; an error if there is none or one is malformed.
+Result<TrustStore> trust_store_from_pem(std::span<const uint8_t> pem, const std::string& path);
+
+struct Verdict {
+    bool trusted = false;
+    std::string reason;  // why not, or which signer vouched (subject, chained to `source`)
+};
+
+// Authenticode as firmware checks it: the image digest not in dbx, and at
+// least one signature whose signed digest is this file's, whose PKCS#7
+// signature verifies, whose signer chains to a trusted certificate (time
+// not checked: firmware has no trusted clock), whose signer certificate,
+// if it has extended key usages, allows code signing, and none of whose
+// certificates is in dbx.
+Verdict verify_authenticode(const PeFile& pe, const TrustStore& trust);
 
 }  // namespace kx::pe
