@@ -483,6 +483,10 @@ Test(options, auto_mode_notes_kexec_load_only_options) {
 Test(security, lockdown_is_read_without_mounting_anything) {
     if (geteuid() != 0 || !have_tool("unshare"))
         cr_skip_test("needs root and unshare(1) to make a namespace without securityfs");
+    // In a chroot "/" is no mount point and cannot be made private; without
+    // a private namespace the umount below could reach the host.
+    if (run_shell("unshare -m --propagation private true 2>/dev/null") != 0)
+        cr_skip_test("cannot make a private mount namespace here (a chroot?)");
     const std::string kexec = std::string(KX_BUILDDIR) + "/sbin/kexec";
     Fixture f;
     // After the run, the same namespace mounts securityfs itself to learn
