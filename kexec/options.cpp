@@ -68,6 +68,7 @@ enum OptionId : int {
     OPT_UKI_ADDON,
     OPT_UKI_NO_ADDONS,
     OPT_UKI_STRICT,
+    OPT_UKI_VERIFY,
 };
 
 const struct option kLongOptions[] = {
@@ -129,6 +130,7 @@ const struct option kLongOptions[] = {
     {"uki-addon", required_argument, nullptr, OPT_UKI_ADDON},
     {"uki-no-addons", no_argument, nullptr, OPT_UKI_NO_ADDONS},
     {"uki-strict", no_argument, nullptr, OPT_UKI_STRICT},
+    {"uki-verify", optional_argument, nullptr, OPT_UKI_VERIFY},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -159,7 +161,7 @@ bool is_image_option(int id) {
     case OPT_APPEND: case OPT_REUSE_CMDLINE: case OPT_RAMDISK: case OPT_REAL_MODE: case OPT_ENTRY_32BIT:
     case OPT_ARGS_LINUX: case OPT_ARGS_ELF: case OPT_ARGS_NONE: case OPT_MODULE: case OPT_DTB:
     case OPT_PASS_MEMMAP_CMDLINE: case OPT_NOEFI: case OPT_REUSE_VIDEO_TYPE:
-    case OPT_UKI_PROFILE: case OPT_UKI_ADDON: case OPT_UKI_NO_ADDONS: case OPT_UKI_STRICT:
+    case OPT_UKI_PROFILE: case OPT_UKI_ADDON: case OPT_UKI_NO_ADDONS: case OPT_UKI_STRICT: case OPT_UKI_VERIFY:
         return true;
     default:
         return false;
@@ -362,6 +364,11 @@ Status apply_option(Options& o, int opt, const char* arg) {
     case OPT_UKI_ADDON: o.uki_addons.emplace_back(arg); break;
     case OPT_UKI_NO_ADDONS: o.uki_no_addons = true; break;
     case OPT_UKI_STRICT: o.uki_strict = true; break;
+    case OPT_UKI_VERIFY:
+        if (arg && !*arg)
+            return bad_value(opt, arg, "db or a PEM file");
+        o.uki_verify = arg ? arg : "db";
+        break;
     default: break;
     }
     return {};

@@ -73,6 +73,7 @@ struct Options {
     std::vector<std::string> uki_addons;
     bool uki_no_addons = false;
     bool uki_strict = false;
+    std::optional<std::string> uki_verify;  // "db" or a PEM bundle
 
     std::optional<std::string> kernel;  // first non-option argument
     std::vector<std::string> ignored_arguments;  // the ones after it: kexec-tools ignores them too

@@ -12,6 +12,7 @@
 #include "kexec_abi.hpp"
 #include "strings.hpp"
 #include "uki/boot.hpp"
+#include "uki/verify.hpp"
 
 namespace kx {
 namespace {
@@ -196,6 +197,12 @@ Status plan_uki(LoadPlan& plan, const KernelFile& k, const Options& o, const Sys
     if (image.pe().machine() != pe::kMachineAmd64)
         return make_error(name + ": PE machine " + hex(image.pe().machine()) +
                           " is not x86-64; this UKI cannot boot here");
+    // --uki-verify: the whole UKI, before anything is taken out of it.
+    std::optional<pe::TrustStore> trust;
+    if (o.uki_verify) {
+        KX_ASSIGN(trust, uki::load_trust_store(*o.uki_verify, sys));
+        KX_TRY(uki::require_trusted(image.pe(), name, *trust, plan.notes));
+    }
     KX_ASSIGN(auto user, compose_user_cmdline(o, sys));
     uki::BootRequest req;
     if (user) {
@@ -207,6 +214,7 @@ Status plan_uki(LoadPlan& plan, const KernelFile& k, const Options& o, const Sys
     req.addon_files = o.uki_addons;
     req.search_addons = !o.uki_no_addons;
     req.strict = o.uki_strict;
+    req.trust = trust ? &*trust : nullptr;
     KX_ASSIGN(uki::UkiBoot boot, uki::plan_uki_boot(image, req, sys));
 
     const std::string kernel_name = ".linux of " + name;
@@ -308,6 +316,9 @@ Result<LoadPlan> plan_load(const Options& o, const SystemView& sys) {
     plan.image_type = std::string(image_kind_name(k.kind)) + (k.decompressed ? " (gzip)" : "");
     plan.crash = o.crash;
 
+    if (o.uki_verify && k.kind != ImageKind::Uki)  // never load unverified what was to be verified
+        return usage_error(k.original->path() + ": --uki-verify verifies UKIs, and this is a " + plan.image_type +
+                           " (with -s the kernel checks a kernel's own signature)");
     switch (k.kind) {
     case ImageKind::BzImage64: KX_TRY(plan_bzimage(plan, k, o, sys)); break;
     case ImageKind::Uki: KX_TRY(plan_uki(plan, k, o, sys)); break;

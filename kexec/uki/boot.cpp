@@ -7,6 +7,7 @@
 #include "strings.hpp"
 #include "trusted_dir.hpp"
 #include "uki/cpio.hpp"
+#include "uki/verify.hpp"
 
 namespace kx::uki {
 namespace {
@@ -301,6 +302,12 @@ Result<std::vector<LoadedAddon>> load_addons(const BootRequest& req, const Sidec
     for (Candidate& c : candidates) {
         const bool named = c.origin == std::string_view(kAddonOptionOrigin);
         auto loaded = c.file.ok() ? load_addon(*c.file, c.origin, uname) : Result<LoadedAddon>(c.file.take_error());
+        // As systemd-stub under Secure Boot: an addon counts only if it
+        // verifies against what the UKI was verified against.
+        if (loaded.ok() && req.trust)
+            if (Status trusted = require_trusted(loaded->addon.pe(), loaded->use.path, *req.trust, boot.notes);
+                !trusted.ok())
+                loaded = trusted.take_error();
         if (!loaded.ok()) {
             // Like systemd-stub, an addon found on disk that does not apply
             // is skipped and the boot goes on: one stale file must not stop

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "payload.hpp"
+#include "pe/authenticode.hpp"
 #include "sysroot.hpp"
 #include "uki/uki.hpp"
 
@@ -22,6 +23,7 @@ struct BootRequest {
     std::vector<std::string> addon_files;     // --uki-addon, in order
     bool search_addons = true;                // false: --uki-no-addons
     bool strict = false;                      // --uki-strict
+    const pe::TrustStore* trust = nullptr;    // --uki-verify: addons must verify too
 };
 
 struct AddonUse {

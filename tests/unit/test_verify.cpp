@@ -4,7 +4,10 @@
 // to vouch for a file, one test each.
 #include <criterion/criterion.h>
 
+#include "backend.hpp"
 #include "helpers.hpp"
+#include "planner.hpp"
+#include "uki_builder.hpp"
 #include "pe/authenticode.hpp"
 #include "pe/pe_file.hpp"
 #include "strings.hpp"
@@ -151,4 +154,128 @@ Test(verify, pem_bundles_that_hold_no_good_certificate_are_errors) {
     auto bad = pe::trust_store_from_pem(span_of(broken), "y.pem");
     cr_assert(!bad.ok());
     kx_assert_str(bad.error().message, "y.pem: certificate 1 is malformed");
+}
+
+// --uki-verify on the command line: the whole UKI judged before planning
+// takes anything out of it, addons judged alike, no syscall when refused.
+namespace {
+
+const char* kDbVariable = "/sys/firmware/efi/efivars/db-d719b2cb-3d3a-4596-a3bc-dad00e67656f";
+const char* kDbxVariable = "/sys/firmware/efi/efivars/dbx-d719b2cb-3d3a-4596-a3bc-dad00e67656f";
+
+struct SignedUki : Signing {
+    std::string uki;
+    SignedUki() {
+        key("alpha");
+        UkiSpec spec;
+        spec.linux_image = make_efi_bzimage();
+        spec.cmdline = "console=ttyS0 verified=1";
+        spec.initrds = {"INITRD"};
+        write_file(dir + "/plain.efi", build_uki(UkiStyle::Ukify254, spec));
+        sign("plain.efi", "alpha", "uki.efi");
+        uki = dir + "/uki.efi";
+    }
+    std::string addon(const std::string& name, const std::string& cmdline, bool signed_addon) const {
+        UkiSpec spec;
+        spec.cmdline = cmdline;
+        write_file(dir + "/" + name + ".unsigned", build_addon(UkiStyle::Ukify254, spec));
+        const std::string out = uki + ".extra.d/" + name;
+        run_shell("mkdir -p '" + uki + ".extra.d'");
+        if (signed_addon)
+            sign(name + ".unsigned", "alpha", "uki.efi.extra.d/" + name);
+        else
+            write_file(out, read_file(dir + "/" + name + ".unsigned"));
+        return out;
+    }
+    // efivarfs as the firmware would show db (and dbx) holding `name`'s certificate.
+    std::string esl_of(const std::string& name) const {
+        cr_assert_eq(run_shell("cd '" + dir + "' && cert-to-efi-sig-list " + name + ".pem " + name + ".esl"), 0);
+        return std::string("\x27\0\0\0", 4) + read_file(dir + "/" + name + ".esl");
+    }
+};
+
+Result<Invocation> plan_with(std::vector<std::string> args, const std::string& sysroot = "/nonexistent-sysroot") {
+    auto o = parse_args(std::move(args));
+    cr_assert(o.ok(), "%s", o.ok() ? "" : o.error().message.c_str());
+    return plan_invocation(*o, SystemView(sysroot));
+}
+
+bool noted(const Invocation& inv, const std::string& fragment) {
+    for (const auto& n : inv.load->notes)
+        if (contains(n, fragment))
+            return true;
+    return false;
+}
+
+}  // namespace
+
+Test(uki_verify, a_signed_uki_verifies_against_a_pem_bundle_and_a_changed_one_is_refused) {
+    SignedUki s;
+    auto ok = plan_with({"-s", "-l", "--uki-verify=" + s.dir + "/alpha.pem", s.uki});
+    cr_assert(ok.ok(), "%s", ok.ok() ? "" : ok.error().message.c_str());
+    cr_assert(noted(*ok, s.uki + ": Authenticode verified, signed by CN=alpha, trusted by " + s.dir + "/alpha.pem"));
+    cr_assert_str_eq(ok->load->boot.cmdline.c_str(), "console=ttyS0 verified=1");
+    std::string bytes = read_file(s.uki);
+    const size_t at = bytes.find("verified=1");
+    cr_assert_neq(at, std::string::npos);
+    bytes[at + 9] = '0';  // the command line an attacker would rather have
+    const std::string changed = write_file(s.dir + "/changed.efi", bytes);
+    RecordingBackend rec;
+    RunResult r = run_kexec({"-s", "-l", "--uki-verify=" + s.dir + "/alpha.pem", changed}, &rec);
+    cr_assert_eq(r.rc, 255, "a failed -s load, as kexec-tools (EFAILED): %d", r.rc);
+    const uint64_t table = pe::PeFile::parse(span_of(bytes), "changed.efi")->certificate_table_offset();
+    kx_assert_str(r.err, "kexec: " + changed + ": not trusted by " + s.dir + "/alpha.pem: signature at offset " +
+                             std::to_string(table) + ": the sha256 digest it signs is not this file's\n");
+    cr_assert(rec.calls.empty(), "nothing may reach the kernel");
+}
+
+Test(uki_verify, the_firmware_db_and_dbx_from_efivarfs) {
+    if (!have_tool("cert-to-efi-sig-list"))
+        cr_skip_test("needs efitools (scripts/install-deps installs it)");
+    SignedUki s;
+    s.key("other");
+    const std::string db = make_sysroot({{kDbVariable, s.esl_of("alpha")}});
+    auto ok = plan_with({"-s", "-l", "--uki-verify", s.uki}, db);
+    cr_assert(ok.ok(), "%s", ok.ok() ? "" : ok.error().message.c_str());
+    cr_assert(noted(*ok, "signed by CN=alpha, trusted by the UEFI db"));
+    const std::string wrong_db = make_sysroot({{kDbVariable, s.esl_of("other")}});
+    auto wrong = plan_with({"-s", "-l", "--uki-verify", s.uki}, wrong_db);
+    cr_assert(!wrong.ok());
+    cr_assert(contains(wrong.error().message, "its certificate does not chain to one in the UEFI db"), "%s",
+              wrong.error().message.c_str());
+    const std::string revoked = make_sysroot({{kDbVariable, s.esl_of("alpha")}, {kDbxVariable, s.esl_of("alpha")}});
+    auto forbidden = plan_with({"-s", "-l", "--uki-verify", s.uki}, revoked);
+    cr_assert(!forbidden.ok());
+    cr_assert(contains(forbidden.error().message, "certificate CN=alpha is forbidden by dbx"), "%s",
+              forbidden.error().message.c_str());
+    auto none = plan_with({"-s", "-l", "--uki-verify", s.uki});
+    cr_assert(!none.ok());
+    cr_assert(contains(none.error().message, "--uki-verify: no UEFI db to verify against"), "%s",
+              none.error().message.c_str());
+}
+
+Test(uki_verify, addons_count_only_when_they_verify_too) {
+    SignedUki s;
+    s.addon("good.addon.efi", "good=1", true);
+    const std::string unsigned_addon = s.addon("unsigned.addon.efi", "init=/bin/sh", false);
+    const std::string pem = "--uki-verify=" + s.dir + "/alpha.pem";
+    auto inv = plan_with({"-l", pem, s.uki});
+    cr_assert(inv.ok(), "%s", inv.ok() ? "" : inv.error().message.c_str());
+    cr_assert_str_eq(inv->load->boot.cmdline.c_str(), "console=ttyS0 verified=1 good=1");
+    cr_assert(noted(*inv, "skipped per-UKI addon " + unsigned_addon + ": not trusted by " + s.dir +
+                              "/alpha.pem: it is not signed"));
+    auto named = plan_with({"-l", pem, "--uki-no-addons", "--uki-addon=" + unsigned_addon, s.uki});
+    cr_assert(!named.ok());
+    kx_assert_str(named.error().message, unsigned_addon + ": not trusted by " + s.dir + "/alpha.pem: it is not signed");
+    auto without = plan_with({"-l", s.uki});
+    cr_assert(without.ok());
+    cr_assert(contains(without->load->boot.cmdline, "init=/bin/sh"), "without --uki-verify the addon applies");
+}
+
+Test(uki_verify, a_plain_kernel_is_refused_not_loaded_unverified) {
+    const std::string kernel = write_file(scratch_dir() + "/vmlinuz", make_bzimage());
+    auto inv = plan_with({"-s", "-l", "--uki-verify=/nonexistent.pem", kernel});
+    cr_assert(!inv.ok());
+    cr_assert(contains(inv.error().message, kernel + ": --uki-verify verifies UKIs, and this is a bzImage"), "%s",
+              inv.error().message.c_str());
 }

@@ -1,0 +1,73 @@
+#include "uki/verify.hpp"
+
+#include "mapped_file.hpp"
+
+namespace kx::uki {
+namespace {
+
+// efivarfs names: NAME-VENDORGUID.
+constexpr const char* kEfiVars = "/sys/firmware/efi/efivars/";
+constexpr const char* kGlobalVariable = "-d719b2cb-3d3a-4596-a3bc-dad00e67656f";  // EFI_IMAGE_SECURITY_DATABASE_GUID
+constexpr const char* kShimLock = "-605dab50-e046-4300-abb6-3dd810dd8b23";
+
+// The signature lists in one variable, or nothing when it does not exist.
+Result<std::optional<pe::SignatureDatabase>> read_variable(const SystemView& sys, const std::string& name,
+                                                           const char* vendor) {
+    const std::string path = kEfiVars + name + vendor;
+    KX_ASSIGN(std::optional<std::string> bytes, sys.read_text_if_exists(path));
+    if (!bytes)
+        return std::optional<pe::SignatureDatabase>();
+    const std::string contents = std::move(*bytes);
+    const std::span<const uint8_t> raw(reinterpret_cast<const uint8_t*>(contents.data()), contents.size());
+    auto parsed = pe::parse_efi_variable_signature_lists(raw, sys.resolve(path));
+    if (!parsed.ok())
+        return parsed.take_error();
+    return std::optional(std::move(parsed).value());
+}
+
+Result<pe::TrustStore> firmware_trust(const SystemView& sys) {
+    pe::TrustStore trust;
+    trust.source = "the UEFI db";
+    KX_ASSIGN(auto db, read_variable(sys, "db", kGlobalVariable));
+    if (!db)
+        return make_error(std::string("--uki-verify: no UEFI db to verify against (") + kEfiVars + "db" +
+                          kGlobalVariable + " is missing: not booted by UEFI, or efivarfs not mounted); "
+                          "name a PEM bundle instead: --uki-verify=FILE");
+    KX_ASSIGN(auto mok, read_variable(sys, "MokListRT", kShimLock));
+    KX_ASSIGN(auto dbx, read_variable(sys, "dbx", kGlobalVariable));
+    KX_ASSIGN(auto mokx, read_variable(sys, "MokListXRT", kShimLock));
+    for (auto* list : {&db, &mok})
+        if (*list)
+            for (auto& c : (**list).x509_certificates)
+                trust.trusted_certificates.push_back(std::move(c));
+    if (mok)
+        trust.source = "the UEFI db and shim's MOK list";
+    if (dbx)
+        trust.forbidden.append(std::move(*dbx));
+    if (mokx)
+        trust.forbidden.append(std::move(*mokx));
+    if (trust.trusted_certificates.empty())
+        return make_error("--uki-verify: the UEFI db holds no X.509 certificate: nothing can be verified "
+                          "against it; name a PEM bundle instead: --uki-verify=FILE");
+    return trust;
+}
+
+}  // namespace
+
+Result<pe::TrustStore> load_trust_store(const std::string& source, const SystemView& sys) {
+    if (source == kTrustFirmwareDb)
+        return firmware_trust(sys);
+    KX_ASSIGN(FileRef pem, MappedFile::open(source));
+    return pe::trust_store_from_pem(pem->bytes(), source);
+}
+
+Status require_trusted(const pe::PeFile& pe, const std::string& name, const pe::TrustStore& trust,
+                       std::vector<std::string>& notes) {
+    const pe::Verdict v = pe::verify_authenticode(pe, trust);
+    if (!v.trusted)
+        return make_error(name + ": not trusted by " + trust.source + ": " + v.reason);
+    notes.push_back(name + ": Authenticode verified, " + v.reason);
+    return {};
+}
+
+}  // namespace kx::uki
