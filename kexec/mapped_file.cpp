@@ -90,7 +90,15 @@ Error open_error(const std::string& path, const char* what, int err) {
     return make_error(path + ": cannot " + what + ": " + std::strerror(err), err);
 }
 
+}  // namespace
+
 const char* file_kind(mode_t mode) {
+    if (S_ISREG(mode))
+        return "a regular file";
+    if (S_ISDIR(mode))
+        return "a directory";
+    if (S_ISLNK(mode))
+        return "a symbolic link";
     if (S_ISFIFO(mode))
         return "a FIFO";
     if (S_ISCHR(mode))
@@ -101,8 +109,6 @@ const char* file_kind(mode_t mode) {
         return "a socket";
     return "not a regular file";
 }
-
-}  // namespace
 
 Result<std::shared_ptr<const MappedFile>> MappedFile::open(const std::string& path) {
     // O_NONBLOCK: opening a FIFO for reading would wait for a writer

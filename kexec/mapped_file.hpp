@@ -14,6 +14,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <sys/types.h>
 
 #include "result.hpp"
 
@@ -56,6 +57,9 @@ private:
 };
 
 using FileRef = std::shared_ptr<const MappedFile>;
+
+// What kind of file `mode` is, for messages: "a FIFO", "a directory", ...
+const char* file_kind(mode_t mode);
 
 // check_unchanged() for every file mapped now.
 Status check_inputs_unchanged();

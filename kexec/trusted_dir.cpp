@@ -25,19 +25,7 @@ std::string owner_or_mode_problem(const struct stat& st, bool sticky_passes) {
     return {};
 }
 
-std::string kind_problem(mode_t mode) {
-    if (S_ISREG(mode))
-        return {};
-    if (S_ISLNK(mode))
-        return "a symbolic link";
-    if (S_ISDIR(mode))
-        return "a directory";
-    if (S_ISFIFO(mode))
-        return "a FIFO";
-    if (S_ISCHR(mode) || S_ISBLK(mode))
-        return "a device";
-    return "not a regular file";
-}
+std::string kind_problem(mode_t mode) { return S_ISREG(mode) ? std::string() : file_kind(mode); }
 
 // Opens `name` in `dir` without following symbolic links anywhere, and
 // without leaving `dir`; O_NONBLOCK so a FIFO planted there cannot block us.
