@@ -121,6 +121,15 @@ Result<PayloadFd> payload_fd(const Payload& payload, const std::string& name) {
     return PayloadFd(fd, true);
 }
 
+Result<FileRef> sealed_copy(const FileRef& file) {
+    KX_ASSIGN(int fd, fill_memfd(Payload::whole_file(file, file->path()), "kexec-uki-verified"));
+    if (Status st = file->check_unchanged(); !st.ok()) {
+        ::close(fd);
+        return st.take_error();
+    }
+    return MappedFile::adopt(fd, file->path());
+}
+
 PayloadView::PayloadView(PayloadView&& o) noexcept
     : bytes_(o.bytes_), map_(o.map_), map_size_(o.map_size_) {
     o.map_ = nullptr;

@@ -29,6 +29,11 @@ private:
 // `name` shows up in /proc/PID/fd as "/memfd:NAME".
 Result<PayloadFd> payload_fd(const Payload& payload, const std::string& name);
 
+// A private, sealed copy of `file` (a memfd), mapped in its place: what is
+// verified is then exactly what is split and loaded, even if the file is
+// rewritten in place meanwhile.
+Result<FileRef> sealed_copy(const FileRef& file);
+
 // A read-only view of the payload's bytes, valid while the view lives.
 class PayloadView {
 public:

@@ -10,6 +10,7 @@
 #include "cmdline.hpp"
 #include "kernel_file.hpp"
 #include "kexec_abi.hpp"
+#include "memfd.hpp"
 #include "strings.hpp"
 #include "uki/boot.hpp"
 #include "uki/verify.hpp"
@@ -192,7 +193,13 @@ Status plan_bzimage(LoadPlan& plan, const KernelFile& k, const Options& o, const
 }
 
 Status plan_uki(LoadPlan& plan, const KernelFile& k, const Options& o, const SystemView& sys) {
-    KX_ASSIGN(uki::Uki image, uki::Uki::parse(k.contents));
+    // What --uki-verify verifies must be what is loaded: a sealed copy, not
+    // a file that could be rewritten in place between the two.
+    FileRef contents = k.contents;
+    if (o.uki_verify) {
+        KX_ASSIGN(contents, sealed_copy(k.contents));
+    }
+    KX_ASSIGN(uki::Uki image, uki::Uki::parse(contents));
     const std::string& name = k.original->path();
     if (image.pe().machine() != pe::kMachineAmd64)
         return make_error(name + ": PE machine " + hex(image.pe().machine()) +
@@ -237,7 +244,7 @@ Status plan_uki(LoadPlan& plan, const KernelFile& k, const Options& o, const Sys
     // 1: the whole UKI, so a kernel that can verify UKIs verifies all of it.
     // Today's kernels say ENOEXEC (x86) or EINVAL; then 2: the parts.
     const unsigned long flags = file_load_flags(o, sys);
-    Payload whole = Payload::whole_file(k.contents, k.contents->path());
+    Payload whole = Payload::whole_file(contents, contents->path());
     FileLoadCall whole_call = make_file_call("whole UKI", whole, user_initrd,
                                              user ? std::optional(user->text) : std::nullopt, flags);
     whole_call.next_on = {ENOEXEC, EINVAL};

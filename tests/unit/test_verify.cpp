@@ -3,6 +3,8 @@
 // the digest checked against pesign's, and each way a signature can fail
 // to vouch for a file, one test each.
 #include <criterion/criterion.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "backend.hpp"
 #include "helpers.hpp"
@@ -278,4 +280,26 @@ Test(uki_verify, a_plain_kernel_is_refused_not_loaded_unverified) {
     cr_assert(!inv.ok());
     cr_assert(contains(inv.error().message, kernel + ": --uki-verify verifies UKIs, and this is a bzImage"), "%s",
               inv.error().message.c_str());
+}
+
+// What was verified is what gets loaded: the UKI is planned from a sealed
+// copy, so rewriting the file in place (same size, so no size check can
+// notice) after verification changes nothing that reaches the kernel.
+Test(uki_verify, a_uki_rewritten_after_verification_is_not_what_gets_loaded) {
+    SignedUki s;
+    const std::string original = read_file(s.uki);
+    auto inv = plan_with({"-s", "-l", "--uki-verify=" + s.dir + "/alpha.pem", s.uki});
+    cr_assert(inv.ok(), "%s", inv.ok() ? "" : inv.error().message.c_str());
+    std::string rewritten = original;
+    const size_t at = rewritten.find("verified=1");
+    rewritten.replace(at, 10, "init=/sh  ");
+    const int fd = ::open(s.uki.c_str(), O_WRONLY);  // in place: the same inode, as a careless update would
+    cr_assert(fd >= 0);
+    cr_assert_eq(::pwrite(fd, rewritten.data(), rewritten.size(), 0), static_cast<ssize_t>(rewritten.size()));
+    ::close(fd);
+    const FileLoadCall& whole = inv->load->file_calls.at(0);
+    cr_assert(whole.kernel.bytes_copy() == original, "the whole UKI handed to the kernel changed with the file");
+    const FileLoadCall& split = inv->load->file_calls.at(1);
+    const std::string split_cmdline = split.cmdline.value_or("");
+    kx_assert_str(split_cmdline, "console=ttyS0 verified=1");
 }
