@@ -247,7 +247,7 @@ StorePtr make_store(const TrustStore& trust) {
 
 // One signature's verdict: empty when it vouches for the file, else why not.
 std::string check_signature(const PeFile& pe, const Certificate& c, const TrustStore& trust, X509_STORE* store,
-                            std::string& signer_subject) {
+                            const std::string& sha256_hex, std::string& signer_subject) {
     const std::string at = "signature at offset " + std::to_string(c.offset);
     if (c.type != kWinCertTypePkcsSignedData)
         return at + ": unsupported certificate type " + hex(c.type);
@@ -256,7 +256,10 @@ std::string check_signature(const PeFile& pe, const Certificate& c, const TrustS
     std::string algorithm, signed_hex;
     if (!p7 || !signed_digest(p7.get(), algorithm, signed_hex))
         return at + ": not an Authenticode PKCS#7 signature";
-    if (authenticode_digest_hex(pe, algorithm) != signed_hex)
+    // The file was hashed with SHA-256 once already; other algorithms on demand.
+    const std::optional<std::string> digest =
+        algorithm == "sha256" ? std::optional(sha256_hex) : authenticode_digest_hex(pe, algorithm);
+    if (digest != signed_hex)
         return at + ": the " + algorithm + " digest it signs is not this file's";
     STACK_OF(X509)* signers = PKCS7_get0_signers(p7.get(), nullptr, 0);
     X509* signer = signers && sk_X509_num(signers) == 1 ? sk_X509_value(signers, 0) : nullptr;
@@ -308,7 +311,7 @@ Verdict verify_authenticode(const PeFile& pe, const TrustStore& trust) {
     std::string why;
     for (const Certificate& c : pe.certificates()) {
         std::string subject;
-        std::string problem = check_signature(pe, c, trust, store.get(), subject);
+        std::string problem = check_signature(pe, c, trust, store.get(), *digest, subject);
         if (problem.empty())
             return {true, "signed by " + subject + ", trusted by " + trust.source};
         why += (why.empty() ? "" : "; ") + problem;
