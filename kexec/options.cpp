@@ -368,6 +368,7 @@ Status apply_option(Options& o, int opt, const char* arg) {
         if (arg && !*arg)
             return bad_value(opt, arg, "db or a PEM file");
         o.uki_verify = arg ? arg : "db";
+        o.uki_verify_option = "--uki-verify";
         break;
     default: break;
     }
@@ -435,6 +436,12 @@ Result<Options> parse_options(int argc, char** argv) {
     while (optind < argc)
         o.ignored_arguments.emplace_back(av[optind++]);
 
+    // --uki-strict is systemd-stub's Secure Boot rule, and that rule starts
+    // with a signature that verifies: against db unless told otherwise.
+    if (o.uki_strict && !o.uki_verify) {
+        o.uki_verify = "db";
+        o.uki_verify_option = "--uki-strict";
+    }
     if (skip_ifdown)
         o.do_ifdown = false;
     if (skip_sync)

@@ -74,6 +74,7 @@ struct Options {
     bool uki_no_addons = false;
     bool uki_strict = false;
     std::optional<std::string> uki_verify;  // "db" or a PEM bundle
+    std::string uki_verify_option;          // who asked: "--uki-verify", or "--uki-strict" (implies it)
 
     std::optional<std::string> kernel;  // first non-option argument
     std::vector<std::string> ignored_arguments;  // the ones after it: kexec-tools ignores them too

@@ -11,6 +11,7 @@
 #include "kernel_file.hpp"
 #include "kexec_abi.hpp"
 #include "memfd.hpp"
+#include "security.hpp"
 #include "strings.hpp"
 #include "uki/boot.hpp"
 #include "uki/verify.hpp"
@@ -205,10 +206,17 @@ Status plan_uki(LoadPlan& plan, const KernelFile& k, const Options& o, const Sys
         return make_error(name + ": PE machine " + hex(image.pe().machine()) +
                           " is not x86-64; this UKI cannot boot here");
     // --uki-verify: the whole UKI, before anything is taken out of it.
-    std::optional<pe::TrustStore> trust;
+    std::shared_ptr<const pe::TrustStore> trust;
     if (o.uki_verify) {
-        KX_ASSIGN(trust, uki::load_trust_store(*o.uki_verify, sys));
-        KX_TRY(uki::require_trusted(image.pe(), name, *trust, plan.notes));
+        auto loaded = uki::load_trust_store(*o.uki_verify, sys);
+        if (!loaded.ok()) {
+            Error e = loaded.take_error();
+            e.message = o.uki_verify_option + ": " + e.message;
+            return e;
+        }
+        trust = std::make_shared<const pe::TrustStore>(std::move(loaded).value());
+        KX_ASSIGN(std::string vouched, uki::require_trusted(image.pe(), name, *trust));
+        plan.notes.push_back(name + ": Authenticode verified, " + vouched);
     }
     KX_ASSIGN(auto user, compose_user_cmdline(o, sys));
     uki::BootRequest req;
@@ -221,7 +229,8 @@ Status plan_uki(LoadPlan& plan, const KernelFile& k, const Options& o, const Sys
     req.addon_files = o.uki_addons;
     req.search_addons = !o.uki_no_addons;
     req.strict = o.uki_strict;
-    req.trust = trust ? &*trust : nullptr;
+    req.secure_boot = read_security_state(sys).secure_boot.value_or(false);
+    req.addon_trust = uki::addon_trust_for(trust, o.uki_verify_option, sys);
     KX_ASSIGN(uki::UkiBoot boot, uki::plan_uki_boot(image, req, sys));
 
     const std::string kernel_name = ".linux of " + name;
@@ -239,7 +248,8 @@ Status plan_uki(LoadPlan& plan, const KernelFile& k, const Options& o, const Sys
     plan.notes.insert(plan.notes.end(), boot.notes.begin(), boot.notes.end());
     for (const auto& a : boot.addons)
         plan.notes.push_back("addon (" + a.origin + ") " + a.path +
-                             (a.cmdline.empty() ? "" : ": cmdline " + quote(a.cmdline)));
+                             (a.cmdline.empty() ? "" : ": cmdline " + quote(a.cmdline)) +
+                             (a.trusted_because.empty() ? "" : "; Authenticode verified, " + a.trusted_because));
 
     // 1: the whole UKI, so a kernel that can verify UKIs verifies all of it.
     // Today's kernels say ENOEXEC (x86) or EINVAL; then 2: the parts.
@@ -324,7 +334,8 @@ Result<LoadPlan> plan_load(const Options& o, const SystemView& sys) {
     plan.crash = o.crash;
 
     if (o.uki_verify && k.kind != ImageKind::Uki)  // never load unverified what was to be verified
-        return usage_error(k.original->path() + ": --uki-verify verifies UKIs, and this is a " + plan.image_type +
+        return usage_error(k.original->path() + ": " + o.uki_verify_option + " verifies UKIs, and this is a " +
+                           plan.image_type +
                            " (with -s the kernel checks a kernel's own signature)");
     switch (k.kind) {
     case ImageKind::BzImage64: KX_TRY(plan_bzimage(plan, k, o, sys)); break;

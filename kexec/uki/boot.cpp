@@ -281,6 +281,14 @@ Result<unsigned> choose_profile(const Uki& uki, const BootRequest& req, std::opt
     return profile;
 }
 
+// As systemd-stub under Secure Boot: an addon counts only if it verifies
+// (against what the UKI was verified against, or the firmware's db).
+Result<std::string> verify_addon(const Uki& addon, const std::string& path, const AddonTrust& trust) {
+    if (!trust.store)
+        return make_error(path + ": cannot be verified, as " + trust.required_by + " requires: " + trust.unavailable);
+    return require_trusted(addon.pe(), path, *trust.store);
+}
+
 // Global (ESP/loader/addons), per-UKI (<uki>.extra.d), then --uki-addon.
 Result<std::vector<LoadedAddon>> load_addons(const BootRequest& req, const Sidecars& where,
                                              const std::string& uname, UkiBoot& boot) {
@@ -302,19 +310,22 @@ Result<std::vector<LoadedAddon>> load_addons(const BootRequest& req, const Sidec
     for (Candidate& c : candidates) {
         const bool named = c.origin == std::string_view(kAddonOptionOrigin);
         auto loaded = c.file.ok() ? load_addon(*c.file, c.origin, uname) : Result<LoadedAddon>(c.file.take_error());
-        // As systemd-stub under Secure Boot: an addon counts only if it
-        // verifies against what the UKI was verified against.
-        if (loaded.ok() && req.trust)
-            if (Status trusted = require_trusted(loaded->addon.pe(), loaded->use.path, *req.trust, boot.notes);
-                !trusted.ok())
+        if (loaded.ok() && req.addon_trust.required()) {
+            auto trusted = verify_addon(loaded->addon, loaded->use.path, req.addon_trust);
+            if (trusted.ok())
+                loaded->use.trusted_because = std::move(trusted).value();
+            else
                 loaded = trusted.take_error();
+        }
         if (!loaded.ok()) {
             // Like systemd-stub, an addon found on disk that does not apply
             // is skipped and the boot goes on: one stale file must not stop
             // every load (kdump included). One the user named is an error.
             if (named)
                 return loaded.take_error();
+            const std::string path = c.file.ok() ? (*c.file)->path() : "";
             boot.notes.push_back(std::string("skipped ") + c.origin + " addon " + loaded.error().message);
+            boot.skipped_addons.push_back({path, c.origin, loaded.error().message});
             continue;
         }
         LoadedAddon& a = *loaded;
@@ -349,6 +360,13 @@ Status compose_cmdline(const Uki& uki, const Selection& sel, const BootRequest& 
         if (cmdline_section)
             boot.notes.push_back("the UKI's .cmdline " + quote(cmdline_section->cmdline()) +
                                  " is overridden by " + req.user_cmdline_origin);
+        // systemd-stub ignores a boot loader's command line under Secure Boot
+        // when the UKI has its own; kdump tools rely on theirs, so kexec takes
+        // it as asked and says so (--uki-strict refuses it instead).
+        if (cmdline_section && req.secure_boot)
+            boot.notes.push_back("Secure Boot is on: systemd-stub would boot this UKI with its own .cmdline and "
+                                 "ignore a boot loader's; kexec uses " + req.user_cmdline_origin +
+                                 " as asked (--uki-strict refuses that)");
         if (!addon_cmdline.empty())
             boot.notes.push_back("addon command lines " + quote(addon_cmdline) +
                                  " are not appended to a command line given with " + req.user_cmdline_origin);

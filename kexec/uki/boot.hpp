@@ -12,6 +12,7 @@
 #include "pe/authenticode.hpp"
 #include "sysroot.hpp"
 #include "uki/uki.hpp"
+#include "uki/verify.hpp"
 
 namespace kx::uki {
 
@@ -23,7 +24,8 @@ struct BootRequest {
     std::vector<std::string> addon_files;     // --uki-addon, in order
     bool search_addons = true;                // false: --uki-no-addons
     bool strict = false;                      // --uki-strict
-    const pe::TrustStore* trust = nullptr;    // --uki-verify: addons must verify too
+    bool secure_boot = false;                 // the running system booted with Secure Boot on
+    AddonTrust addon_trust;
 };
 
 struct AddonUse {
@@ -31,6 +33,13 @@ struct AddonUse {
     std::string origin;  // "global", "per-UKI", "--uki-addon"
     std::string cmdline;
     bool initrd = false, ucode = false, dtb = false;
+    std::string trusted_because;  // when verified: who signed it, trusted by what
+};
+
+struct SkippedAddon {
+    std::string path;
+    std::string origin;
+    std::string reason;
 };
 
 struct UkiBoot {
@@ -40,6 +49,7 @@ struct UkiBoot {
     std::string cmdline;
     std::string cmdline_source;
     std::vector<AddonUse> addons;
+    std::vector<SkippedAddon> skipped_addons;  // found on disk, not applied (each also a note)
     std::vector<std::string> notes;
 };
 

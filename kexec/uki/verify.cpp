@@ -1,6 +1,7 @@
 #include "uki/verify.hpp"
 
 #include "mapped_file.hpp"
+#include "security.hpp"
 
 namespace kx::uki {
 namespace {
@@ -30,7 +31,7 @@ Result<pe::TrustStore> firmware_trust(const SystemView& sys) {
     trust.source = "the UEFI db";
     KX_ASSIGN(auto db, read_variable(sys, "db", kGlobalVariable));
     if (!db)
-        return make_error(std::string("--uki-verify: no UEFI db to verify against (") + kEfiVars + "db" +
+        return make_error(std::string("no UEFI db to verify against (") + kEfiVars + "db" +
                           kGlobalVariable + " is missing: not booted by UEFI, or efivarfs not mounted); "
                           "name a PEM bundle instead: --uki-verify=FILE");
     KX_ASSIGN(auto mok, read_variable(sys, "MokListRT", kShimLock));
@@ -47,7 +48,7 @@ Result<pe::TrustStore> firmware_trust(const SystemView& sys) {
     if (mokx)
         trust.forbidden.append(std::move(*mokx));
     if (trust.trusted_certificates.empty())
-        return make_error("--uki-verify: the UEFI db holds no X.509 certificate: nothing can be verified "
+        return make_error("the UEFI db holds no X.509 certificate: nothing can be verified "
                           "against it; name a PEM bundle instead: --uki-verify=FILE");
     return trust;
 }
@@ -61,13 +62,23 @@ Result<pe::TrustStore> load_trust_store(const std::string& source, const SystemV
     return pe::trust_store_from_pem(pem->bytes(), source);
 }
 
-Status require_trusted(const pe::PeFile& pe, const std::string& name, const pe::TrustStore& trust,
-                       std::vector<std::string>& notes) {
-    const pe::Verdict v = pe::verify_authenticode(pe, trust);
+Result<std::string> require_trusted(const pe::PeFile& pe, const std::string& name, const pe::TrustStore& trust) {
+    pe::Verdict v = pe::verify_authenticode(pe, trust);
     if (!v.trusted)
         return make_error(name + ": not trusted by " + trust.source + ": " + v.reason);
-    notes.push_back(name + ": Authenticode verified, " + v.reason);
-    return {};
+    return std::move(v.reason);
+}
+
+AddonTrust addon_trust_for(std::shared_ptr<const pe::TrustStore> uki_trust, const std::string& option,
+                           const SystemView& sys) {
+    if (uki_trust)
+        return {option, std::move(uki_trust), ""};
+    if (!read_security_state(sys).secure_boot.value_or(false))
+        return {};
+    auto db = load_trust_store(kTrustFirmwareDb, sys);
+    if (!db.ok())
+        return {"Secure Boot", nullptr, db.error().message};
+    return {"Secure Boot", std::make_shared<const pe::TrustStore>(std::move(db).value()), ""};
 }
 
 }  // namespace kx::uki

@@ -5,6 +5,7 @@
 // certificates.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -18,9 +19,23 @@ inline constexpr const char* kTrustFirmwareDb = "db";
 
 Result<pe::TrustStore> load_trust_store(const std::string& source, const SystemView& sys);
 
-// An error naming `name` and why it is not trusted; a note saying who
-// vouched for it otherwise.
-Status require_trusted(const pe::PeFile& pe, const std::string& name, const pe::TrustStore& trust,
-                       std::vector<std::string>& notes);
+// An error naming `name` and why it is not trusted; otherwise who vouched
+// for it ("signed by CN=..., trusted by SOURCE").
+Result<std::string> require_trusted(const pe::PeFile& pe, const std::string& name, const pe::TrustStore& trust);
+
+// What addons must verify against before they are used, and who asks.
+struct AddonTrust {
+    std::string required_by;                      // "--uki-verify", "Secure Boot"; empty: not required
+    std::shared_ptr<const pe::TrustStore> store;  // null while required: no trust source could be read
+    std::string unavailable;                      // then why not (every addon is refused with it)
+
+    bool required() const { return !required_by.empty(); }
+};
+
+// As systemd-stub: addons must verify against what the UKI was verified
+// against (`uki_trust`, from `option`), or else, when the running system
+// booted with Secure Boot on, against the firmware's db.
+AddonTrust addon_trust_for(std::shared_ptr<const pe::TrustStore> uki_trust, const std::string& option,
+                           const SystemView& sys);
 
 }  // namespace kx::uki

@@ -164,6 +164,7 @@ namespace {
 
 const char* kDbVariable = "/sys/firmware/efi/efivars/db-d719b2cb-3d3a-4596-a3bc-dad00e67656f";
 const char* kDbxVariable = "/sys/firmware/efi/efivars/dbx-d719b2cb-3d3a-4596-a3bc-dad00e67656f";
+const char* kSecureBootVariable = "/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c";
 
 struct SignedUki : Signing {
     std::string uki;
@@ -272,6 +273,77 @@ Test(uki_verify, addons_count_only_when_they_verify_too) {
     auto without = plan_with({"-l", s.uki});
     cr_assert(without.ok());
     cr_assert(contains(without->load->boot.cmdline, "init=/bin/sh"), "without --uki-verify the addon applies");
+}
+
+Test(uki_verify, strict_verifies_then_refuses_overrides_only_of_what_exists) {
+    SignedUki s;
+    const std::string pem = "--uki-verify=" + s.dir + "/alpha.pem";
+    auto ok = plan_with({"-l", "--uki-strict", pem, s.uki});
+    cr_assert(ok.ok(), "%s", ok.ok() ? "" : ok.error().message.c_str());
+    cr_assert(noted(*ok, s.uki + ": Authenticode verified, signed by CN=alpha"));
+    auto e1 = plan_with({"-l", "--uki-strict", pem, "--append=x", s.uki});
+    cr_assert(!e1.ok());
+    kx_assert_str(e1.error().message, s.uki + ": --uki-strict: refusing to override the UKI's .cmdline with --append");
+    const std::string img = write_file(s.dir + "/i.img", "I");
+    auto e2 = plan_with({"-l", "--uki-strict", pem, "--initrd=" + img, s.uki});
+    cr_assert(!e2.ok());
+    kx_assert_str(e2.error().message, s.uki + ": --uki-strict: refusing to replace the UKI's initrd with --initrd");
+    UkiSpec bare_spec;  // no .cmdline, no .initrd: nothing to override
+    bare_spec.linux_image = make_efi_bzimage();
+    write_file(s.dir + "/bare.unsigned", build_uki(UkiStyle::Ukify254, bare_spec));
+    s.sign("bare.unsigned", "alpha", "bare.efi");
+    auto bare = plan_with({"-l", "--uki-strict", pem, "--append=x", "--initrd=" + img, s.dir + "/bare.efi"});
+    cr_assert(bare.ok(), "%s", bare.ok() ? "" : bare.error().message.c_str());
+    cr_assert_str_eq(bare->load->boot.cmdline.c_str(), "x");
+    if (!have_tool("cert-to-efi-sig-list"))
+        return;
+    // Alone, --uki-strict verifies against the firmware's db.
+    auto db = plan_with({"-l", "--uki-strict", s.uki}, make_sysroot({{kDbVariable, s.esl_of("alpha")}}));
+    cr_assert(db.ok(), "%s", db.ok() ? "" : db.error().message.c_str());
+    cr_assert(noted(*db, "signed by CN=alpha, trusted by the UEFI db"));
+}
+
+// Under Secure Boot systemd-stub takes only the addons the firmware (or
+// shim) verifies, and packs credentials and extensions all the same (it
+// measures them into the TPM; their consumers judge them): so does kexec.
+Test(uki_verify, under_secure_boot_found_addons_must_verify_against_db) {
+    if (!have_tool("cert-to-efi-sig-list"))
+        cr_skip_test("needs efitools (scripts/install-deps installs it)");
+    SignedUki s;
+    const std::string good = s.addon("good.addon.efi", "good=1", true);
+    const std::string unsigned_addon = s.addon("unsigned.addon.efi", "init=/bin/sh", false);
+    write_file(s.uki + ".extra.d/site.cred", "CREDENTIAL-BYTES");
+    const std::string secure_boot_on = std::string("\x06\0\0\0\x01", 5);
+    const std::string on = make_sysroot({{kSecureBootVariable, secure_boot_on}, {kDbVariable, s.esl_of("alpha")}});
+    auto inv = plan_with({"-l", s.uki}, on);
+    cr_assert(inv.ok(), "%s", inv.ok() ? "" : inv.error().message.c_str());
+    cr_assert_str_eq(inv->load->boot.cmdline.c_str(), "console=ttyS0 verified=1 good=1");
+    cr_assert(noted(*inv, "skipped per-UKI addon " + unsigned_addon + ": not trusted by the UEFI db: it is not signed"));
+    cr_assert(noted(*inv, "addon (per-UKI) " + good + ": cmdline \"good=1\"; Authenticode verified, signed by CN=alpha"));
+    cr_assert(contains(inv->load->boot.initrd->bytes_copy(), "CREDENTIAL-BYTES"), "credentials are packed as the stub does");
+
+    // No db to verify against: every found addon is skipped; one named is an error.
+    const std::string no_db = make_sysroot({{kSecureBootVariable, secure_boot_on}});
+    auto blind = plan_with({"-l", s.uki}, no_db);
+    cr_assert(blind.ok(), "%s", blind.ok() ? "" : blind.error().message.c_str());
+    cr_assert_str_eq(blind->load->boot.cmdline.c_str(), "console=ttyS0 verified=1");
+    cr_assert(noted(*blind, "skipped per-UKI addon " + good +
+                                ": cannot be verified, as Secure Boot requires: no UEFI db to verify against"));
+    auto named = plan_with({"-l", "--uki-no-addons", "--uki-addon=" + good, s.uki}, no_db);
+    cr_assert(!named.ok());
+    cr_assert(contains(named.error().message, good + ": cannot be verified, as Secure Boot requires"), "%s",
+              named.error().message.c_str());
+
+    // Secure Boot off: both apply, as the stub would apply them.
+    const std::string off = make_sysroot({{kSecureBootVariable, std::string("\x06\0\0\0\0", 5)}});
+    auto plain = plan_with({"-l", s.uki}, off);
+    cr_assert(plain.ok());
+    cr_assert_str_eq(plain->load->boot.cmdline.c_str(), "console=ttyS0 verified=1 good=1 init=/bin/sh");
+
+    // The stub would ignore a boot loader's line here; kexec takes the user's and says so.
+    auto appended = plan_with({"-l", "--append=crashkernel-args", s.uki}, on);
+    cr_assert(appended.ok());
+    cr_assert(noted(*appended, "Secure Boot is on: systemd-stub would boot this UKI with its own .cmdline"));
 }
 
 Test(uki_verify, a_plain_kernel_is_refused_not_loaded_unverified) {
