@@ -6,7 +6,9 @@
 #include "pe/authenticode.hpp"
 #include "sha256.hpp"
 #include "strings.hpp"
+#include "uki/boot.hpp"
 #include "uki/uki.hpp"
+#include "uki/verify.hpp"
 
 namespace kx::uki {
 namespace {
@@ -26,6 +28,13 @@ struct KernelFacts {
     std::string error;           // why it is not a loadable 64-bit bzImage
     x86::SetupHeader header;
     std::vector<pe::Signature> signatures;
+    std::optional<pe::Verdict> verdict;  // with a trust source, when it is a PE
+};
+
+struct AddonRow {
+    std::string path, origin;
+    bool applied = false;
+    std::string detail;  // applied: who vouched, if verified; skipped: why
 };
 
 struct Report {
@@ -42,6 +51,18 @@ struct Report {
     KernelFacts kernel;
     std::vector<pe::Signature> signatures;
     std::vector<std::string> boot_problems;  // why it cannot boot; empty: it can (UKIs only)
+    std::string trust_source;                // set: verdicts below are against it
+    std::optional<pe::Verdict> verdict;
+    std::optional<std::vector<AddonRow>> addons;  // set when looked for (a UKI, with a system to look in)
+    std::string addons_error;                     // why they could not be determined
+};
+
+// What the report adds when it is about a file on this system: verdicts
+// against a trust source, and the addons a load would apply.
+struct Context {
+    const SystemView* sys = nullptr;
+    std::shared_ptr<const pe::TrustStore> trust;
+    std::string verify_option;
 };
 
 std::string role_of(const UkiSection& s) {
@@ -61,7 +82,7 @@ bool signed_but_mismatched(const std::vector<pe::Signature>& sigs) {
     return any_checked;
 }
 
-KernelFacts kernel_facts(const UkiSection& linux_section, const std::string& name) {
+KernelFacts kernel_facts(const UkiSection& linux_section, const std::string& name, const pe::TrustStore* trust) {
     KernelFacts k;
     k.present = true;
     k.section_bytes = linux_section.data.size();
@@ -80,8 +101,11 @@ KernelFacts kernel_facts(const UkiSection& linux_section, const std::string& nam
             k.header = *header;  // still worth showing
     }
     if (pe::looks_like_pe(kernel))
-        if (auto inner = pe::PeFile::parse(kernel, name); inner.ok())
+        if (auto inner = pe::PeFile::parse(kernel, name); inner.ok()) {
             k.signatures = pe::read_signatures(*inner);
+            if (trust)
+                k.verdict = pe::verify_authenticode(*inner, *trust);
+        }
     return k;
 }
 
@@ -98,7 +122,7 @@ std::vector<std::string> boot_problems(const Uki& uki, const Report& r) {
             problems.push_back(where + (uki.is_uki() ? ".linux is empty" : "there is no .linux section"));
             continue;
         }
-        KernelFacts k = kernel_facts(*l, ".linux");
+        KernelFacts k = kernel_facts(*l, ".linux", nullptr);
         if (!k.error.empty())
             problems.push_back(where + k.error);
         if (signed_but_mismatched(k.signatures))
@@ -111,7 +135,24 @@ std::vector<std::string> boot_problems(const Uki& uki, const Report& r) {
     return problems;
 }
 
-Result<Report> build(const Uki& uki) {
+// The addons `kexec -l UKI` would apply, found and judged as the load
+// does (uki/boot.cpp).
+void find_addons(const Uki& uki, const Context& ctx, Report& r) {
+    BootRequest req;
+    req.addon_trust = addon_trust_for(ctx.trust, ctx.verify_option, *ctx.sys);
+    auto boot = plan_uki_boot(uki, req, *ctx.sys);
+    if (!boot.ok()) {
+        r.addons_error = boot.error().message;
+        return;
+    }
+    r.addons.emplace();
+    for (const AddonUse& a : boot->addons)
+        r.addons->push_back({a.path, a.origin, true, a.trusted_because});
+    for (const SkippedAddon& a : boot->skipped_addons)
+        r.addons->push_back({a.path, a.origin, false, a.reason});
+}
+
+Result<Report> build(const Uki& uki, const Context& ctx = {}) {
     Report r;
     r.path = uki.path();
     r.kind = uki.is_uki() ? "uki" : uki.is_addon() ? "addon" : "pe";
@@ -144,11 +185,17 @@ Result<Report> build(const Uki& uki) {
         r.pcrsig = base->get(SectionKind::Pcrsig) != nullptr;
         r.pcrpkey = base->get(SectionKind::Pcrpkey) != nullptr;
         if (const UkiSection* l = base->get(SectionKind::Linux))
-            r.kernel = kernel_facts(*l, ".linux of " + uki.path());
+            r.kernel = kernel_facts(*l, ".linux of " + uki.path(), ctx.trust.get());
     }
     r.signatures = pe::read_signatures(uki.pe());
     if (r.kind != "addon")
         r.boot_problems = boot_problems(uki, r);
+    if (ctx.trust) {
+        r.trust_source = ctx.trust->source;
+        r.verdict = pe::verify_authenticode(uki.pe(), *ctx.trust);
+    }
+    if (ctx.sys && r.kind == "uki")
+        find_addons(uki, ctx, r);
     return r;
 }
 
@@ -167,6 +214,12 @@ Json signatures_json(const std::vector<pe::Signature>& sigs) {
                    .set("digest_matches", s.digest_matches ? Json(*s.digest_matches) : Json()));
     }
     return a;
+}
+
+Json verdict_json(const std::optional<pe::Verdict>& v, const std::string& source) {
+    if (!v)
+        return Json();
+    return Json::object().set("source", source).set("trusted", v->trusted).set("reason", v->reason);
 }
 
 Json to_json(const Report& r) {
@@ -211,7 +264,18 @@ Json to_json(const Report& r) {
                      .set("kernel_alignment", h.kernel_alignment)
                      .set("xloadflags", h.xloadflags)
                      .set("xloadflags_names", x86::xloadflags_string(h.xloadflags))
-                     .set("signatures", signatures_json(r.kernel.signatures));
+                     .set("signatures", signatures_json(r.kernel.signatures))
+                     .set("verdict", verdict_json(r.kernel.verdict, r.trust_source));
+    }
+    Json addons;
+    if (r.addons) {
+        addons = Json::array();
+        for (const AddonRow& a : *r.addons)
+            addons.push(Json::object()
+                            .set("path", a.path)
+                            .set("origin", a.origin)
+                            .set("applied", a.applied)
+                            .set(a.applied ? "verified" : "skipped_because", a.detail.empty() ? Json() : Json(a.detail)));
     }
     Json problems = Json::array();
     for (const auto& p : r.boot_problems)
@@ -234,7 +298,10 @@ Json to_json(const Report& r) {
         .set("pcrsig", r.pcrsig)
         .set("pcrpkey", r.pcrpkey)
         .set("kernel", std::move(kernel))
-        .set("signatures", signatures_json(r.signatures));
+        .set("signatures", signatures_json(r.signatures))
+        .set("verdict", verdict_json(r.verdict, r.trust_source))
+        .set("addons", std::move(addons))
+        .set("addons_error", r.addons_error.empty() ? Json() : Json(r.addons_error));
 }
 
 // Everything printed here came from the file: printable() keeps a crafted
@@ -256,6 +323,14 @@ void signatures_text(std::string& out, const std::vector<pe::Signature>& sigs, c
             out += indent + "  " + printable(s.digest_algorithm) + " digest: " +
                    (*s.digest_matches ? "matches this file" : "DOES NOT match this file (modified after signing?)") + "\n";
     }
+}
+
+void verdict_text(std::string& out, const std::optional<pe::Verdict>& v, const std::string& source,
+                  const std::string& indent) {
+    if (v)
+        out += indent + (v->trusted ? "verdict: valid, " + printable(v->reason)
+                                    : "verdict: INVALID against " + printable(source) + ": " + printable(v->reason)) +
+               "\n";
 }
 
 std::string to_text(const Report& r) {
@@ -325,9 +400,20 @@ std::string to_text(const Report& r) {
         }
         out += "  kernel signature:\n";
         signatures_text(out, r.kernel.signatures, "    ");
+        verdict_text(out, r.kernel.verdict, r.trust_source, "    ");
     }
     out += "signature:\n";
     signatures_text(out, r.signatures, "  ");
+    verdict_text(out, r.verdict, r.trust_source, "  ");
+    if (r.addons) {
+        out += r.addons->empty() ? "addons: none found\n" : "addons (as kexec -l would find them):\n";
+        for (const AddonRow& a : *r.addons)
+            out += "  " + printable(a.path) + " (" + a.origin + "): " +
+                   (a.applied ? "applied" + (a.detail.empty() ? "" : ", verified: " + printable(a.detail))
+                              : "skipped: " + printable(a.detail)) + "\n";
+    } else if (!r.addons_error.empty()) {
+        out += "addons: not determined: " + printable(r.addons_error) + "\n";
+    }
     return out;
 }
 
@@ -343,14 +429,22 @@ Result<std::string> uki_info_text(const Uki& uki) {
     return to_text(r);
 }
 
-Status print_uki_info(const std::string& path, bool json, FILE* out) {
+Status print_uki_info(const InfoRequest& req, const SystemView& sys, FILE* out) {
+    const std::string& path = req.path;
     KX_ASSIGN(FileRef file, MappedFile::open(path));
     if (!pe::looks_like_pe(file->bytes()))
         return make_error(path + ": not a PE file, so not a UKI or addon");
     KX_ASSIGN(Uki uki, Uki::parse(file));
-    KX_ASSIGN(const Report info, build(uki));
+    Context ctx{&sys, nullptr, req.verify_option};
+    if (req.verify) {
+        auto trust = load_trust_store(*req.verify, sys);
+        if (!trust.ok())
+            return make_error(req.verify_option + ": " + trust.error().message);
+        ctx.trust = std::make_shared<const pe::TrustStore>(std::move(trust).value());
+    }
+    KX_ASSIGN(const Report info, build(uki, ctx));
     KX_TRY(check_inputs_unchanged());  // never report on a file that shrank while we read it
-    if (json)
+    if (req.json)
         std::fprintf(out, "%s\n", to_json(info).dump().c_str());
     else
         std::fputs(to_text(info).c_str(), out);

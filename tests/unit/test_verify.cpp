@@ -346,6 +346,49 @@ Test(uki_verify, under_secure_boot_found_addons_must_verify_against_db) {
     cr_assert(noted(*appended, "Secure Boot is on: systemd-stub would boot this UKI with its own .cmdline"));
 }
 
+// --uki-info --uki-verify: a verdict for the UKI, its .linux and each addon
+// a load would find, judged as the load judges them.
+Test(uki_verify, uki_info_gives_verdicts_for_the_uki_its_kernel_and_its_addons) {
+    SignedUki s;
+    const std::string good = s.addon("good.addon.efi", "good=1", true);
+    const std::string unsigned_addon = s.addon("unsigned.addon.efi", "init=/bin/sh", false);
+    const std::string pem = s.dir + "/alpha.pem";
+    RunResult r = run_kexec({"--uki-info", "--uki-verify=" + pem, s.uki}, nullptr);
+    cr_assert_eq(r.rc, 0, "%s", r.err.c_str());
+    for (const std::string& line : std::vector<std::string>{
+             "signature:\n  signature #1:", "  verdict: valid, signed by CN=alpha, trusted by " + pem + "\n",
+          "kernel signature:\n    unsigned\n    verdict: INVALID against " + pem + ": it is not signed\n",
+          "addons (as kexec -l would find them):\n",
+          "  " + good + " (per-UKI): applied, verified: signed by CN=alpha, trusted by " + pem + "\n",
+          "  " + unsigned_addon + " (per-UKI): skipped: " + unsigned_addon + ": not trusted by " + pem +
+              ": it is not signed\n"})
+        cr_assert(contains(r.out, line), "missing %s in:\n%s", line.c_str(), r.out.c_str());
+
+    RunResult j = run_kexec({"--uki-info", "--json", "--uki-verify=" + pem, s.uki}, nullptr);
+    cr_assert_eq(j.rc, 0, "%s", j.err.c_str());
+    for (const std::string& field : std::vector<std::string>{
+             "\"trusted\": true,", "\"reason\": \"signed by CN=alpha, trusted by " + pem + "\"",
+             "\"skipped_because\": \"" + unsigned_addon + ": not trusted by "})
+        cr_assert(contains(j.out, field), "missing %s in:\n%s", field.c_str(), j.out.c_str());
+
+    std::string bytes = read_file(s.uki);
+    bytes[bytes.find("verified=1") + 9] = '0';
+    const std::string changed = write_file(s.dir + "/changed.efi", bytes);
+    RunResult c = run_kexec({"--uki-info", "--uki-verify=" + pem, changed}, nullptr);
+    cr_assert_eq(c.rc, 0, "a report, not a load: %s", c.err.c_str());
+    cr_assert(contains(c.out, "  verdict: INVALID against " + pem + ": signature at offset "), "%s", c.out.c_str());
+    cr_assert(contains(c.out, "the sha256 digest it signs is not this file's"), "%s", c.out.c_str());
+
+    // Without a trust source: no verdicts, and the addons a load would apply.
+    RunResult plain = run_kexec({"--uki-info", s.uki}, nullptr);
+    cr_assert_eq(plain.rc, 0);
+    cr_assert(!contains(plain.out, "verdict:"), "%s", plain.out.c_str());
+    cr_assert(contains(plain.out, "  " + unsigned_addon + " (per-UKI): applied\n"), "%s", plain.out.c_str());
+    RunResult no_pem = run_kexec({"--uki-info", "--uki-verify=" + s.dir + "/missing.pem", s.uki}, nullptr);
+    cr_assert_neq(no_pem.rc, 0);
+    cr_assert(contains(no_pem.err, "kexec: --uki-verify: " + s.dir + "/missing.pem: "), "%s", no_pem.err.c_str());
+}
+
 Test(uki_verify, a_plain_kernel_is_refused_not_loaded_unverified) {
     const std::string kernel = write_file(scratch_dir() + "/vmlinuz", make_bzimage());
     auto inv = plan_with({"-s", "-l", "--uki-verify=/nonexistent.pem", kernel});
