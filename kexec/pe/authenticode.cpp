@@ -282,7 +282,8 @@ std::string check_signature(const PeFile& pe, const Certificate& c, const TrustS
         const unsigned long err = ERR_peek_last_error();
         ERR_clear_error();
         const bool chain = ERR_GET_REASON(err) == PKCS7_R_CERTIFICATE_VERIFY_ERROR;
-        return by + (chain ? ": its certificate does not chain to one in " + trust.source
+        return by + (chain ? " (issued by " + name_string(X509_get_issuer_name(signer)) +
+                                 "): its certificate does not chain to one in " + trust.source
                            : ": its PKCS#7 signature does not verify");
     }
     if ((X509_get_extension_flags(signer) & EXFLAG_XKUSAGE) && !(X509_get_extended_key_usage(signer) & XKU_CODE_SIGN))

@@ -8,6 +8,7 @@
 
 #include "backend.hpp"
 #include "helpers.hpp"
+#include "uki_styles.hpp"
 #include "planner.hpp"
 #include "uki_builder.hpp"
 #include "pe/authenticode.hpp"
@@ -85,6 +86,40 @@ Test(verify, a_file_signed_by_a_trusted_key_verifies_and_its_digest_is_pesigns) 
     }
 }
 
+// The Authenticode digest is computed ourselves: it must be the one pesign
+// computes and the one sbsign signs (sbverify checks that), for each layout
+// a producer writes: UKIs, addons, and a bare EFI-stub bzImage.
+UKI_TEST(verify, our_digest_is_pesigns_and_sbsigns_for_ukis_addons_and_bzimages) {
+    if (!have_tool("pesign"))
+        cr_skip_test("needs pesign (scripts/install-deps installs it)");
+    Signing s;
+    s.key("alpha");
+    UkiSpec uki_spec;
+    uki_spec.linux_image = make_efi_bzimage();
+    uki_spec.cmdline = "console=ttyS0 odd-length=1";
+    uki_spec.initrds = {"INITRD-OF-ODD-LENGTH"};
+    UkiSpec addon_spec;
+    addon_spec.cmdline = "addon=1";
+    const std::vector<std::pair<std::string, std::string>> images = {
+        {"uki", build_uki(style, uki_spec)}, {"addon", build_addon(style, addon_spec)}, {"bzimage", make_efi_bzimage()}};
+    for (const auto& [name, bytes] : images) {
+        write_file(s.dir + "/" + name + ".efi", bytes);
+        s.sign(name + ".efi", "alpha", name + ".signed.efi");
+        for (const std::string file : {name + ".efi", name + ".signed.efi"}) {
+            const std::string image = read_file(s.dir + "/" + file);
+            auto pe = pe::PeFile::parse(span_of(image), file);
+            cr_assert(pe.ok(), "%s", pe.ok() ? "" : pe.error().message.c_str());
+            const std::string pesign = shell_output("pesign -h -d sha256 -i '" + s.dir + "/" + file + "'");
+            kx_assert_str(pesign, "hash: " + pe::authenticode_digest_hex(*pe, "sha256").value_or("?") + "\n");
+        }
+        pe::Verdict v = verify(read_file(s.dir + "/" + name + ".signed.efi"), s.pem_store({"alpha"}));
+        cr_assert(v.trusted, "%s: the digest sbsign signed is not ours: %s", name.c_str(), v.reason.c_str());
+        cr_assert_eq(run_shell("sbverify --cert '" + s.dir + "/alpha.pem' '" + s.dir + "/" + name +
+                               ".signed.efi' >/dev/null 2>&1"),
+                     0, "%s: sbverify disagrees", name.c_str());
+    }
+}
+
 Test(verify, another_key_an_unsigned_file_and_a_changed_byte_do_not) {
     Signing s;
     s.key("alpha");
@@ -93,7 +128,7 @@ Test(verify, another_key_an_unsigned_file_and_a_changed_byte_do_not) {
     pe::Verdict other = verify(signed_image, s.pem_store({"beta"}));
     cr_assert(!other.trusted);
     kx_assert_str(other.reason, "signature at offset " + std::to_string(83304) +
-                                    " by CN=alpha: its certificate does not chain to one in bundle.pem");
+                                    " by CN=alpha (issued by CN=alpha): its certificate does not chain to one in bundle.pem");
     pe::Verdict unsigned_v = verify(read_file(s.dir + "/unsigned.efi"), s.pem_store({"alpha"}));
     cr_assert(!unsigned_v.trusted);
     kx_assert_str(unsigned_v.reason, "it is not signed");
