@@ -139,6 +139,78 @@ Test(verify, another_key_an_unsigned_file_and_a_changed_byte_do_not) {
     cr_assert(contains(t.reason, "the sha256 digest it signs is not this file's"), "%s", t.reason.c_str());
 }
 
+namespace {
+
+// DER: tag, definite length, contents.
+std::string der(uint8_t tag, const std::string& contents) {
+    std::string out(1, static_cast<char>(tag));
+    const size_t n = contents.size();
+    if (n < 0x80) {
+        out.push_back(static_cast<char>(n));
+    } else {
+        std::string len;
+        for (size_t v = n; v; v >>= 8)
+            len.insert(len.begin(), static_cast<char>(v & 0xff));
+        out.push_back(static_cast<char>(0x80 | len.size()));
+        out += len;
+    }
+    return out + contents;
+}
+
+// `image` (PE32+) with `pkcs7` as its only WIN_CERTIFICATE, as sbattach would
+// put it, but without judging what it holds.
+std::string with_signature(std::string image, const std::string& pkcs7) {
+    while (image.size() % 8)
+        image.push_back('\0');
+    const uint32_t lfanew = static_cast<uint8_t>(image[0x3c]) | static_cast<uint8_t>(image[0x3d]) << 8;
+    std::string entry(8, '\0');
+    poke32(entry, 0, static_cast<uint32_t>(8 + pkcs7.size()));
+    poke16(entry, 4, 0x200);
+    poke16(entry, 6, 2);  // WIN_CERT_TYPE_PKCS_SIGNED_DATA
+    entry += pkcs7;
+    while (entry.size() % 8)
+        entry.push_back('\0');
+    const size_t security_directory = lfanew + 24 + 112 + 4 * 8;
+    poke32(image, security_directory, static_cast<uint32_t>(image.size()));
+    poke32(image, security_directory + 4, static_cast<uint32_t>(entry.size()));
+    return image + entry;
+}
+
+}  // namespace
+
+// PKCS#7 that parses but is not Authenticode: plain data, another content
+// type, and a signedData nested in a signedData (which older code read as
+// if it were the Authenticode content). Each is refused by name, and reading
+// it for --uki-info is safe (ASan/UBSan watch both).
+Test(verify, pkcs7_with_other_or_nested_content_types_is_refused_cleanly) {
+    Signing s;
+    s.key("alpha");
+    write_file(s.dir + "/content", "not an SpcIndirectDataContent");
+    auto cms = [&](const std::string& type) {
+        return shell_output("cd '" + s.dir + "' && openssl cms -sign -in content -signer alpha.pem -inkey alpha.key "
+                            "-nodetach -binary -outform DER -econtent_type " + type + " 2>/dev/null");
+    };
+    const std::string data = cms("data");
+    cr_assert(data.size() > 100, "openssl cms -sign failed");
+    const std::string signed_data_oid = "\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02";
+    const std::string nested =
+        der(0x30, signed_data_oid + der(0xa0, der(0x30, std::string("\x02\x01\x01\x31\x00", 5) + data +
+                                                          std::string("\x31\x00", 2))));
+    const std::string unsigned_image = read_file(s.dir + "/unsigned.efi");
+    for (const std::string& pkcs7 : {data, cms("1.2.3.4"), nested}) {
+        const std::string image = with_signature(unsigned_image, pkcs7);
+        auto pe = pe::PeFile::parse(span_of(image), "odd.efi");
+        cr_assert(pe.ok(), "%s", pe.ok() ? "" : pe.error().message.c_str());
+        const auto sigs = pe::read_signatures(*pe);
+        cr_assert_eq(sigs.size(), 1u);
+        cr_assert(!sigs[0].digest_matches.value_or(false), "no digest can be read from it");
+        pe::Verdict v = verify(image, s.pem_store({"alpha"}));
+        cr_assert(!v.trusted);
+        kx_assert_str(v.reason, "signature at offset " + std::to_string(sigs[0].offset) +
+                                    ": not an Authenticode PKCS#7 signature");
+    }
+}
+
 Test(verify, one_good_signature_of_two_is_enough_and_expiry_does_not_matter) {
     Signing s;
     s.key("alpha");
