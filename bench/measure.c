@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* measure LABEL -- COMMAND [ARGS...]
  *
  * Run COMMAND under a seccomp filter that makes kexec_load, kexec_file_load

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The one interface through which kexec-uki touches the running kernel:
 // kexec syscalls, reboot, sync, network shutdown. Two implementations: the
 // real Linux one, and a recording one used by --dry-run and the tests (it can

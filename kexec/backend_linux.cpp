@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The real thing. Every function here can end the running system; tests
 // never construct this backend (and KEXEC_UKI_NO_REAL_SYSCALLS makes it
 // refuse, as a second line of defence).

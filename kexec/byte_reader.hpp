@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Little-endian reads from a span, bounds-checked by the caller's contract:
 // `at` must have been checked with fits() first. Keeps the parsers free of
 // unaligned casts.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Command lines as kexec-tools builds them: --reuse-cmdline takes the
 // running kernel's /proc/cmdline verbatim but for BOOT_IMAGE= (and
 // crashkernel= for a crash kernel), and --append/--command-line is added

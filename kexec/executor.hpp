@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Carrying out an Invocation through the Backend: the order kexec-tools uses
 // (unload, load, shutdown, sync, ifdown, exec), the -a fallback to
 // kexec_load, and every kernel error turned into advice.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A minimal JSON value for --dry-run=json and --uki-info --json. Objects keep
 // insertion order so the documented shape reads the same every time.
 #pragma once

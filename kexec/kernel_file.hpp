@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Opening the kernel file given on the command line and deciding what it is:
 // a bzImage, a UKI, a UKI addon (not loadable), an ELF vmlinux, possibly
 // gzip-compressed (as kexec-tools accepts).

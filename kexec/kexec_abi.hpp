@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The kexec user ABI (include/uapi/linux/kexec.h, reboot.h), x86_64.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The whole program as a function, so tests run it in-process with a
 // recording backend and captured output.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A load, planned as data: which syscall(s), with which fds or segments,
 // flags and command line. --dry-run prints it; tests assert on it; the
 // executor carries it out through one syscall interface.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A read-only, memory-mapped input file. Parsers work on spans over the
 // mapping; the fd stays open so payload can be copied in-kernel
 // (copy_file_range/sendfile) or handed to kexec_file_load as it is.

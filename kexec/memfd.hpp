@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Turning a Payload into what a syscall takes: an fd for kexec_file_load, a
 // contiguous buffer for a kexec_load segment. A payload that is one whole
 // file is passed as that file; anything else goes into a memfd (never a temp

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The command line, parsed once into a plain value. Semantics follow
 // kexec-tools 2.0.32 (kexec/kexec.c main()), so distro scripts keep working.
 #pragma once

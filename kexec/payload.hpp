@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The bytes a kexec syscall needs (a kernel or initrd fd, or a segment
 // buffer), described as data: a list of pieces, each a slice of an input file
 // or a run of zeros. Nothing is copied until a syscall actually needs the

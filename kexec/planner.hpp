@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // From options and the kernel file to an Invocation (the plan as data). No
 // syscall is made here; only files are read.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Errors as values: every fallible step returns Result<T>, whose error is one
 // line naming the file (or option) and what is wrong with it.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What the running kernel will and will not accept (lockdown, Secure Boot,
 // IMA), and the translation of kexec errnos into what the user should do.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // SHA-256 through OpenSSL's EVP interface (uses SHA-NI where the CPU has it).
 #pragma once
 

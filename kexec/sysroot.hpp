@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The one place that reads /proc, /sys and /sys/firmware. Tests point it at a
 // captured fixture tree (--sysroot=DIR or KEXEC_UKI_SYSROOT) so the x86 code
 // runs against real BIOS, UEFI and Secure Boot guests' views of the machine.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Directories we read files from that the user did not name: what
 // systemd-stub would find beside a UKI (addons, credentials, system and
 // configuration extensions). The stub reads them from a vfat ESP, which has

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // --help and --version. Keep in step with doc/kexec.8 (a test checks that
 // every long option appears in both).
 #include "config.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* The purgatory's variables, as both sides see them: kexec-uki fills them
  * in by symbol name after relocating the purgatory
  * (kexec/arch/x86_64/image_builder.cpp), the purgatory reads them. One

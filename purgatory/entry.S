@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Purgatory entry, x86-64. The kexec trampoline jumps here in 64-bit mode
  * with an identity map and interrupts off, but with its own GDT and no
  * usable stack. Give ourselves a stack and the GDT the 64-bit boot protocol

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The purgatory, a relocatable ELF object (purgatory.ro), embedded in the
  * kexec binary; kexec/arch/x86_64/purgatory.cpp relocates it at load time. */
 	.section .rodata

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* The purgatory's C part: check every segment's digest, copy the crash
  * backup region, then return to entry.S, which jumps to the new kernel.
  * A digest mismatch halts the machine: corrupt data must never boot. */

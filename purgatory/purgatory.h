@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* The interface between kexec-uki (which fills these in, by symbol name,
  * after relocating the purgatory) and the purgatory itself.
  *

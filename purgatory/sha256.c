@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* SHA-256 (FIPS 180-4), freestanding. The block function is pluggable so the
  * purgatory can use the SHA extensions when the CPU has them. */
 #include "purgatory.h"

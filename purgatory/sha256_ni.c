@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* SHA-256 block function on the x86 SHA extensions (SHA-NI). Built with
  * -msha -msse4.1; only called after the purgatory has checked CPUID and
  * enabled SSE (CR4.OSFXSR), which the kexec trampoline leaves off. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* What the compiler may call even in freestanding code. */
 #include "purgatory.h"
 

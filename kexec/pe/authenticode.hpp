@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Authenticode signatures of a PE file: who signed it, and whether the digest
 // they signed is the digest of this file (OpenSSL PKCS#7 parsing).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A small PE/COFF reader over a read-only mapping. Every offset, size, count
 // and sum is checked against the file size (and for overflow) when parsing,
 // so a hostile file yields an error naming what is wrong, never a read

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // UEFI signature databases (db, dbx, MokListRT, ...): a sequence of
 // EFI_SIGNATURE_LISTs (UEFI 2.10, 32.4.1), as efivarfs shows them after a
 // 4-byte attribute word. We keep what firmware uses to judge an image:

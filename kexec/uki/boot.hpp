@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Given a UKI, produce exactly the kernel, initrd and command line that
 // systemd-stub would have booted: profile selection, addons, the initrd in
 // the stub's order with its generated /.extra archives, all without copying

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A newc ("070701") cpio writer whose output is a Payload: headers are
 // generated, file contents are slices of the files themselves (a sysext
 // image is never copied into our memory). The kernel unpacks concatenated

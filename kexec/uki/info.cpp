@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "uki/info.hpp"
 
 #include "arch/x86_64/bzimage.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // --uki-info: describe a UKI or addon without loading anything (no root).
 #pragma once
 

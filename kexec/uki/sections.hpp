@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The UKI section names (uapi-group UKI specification; systemd's uki.c
 // order), with what each one is for.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A UKI (or addon) read into plain values: its spec sections, assigned to the
 // base profile or to the profile whose .profile separator precedes them.
 #pragma once

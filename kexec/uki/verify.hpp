@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // --uki-verify[=SOURCE]: judge a UKI (and its addons) by Authenticode, as
 // firmware and systemd-stub would, before anything is split out of it.
 // SOURCE is "db" (the firmware's db and dbx from efivarfs, and shim's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // libFuzzer target: Authenticode. A PE's certificate table read as PKCS#7
 // SignedData (OpenSSL), its signers and signed digest, and the file's own
 // Authenticode digest, and verification against an empty trust store.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // libFuzzer target: command lines. The stub's "@N " profile prefix and its
 // mangling of .cmdline, kexec-tools' remove_parameter(), and
 // --reuse-cmdline/--append composition from a fuzzed /proc/cmdline.

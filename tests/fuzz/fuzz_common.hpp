@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Shared by the libFuzzer targets: a sysroot that is never on disk (every
 // /proc and /sys file a target needs is handed to SystemView in memory),
 // and a check that aborts, so the fuzzer records the input, when a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // libFuzzer target: the newc writer behind /.extra (credentials, sysexts,
 // confexts, os-release). Whatever names and contents go in, what comes out
 // must read back, entry by entry, as the kernel's unpacker reads it.

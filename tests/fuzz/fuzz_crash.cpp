@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // libFuzzer target: kdump for -c -p from a fake /proc and /sys: crash
 // regions, CPU notes, vmcoreinfo, /proc/kcore's program headers and
 // kallsyms, then the ELF core headers, the crash kernel's e820 and memmap=.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // libFuzzer target: UEFI signature databases (db, dbx, MokList) as efivarfs
 // shows them, and each X.509 entry handed to OpenSSL as the verifier will.
 #include <openssl/x509.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // libFuzzer target: gzip-compressed kernels. Decompression with its caps
 // (the 64 KiB sniff, the size limit), then probing what came out.
 #include "fuzz_common.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // libFuzzer target: the -c image builders. The input is a kernel (bzImage
 // setup header, or an ELF vmlinux) loaded onto the UEFI guest's captured
 // machine: setup header parsing, placement, boot parameters (e820, EFI,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // libFuzzer target: the machine's memory as /proc/iomem and
 // /sys/firmware/memmap describe it, the next kernel's e820, and the
 // free-memory hole finder.

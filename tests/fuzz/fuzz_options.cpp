@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // libFuzzer target: the command line of kexec itself. NUL-separated
 // arguments through parse_options (abbreviations, getopt, every option's
 // value parser).

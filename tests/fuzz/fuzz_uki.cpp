@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // libFuzzer target: everything kexec does with an untrusted PE before any
 // syscall: probe, parse as a UKI, --uki-info (text and JSON), and plan the
 // boot of every profile (initrd assembly, setup header). Built with

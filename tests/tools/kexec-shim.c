@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* LD_PRELOAD shim for guest tests: intercepts syscall(SYS_kexec_load, ...),
  * the way both kexec-tools and kexec-uki issue it.
  *

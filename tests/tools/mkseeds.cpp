@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // mkseeds: write the fuzz targets' seed corpora (tests/fuzz/corpus/TARGET/)
 // from the same builders the unit tests use: real-stub UKIs in both
 // producers' layouts, signed kernels, bzImages, ELF kernels, captured /proc

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // mkuki: build a UKI, a profile PE or an addon the way a real producer lays
 // it out (tests/unit/uki_builder.hpp), for guest scenarios. Test tool, not
 // product.

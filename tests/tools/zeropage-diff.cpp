@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // zeropage-diff KEXEC_TOOLS_DUMP KEXEC_UKI_DUMP
 //
 // Compare, field by field, the boot parameters two kexec_load calls would

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // In the unit tests, a UKI the builder cannot make fails the test.
 #include <criterion/criterion.h>
 

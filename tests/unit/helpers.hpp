@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Shared test helpers: run kexec in-process against a RecordingBackend,
 // build bzImages, PE files and UKIs, and manage scratch directories.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Distro scripts drive kexec in a handful of shapes. Each shape goes through
 // `kexec --dry-run=json` here and is compared with what kexec-tools 2.0.32
 // does for it (read from its kexec.c and kexec-bzImage64.c): the syscall, its

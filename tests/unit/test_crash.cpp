@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // kdump with kexec_load (-c -p) on trees captured from real guests booted
 // with crashkernel=256M and 2 CPUs: ELF core headers, the backup region, the
 // crash kernel's e820 and command line, everything inside the crash region.

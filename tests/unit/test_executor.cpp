@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Executing plans through the RecordingBackend: the -a fallback, the errnos
 // that must never fall back, error advice, unload, exec, status.
 #include <criterion/criterion.h>

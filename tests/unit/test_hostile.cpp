@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Inputs that change or misbehave under us: files that shrink while we read
 // them, and (below) FIFOs, bombs and unwritable output. None may crash or
 // hang kexec, and none may reach a syscall.

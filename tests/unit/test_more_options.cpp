@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The rest of kexec-tools 2.0.32's x86_64 options, each against the plan it
 // makes on a tree captured from a real SeaBIOS guest: what kexec_load gets
 // (entry, flags, segments) and what the purgatory is told (its variables,

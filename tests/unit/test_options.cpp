@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Option parsing against the argument shapes distro scripts use, asserted on
 // the resulting plan fields.
 #include <criterion/criterion.h>

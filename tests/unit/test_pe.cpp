@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The PE reader: good files parse; each kind of malformed file is rejected
 // with its own one-line message naming the file, without crashing (the
 // suite runs under ASan+UBSan).

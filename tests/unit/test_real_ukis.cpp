@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // UKIs as systemd's ukify and objcopy/dracut lay them out: the generator
 // follows ukify's rules (checked here against the real stubs), and kexec
 // reads, loads and describes what they make: .linux with VirtualSize >

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // UEFI signature databases as efitools writes them (cert-to-efi-sig-list,
 // hash-to-efi-sig-list: the tools people use to build db and dbx), read by
 // parse_efi_variable_signature_lists(); and every malformed size refused.

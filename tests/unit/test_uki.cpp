@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What a UKI boots: profiles, addons, the initrd in systemd-stub's order,
 // command line rules, sidecar files. Checked on the plan (in-process) and on
 // what a RecordingBackend received.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // --uki-info: sections, profiles, kernel facts, and Authenticode signers
 // (snakeoil-signed with sbsign, unsigned, and modified after signing).
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Authenticode verification against a trust store, as firmware judges an
 // image (verify_authenticode): files signed by sbsign with keys made here,
 // the digest checked against pesign's, and each way a signature can fail

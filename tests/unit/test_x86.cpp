@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The kexec_load image builder on captured /proc and /sys trees from real
 // SeaBIOS, OVMF and Secure Boot guests (tests/fixtures/sysroot-*), plus the
 // purgatory's pieces: its SHA-256 (generic and SHA-NI), its relocator.

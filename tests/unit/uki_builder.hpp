@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // UKIs as the real producers lay them out, for tests and guest scenarios.
 //
 // One UkiSpec (named like ukify's options) is built in either style:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Run a UKI test once per real producer layout (uki_builder.hpp): objcopy on
 // Debian 12's stub, ukify on the 252 stub, ukify on the 254 stub. The body
 // takes `style` and builds its UKIs with build_uki(style, ...).

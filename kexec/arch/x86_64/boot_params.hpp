@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The zero page (struct boot_params, arch/x86/include/uapi/asm/bootparam.h)
 // a 64-bit kernel reads at entry, built field by field from named offsets.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The x86 boot protocol's setup header (Documentation/arch/x86/boot.rst),
 // parsed into a plain value.
 #pragma once

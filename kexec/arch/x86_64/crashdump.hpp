@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // kdump with kexec_load (-c -p): what the crash kernel needs besides its
 // image. ELF64 core headers describing the crashed kernel's memory (a
 // PT_NOTE per CPU, the vmcoreinfo note, the kernel text, every RAM range but

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // An x86-64 ELF kernel (vmlinux) read into plain values: where its PT_LOAD
 // segments go in physical memory, and where it starts. Every offset and size
 // is checked against the file.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // kexec_load for x86-64 kernels: where each piece goes, the zero page, the
 // purgatory and its digests, as a SegmentLoadCall (data). Two kernel
 // formats: a bzImage (64-bit, 32-bit or real-mode entry) and an ELF vmlinux.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The machine's memory map as the firmware reported it (for the next
 // kernel's e820) and the free ranges segments may be placed in.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The purgatory: our freestanding code that runs between the kernels
 // (purgatory/), embedded in this binary as a relocatable ELF object and
 // placed by a small ELF relocator: lay out its allocated sections, resolve

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // kexec -c: from a LoadPlan's boot inputs (kernel, initrd, command line) to
 // the kexec_load call, reading the machine through the SystemView: the
 // lockdown/IMA check, the free memory, and for crash kernels the ELF core

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Builders scenarios use: initramfs trees, cpio archives, UKIs, signatures.
 
 # Copy an executable and the shared libraries it needs into the tree $1,

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The differential test against Debian's kexec-tools, for any firmware:
 # both load the same bzImage + initrd + command line with -c; the LD_PRELOAD
 # shim dumps the segments instead of loading, the guest sends back the small

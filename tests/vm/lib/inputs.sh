@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Inputs every scenario shares, built once per work directory from Debian
 # packages: the kernel (not installed, just extracted), Debian's kexec-tools,
 # busybox, the systemd stub, OVMF and its snakeoil Secure Boot key.

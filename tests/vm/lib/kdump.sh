@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Shared by the kdump scenarios: the first kernel leaves a marker in RAM,
 # loads a crash kernel, and crashes itself (inside the guest only).
 

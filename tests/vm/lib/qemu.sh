@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Booting a guest: SeaBIOS, OVMF UEFI, or OVMF UEFI Secure Boot (snakeoil
 # db), with the first kernel given directly (-kernel/-initrd/-append).
 

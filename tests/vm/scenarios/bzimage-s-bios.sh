@@ -1,4 +1,5 @@
 # shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
+# SPDX-License-Identifier: GPL-2.0-or-later
 # SeaBIOS: plain kexec-tools usage with our kexec:
 # kexec -s -l bzImage --initrd=X --append=...
 FIRMWARE=bios

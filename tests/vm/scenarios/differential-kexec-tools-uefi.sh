@@ -1,4 +1,5 @@
 # shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Differential test against Debian's kexec-tools (OVMF): the boot
 # parameters both build with -c must not differ (lib/differential.sh).
 FIRMWARE=uefi

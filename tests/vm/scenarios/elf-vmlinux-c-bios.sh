@@ -1,4 +1,5 @@
 # shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
+# SPDX-License-Identifier: GPL-2.0-or-later
 # An ELF vmlinux (Debian's kernel, extracted from its bzImage) loaded with
 # kexec_load: its PT_LOAD segments at their physical addresses, a zero page
 # (--args-linux, as Debian's kdump-config passes for a vmlinux), our

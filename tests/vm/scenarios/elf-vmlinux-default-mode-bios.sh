@@ -1,4 +1,5 @@
 # shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The default mode (-a) with an ELF vmlinux: the kernel's kexec_file_load
 # takes bzImages only and says ENOEXEC, so kexec falls back to kexec_load
 # (as kexec-tools does), which loads the ELF.

@@ -1,4 +1,5 @@
 # shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
+# SPDX-License-Identifier: GPL-2.0-or-later
 # --entry-32bit: our purgatory leaves long mode and starts the kernel at its
 # 32-bit entry (startup_32, protected mode, paging off, esi = boot params).
 FIRMWARE=bios

@@ -1,4 +1,5 @@
 # shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
+# SPDX-License-Identifier: GPL-2.0-or-later
 # kdump with a UKI as the crash kernel, kexec -c -p uki.efi (the UKI's own
 # command line and initrd). The first kernel (crashkernel=256M) leaves a
 # marker in tmpfs and panics; the crash kernel must have the nonce, an ELF64

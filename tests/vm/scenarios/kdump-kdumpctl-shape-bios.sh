@@ -1,4 +1,5 @@
 # shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
+# SPDX-License-Identifier: GPL-2.0-or-later
 # kdump the way kdumpctl drives it: kexec -s -p --command-line=...
 # --initrd=kdump.img foo.efi. The crash kernel must boot the small kdump
 # initramfs (its marker present, the UKI's initrd absent) with the given

@@ -1,4 +1,5 @@
 # shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Negative control for the kdump scenarios: the same crash, but the first
 # kernel plants no marker. The judge must fail it, proving the marker check
 # can fail (it once could not: grep died on /proc/vmcore and printed nothing).

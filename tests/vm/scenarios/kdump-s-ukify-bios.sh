@@ -1,4 +1,5 @@
 # shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
+# SPDX-License-Identifier: GPL-2.0-or-later
 # kdump-s-uki-bios (kexec -s -p) with a ukify-laid-out UKI as the crash kernel.
 UKI_STYLE=ukify-252
 # shellcheck source=kdump-s-uki-bios.sh

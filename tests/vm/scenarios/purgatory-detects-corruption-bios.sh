@@ -1,4 +1,5 @@
 # shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A segment corrupted between hashing and loading: an LD_PRELOAD shim flips
 # one byte of the initrd segment on its way into kexec_load (there is no test
 # hook in kexec itself). The purgatory must find the digest mismatch and

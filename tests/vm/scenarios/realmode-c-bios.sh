@@ -1,4 +1,5 @@
 # shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
+# SPDX-License-Identifier: GPL-2.0-or-later
 # --real-mode: our purgatory leaves long mode and protected mode and jumps
 # to the kernel's real-mode setup code (below 640 KiB, cs = its segment +
 # 0x20), which it announces from real mode. What the setup code does next

@@ -1,4 +1,5 @@
 # shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
+# SPDX-License-Identifier: GPL-2.0-or-later
 # --reuseinitrd: the first kernel boots with retain_initrd, which keeps its
 # initrd in RAM; the second kernel is given that same initrd where it lies
 # (its /markers/first-boot-initrd shows it). The default mode goes straight

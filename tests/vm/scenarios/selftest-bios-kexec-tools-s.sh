@@ -1,4 +1,5 @@
 # shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Harness self-test: Debian's kexec-tools with kexec_file_load (-s).
 FIRMWARE=bios
 scenario_build() {

@@ -1,4 +1,5 @@
 # shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Negative control: the second kernel boots, but with a nonce that is not the
 # one the harness expects. The judge must fail it (MUST_FAIL), proving that
 # a boot alone does not pass a scenario.

@@ -1,4 +1,5 @@
 # shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Harness self-test under OVMF Secure Boot: the kernel is locked down, so
 # kexec_load (-c) must be refused and nothing may be loaded.
 FIRMWARE=secureboot

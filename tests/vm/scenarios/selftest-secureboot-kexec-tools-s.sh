@@ -1,4 +1,5 @@
 # shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Harness self-test under OVMF Secure Boot: kexec_file_load (-s) of the
 # snakeoil-signed kernel is verified against the platform keyring and boots.
 FIRMWARE=secureboot

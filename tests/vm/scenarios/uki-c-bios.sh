@@ -1,4 +1,5 @@
 # shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
+# SPDX-License-Identifier: GPL-2.0-or-later
 # SeaBIOS: kexec -c -l uki.efi: our own image builder (boot parameters,
 # purgatory with digest checks) loads the UKI with kexec_load; the second
 # kernel has the UKI's command line and initrd.

@@ -1,4 +1,5 @@
 # shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Negative control for uki-c-ovmf: with --noefi the same load gives the
 # second kernel no EFI at all, so the EFI checks there can fail.
 FIRMWARE=uefi

@@ -1,4 +1,5 @@
 # shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
+# SPDX-License-Identifier: GPL-2.0-or-later
 # OVMF (no Secure Boot): kexec -c -l uki.efi. Our boot parameters hand over
 # EFI: the second kernel still has EFI runtime services (its efivarfs lists
 # variables, which needs them; the runtime table now reads as the virtual

@@ -1,4 +1,5 @@
 # shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
+# SPDX-License-Identifier: GPL-2.0-or-later
 # OVMF Secure Boot: kexec -c must be refused up front with a message that
 # points to -s, and nothing may be loaded.
 FIRMWARE=secureboot

@@ -1,4 +1,5 @@
 # shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
+# SPDX-License-Identifier: GPL-2.0-or-later
 # SeaBIOS: the default syscall mode (-a, no -s/-c): kexec -l uki.efi loads
 # it with kexec_file_load, splitting it after the kernel's ENOEXEC.
 FIRMWARE=bios

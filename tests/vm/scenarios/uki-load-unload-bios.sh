@@ -1,4 +1,5 @@
 # shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
+# SPDX-License-Identifier: GPL-2.0-or-later
 # kexec -s -l, then kexec -s -u: /sys/kernel/kexec_loaded goes 1, then 0,
 # and kexec -S -l reports it as kexec-tools does (exit 1 loaded, 0 not).
 FIRMWARE=bios

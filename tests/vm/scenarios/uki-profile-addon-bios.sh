@@ -1,4 +1,5 @@
 # shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A multi-profile UKI (ukify --join-profile on the 254 stub; objcopy cannot
 # add two .profile sections): --uki-profile=1 boots profile 1's command line
 # (only it has the nonce), an addon's command line is appended, and the

@@ -1,4 +1,5 @@
 # shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
+# SPDX-License-Identifier: GPL-2.0-or-later
 # SeaBIOS: kexec -s -l uki.efi, then kexec -e. The second kernel must have the
 # UKI's .cmdline (with the nonce) and the UKI's .initrd (its marker).
 FIRMWARE=bios

@@ -1,4 +1,5 @@
 # shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Nothing is written outside the process: with the root file system (and
 # /tmp) read-only, kexec -s -l of a UKI still works (the split lives in
 # sealed memfds) and the second kernel boots it.

@@ -1,4 +1,5 @@
 # shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
+# SPDX-License-Identifier: GPL-2.0-or-later
 # OVMF Secure Boot (lockdown integrity): a signed UKI whose .linux is
 # snakeoil-signed. The whole UKI is refused (ENOEXEC), the split kernel is
 # verified against the platform keyring and boots. .ucode must come before

@@ -1,4 +1,5 @@
 # shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
+# SPDX-License-Identifier: GPL-2.0-or-later
 # OVMF Secure Boot: the UKI itself is signed, but its .linux is not. The
 # locked-down kernel refuses the split kernel; kexec must explain that in one
 # line, exit non-zero, and leave nothing loaded. (Measured: Debian's 6.1

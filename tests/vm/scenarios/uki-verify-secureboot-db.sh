@@ -1,4 +1,5 @@
 # shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
+# SPDX-License-Identifier: GPL-2.0-or-later
 # OVMF Secure Boot, a snakeoil-signed UKI on an ESP with two per-UKI addons:
 # one snakeoil-signed, one unsigned. --uki-verify reads db from efivarfs
 # (snakeoil is in it); a copy of the UKI changed after signing is refused

@@ -1,4 +1,5 @@
 # shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
+# SPDX-License-Identifier: GPL-2.0-or-later
 # uki-c-bios (our kexec_load image builder) with a ukify-laid-out UKI.
 UKI_STYLE=ukify-252
 # shellcheck source=uki-c-bios.sh

@@ -1,4 +1,5 @@
 # shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
+# SPDX-License-Identifier: GPL-2.0-or-later
 # An ESP in the guest (vfat) holding a ukify-laid-out UKI and two global
 # addons: one stale (built for another kernel: a different .uname) and one
 # good. As systemd-stub does, the stale one is skipped (named under -d) and

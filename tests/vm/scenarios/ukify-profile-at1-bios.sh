@@ -1,4 +1,5 @@
 # shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A multi-profile UKI as ukify --join-profile makes it (254 stub): "@1" as
 # the command line selects profile 1, as systemd-stub reads it, and the
 # empty rest means profile 1's own .cmdline (only it has the nonce).

@@ -1,4 +1,5 @@
 # shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
+# SPDX-License-Identifier: GPL-2.0-or-later
 # uki-s-bios with a UKI laid out as systemd's ukify does on Debian 12's stub:
 # .linux's VirtualSize is the kernel's SizeOfImage (larger than its raw
 # data), the merged .sbat overlaps .sdmagic in memory, and .linux holds the
