@@ -31,7 +31,9 @@ kx_debian_unit() {
     cat <<'UNIT'
 [Unit]
 Description=kexec-uki test scenario
-After=multi-user.target kdump-tools.service kexec-load.service
+After=basic.target kdump-tools.service kexec-load.service
+# Before the serial console's getty, which would take the terminal over.
+Before=getty.target serial-getty@ttyS0.service
 
 [Service]
 Type=oneshot
@@ -45,11 +47,31 @@ WantedBy=multi-user.target
 UNIT
 }
 
+# In a crash kernel, kdump-tools boots only kdump-tools-dump.service, which
+# saves the dump and reboots: report the crash kernel's command line first.
+kx_debian_vmcore_unit() {
+    cat <<'UNIT'
+[Unit]
+Description=kexec-uki test: report the crash kernel
+ConditionPathExists=/proc/vmcore
+Before=kdump-tools-dump.service
+
+[Service]
+Type=oneshot
+ExecStart=/bin/sh -c 'echo "KX-STAGE2-CMDLINE: $(cat /proc/cmdline)"; echo "KX-STAGE2-MARKERS: vmcore"'
+StandardOutput=tty
+TTYPath=/dev/ttyS0
+
+[Install]
+WantedBy=kdump-tools-dump.service
+UNIT
+}
+
 # kx_debian_root DEB: build (once per work directory and package) the root
 # image $WORK/debian/root.img and its kernel and initrd beside it.
 kx_debian_root() {
     local deb=$1 dir=$WORK/debian stamp root base
-    stamp="1 $(sha256sum <"$deb" | cut -c1-16) $KX_DEBIAN_PACKAGES"
+    stamp="2 $(sha256sum <"$deb" | cut -c1-16) $KX_DEBIAN_PACKAGES"  # bump when the image's setup changes
     base=$dir/debootstrap-$(echo "$KX_DEBIAN_PACKAGES" | sha256sum | cut -c1-12).tar
     [ "$(cat "$dir/ready" 2>/dev/null)" = "$stamp" ] && return 0
     mkdir -p "$dir"
@@ -76,6 +98,9 @@ kx_debian_root() {
     chmod 755 "$root/usr/local/sbin/kx-guest"
     kx_debian_unit >"$root/etc/systemd/system/kx-guest.service"
     ln -sf /etc/systemd/system/kx-guest.service "$root/etc/systemd/system/multi-user.target.wants/kx-guest.service"
+    kx_debian_vmcore_unit >"$root/etc/systemd/system/kx-vmcore.service"
+    mkdir -p "$root/etc/systemd/system/kdump-tools-dump.service.wants"
+    ln -sf /etc/systemd/system/kx-vmcore.service "$root/etc/systemd/system/kdump-tools-dump.service.wants/"
     echo "/dev/vda / ext4 rw 0 1" >"$root/etc/fstab"
     cp "$root"/boot/vmlinuz-* "$dir/vmlinuz"
     cp "$root"/boot/initrd.img-* "$dir/initrd.img"
