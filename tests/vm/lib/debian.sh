@@ -6,7 +6,9 @@
 # ext4 disk image. Scenarios with GUEST=debian run their script
 # (scenario_debian) at every boot, as a systemd service, after
 # kdump-tools; it reaches the guest through QEMU's fw_cfg, with the nonce,
-# and the payload comes on a second disk mounted at /payload.
+# and the payload comes on a second disk mounted at /payload. A boot with
+# kx.stage=2 on its command line is the scenario's second kernel: it
+# reports its command line (KX-STAGE2-CMDLINE) and powers off.
 
 KX_DEBIAN_PACKAGES=systemd-sysv,udev,kmod,initramfs-tools,linux-image-amd64,kdump-tools,makedumpfile,procps,e2fsprogs
 
@@ -22,6 +24,13 @@ export KX_NONCE
 mkdir -p /payload
 mount -o ro /dev/vdb /payload 2>/dev/null
 echo "KX-DEBIAN-BOOT: $(cat /proc/cmdline)"
+# The second kernel of a scenario (kx.stage=2) reports itself and stops.
+if grep -q kx.stage=2 /proc/cmdline; then
+    echo "KX-STAGE2-CMDLINE: $(cat /proc/cmdline)"
+    echo "KX-STAGE2-MARKERS: debian-root"
+    systemctl poweroff
+    exit 0
+fi
 cat $cfg/scenario/raw >/run/kx-scenario
 sh -x /run/kx-scenario 2>&1
 SH
@@ -71,7 +80,7 @@ UNIT
 # image $WORK/debian/root.img and its kernel and initrd beside it.
 kx_debian_root() {
     local deb=$1 dir=$WORK/debian stamp root base
-    stamp="2 $(sha256sum <"$deb" | cut -c1-16) $KX_DEBIAN_PACKAGES"  # bump when the image's setup changes
+    stamp="3 $(sha256sum <"$deb" | cut -c1-16) $KX_DEBIAN_PACKAGES"  # bump when the image's setup changes
     base=$dir/debootstrap-$(echo "$KX_DEBIAN_PACKAGES" | sha256sum | cut -c1-12).tar
     [ "$(cat "$dir/ready" 2>/dev/null)" = "$stamp" ] && return 0
     mkdir -p "$dir"

@@ -11,12 +11,6 @@ TIMEOUT=600
 EXPECT_MARKERS=debian-root
 scenario_debian() {
     cat <<'GUEST'
-if grep -q kx.stage=2 /proc/cmdline; then
-    echo "KX-STAGE2-CMDLINE: $(cat /proc/cmdline)"
-    echo "KX-STAGE2-MARKERS: debian-root"
-    systemctl poweroff
-    exit 0
-fi
 dpkg-query -W -f='KX-PACKAGE: ${Package} ${Version} ${Provides}\n' kexec-uki
 cat >/etc/default/kexec <<EOT
 LOAD_KEXEC=true

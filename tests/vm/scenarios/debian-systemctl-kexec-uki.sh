@@ -14,12 +14,6 @@ scenario_build() {
 }
 scenario_debian() {
     cat <<'GUEST'
-if grep -q kx.stage=2 /proc/cmdline; then
-    echo "KX-STAGE2-CMDLINE: $(cat /proc/cmdline)"
-    echo "KX-STAGE2-MARKERS: debian-root"
-    systemctl poweroff
-    exit 0
-fi
 # An ESP: vfat, mounted where systemd looks (it checks the partition type
 # too, which a loop device has not: SYSTEMD_RELAX_ESP_CHECKS).
 truncate -s 200M /var/tmp/esp.img
