@@ -231,7 +231,7 @@ Status plan_uki(LoadPlan& plan, const KernelFile& k, const Options& o, const Sys
     req.search_addons = !o.uki_no_addons;
     req.strict = o.uki_strict;
     req.secure_boot = read_security_state(sys).secure_boot.value_or(false);
-    req.addon_trust = uki::addon_trust_for(trust, o.uki_verify_option, sys);
+    req.addon_trust = uki::addon_trust_for(trust, o.uki_verify_option, req.secure_boot, sys);
     KX_ASSIGN(uki::UkiBoot boot, uki::plan_uki_boot(image, req, sys));
 
     const std::string kernel_name = ".linux of " + name;

@@ -5,6 +5,7 @@
 #include "byte_reader.hpp"
 #include "kernel_file.hpp"
 #include "pe/authenticode.hpp"
+#include "security.hpp"
 #include "sha256.hpp"
 #include "strings.hpp"
 #include "uki/boot.hpp"
@@ -140,7 +141,8 @@ std::vector<std::string> boot_problems(const Uki& uki, const Report& r) {
 // does (uki/boot.cpp).
 void find_addons(const Uki& uki, const Context& ctx, Report& r) {
     BootRequest req;
-    req.addon_trust = addon_trust_for(ctx.trust, ctx.verify_option, *ctx.sys);
+    req.secure_boot = read_security_state(*ctx.sys).secure_boot.value_or(false);
+    req.addon_trust = addon_trust_for(ctx.trust, ctx.verify_option, req.secure_boot, *ctx.sys);
     auto boot = plan_uki_boot(uki, req, *ctx.sys);
     if (!boot.ok()) {
         r.addons_error = boot.error().message;

@@ -2,7 +2,6 @@
 #include "uki/verify.hpp"
 
 #include "mapped_file.hpp"
-#include "security.hpp"
 
 namespace kx::uki {
 namespace {
@@ -71,10 +70,10 @@ Result<std::string> require_trusted(const pe::PeFile& pe, const std::string& nam
 }
 
 AddonTrust addon_trust_for(std::shared_ptr<const pe::TrustStore> uki_trust, const std::string& option,
-                           const SystemView& sys) {
+                           bool secure_boot, const SystemView& sys) {
     if (uki_trust)
         return {option, std::move(uki_trust), ""};
-    if (!read_security_state(sys).secure_boot.value_or(false))
+    if (!secure_boot)
         return {};
     auto db = load_trust_store(kTrustFirmwareDb, sys);
     if (!db.ok())

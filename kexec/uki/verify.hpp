@@ -35,8 +35,8 @@ struct AddonTrust {
 
 // As systemd-stub: addons must verify against what the UKI was verified
 // against (`uki_trust`, from `option`), or else, when the running system
-// booted with Secure Boot on, against the firmware's db.
+// booted with Secure Boot on, against the firmware's db (read from `sys`).
 AddonTrust addon_trust_for(std::shared_ptr<const pe::TrustStore> uki_trust, const std::string& option,
-                           const SystemView& sys);
+                           bool secure_boot, const SystemView& sys);
 
 }  // namespace kx::uki
