@@ -81,6 +81,9 @@ Test(completion, uki_profiles_come_from_the_file) {
     cr_assert(complete({"kexec", "--uki-profile", "=", "re", uki}, "/", 3) == std::set<std::string>{"rescue"},
               "the file may come after the option");
     cr_assert(complete({"kexec", "--uki-profile", ""}).empty(), "no file, nothing to offer");
+    const std::string initrd = write_file(dir + "/initrd.img", "I");
+    cr_assert(complete({"kexec", "-l", uki, "--initrd", initrd, "--uki-profile", ""}) == profiles,
+              "an option's value is not the UKI");
 }
 
 // --uki-addon offers *.addon.efi (and directories to descend); the kernel
