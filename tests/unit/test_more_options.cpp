@@ -365,6 +365,17 @@ Test(elf_kernel, segments_outside_free_ram_and_hostile_files) {
     auto b = try_plan(g, {"-c", "-l", "--args-linux", "-t", "elf-x86_64", bad});
     cr_assert(!b.ok() && contains(b.error().message, "program headers (300 at 0x40) extend past the end of the file"),
               "%s", b.ok() ? "" : b.error().message.c_str());
+    // Found by fuzzing: a PT_LOAD ending in the last page of the address
+    // space, whose end rounded up to a page wraps to 0.
+    std::string top = make_vmlinux();
+    const size_t h = 64 + 56;  // the second program header
+    poke32(top, h + 24, 0xfffff100);
+    poke32(top, h + 28, 0xffffffff);  // p_paddr 0xfffffffffffff100
+    poke32(top, h + 32, 0x100);       // p_filesz
+    poke32(top, h + 40, 0xe00);       // p_memsz: ends at 0xffffffffffffff00
+    auto t = try_plan(g, {"-c", "-l", "--args-linux", write_file(g.dir + "/top", top)});
+    cr_assert(!t.ok() && contains(t.error().message, "physical range 0xfffffffffffff100+0xe00 overflows"), "%s",
+              t.ok() ? "" : t.error().message.c_str());
     auto crash = try_plan(g, {"-c", "-p", "--args-none", write_file(g.dir + "/v", make_vmlinux())});
     cr_assert(!crash.ok() && contains(crash.error().message, "a crash kernel needs --args-linux"));
 }

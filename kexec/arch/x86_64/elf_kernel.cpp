@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "arch/x86_64/elf_kernel.hpp"
+#include "arch/x86_64/memory_map.hpp"
 
 #include <cstring>
 
@@ -49,7 +50,8 @@ Result<ElfKernel> parse_elf_kernel(std::span<const uint8_t> f, const std::string
             return bad(seg + " (offset " + hex(l.offset) + ", size " + hex(l.filesz) + ") extends past the end of the file");
         if (l.filesz > l.memsz)
             return bad(seg + ": p_filesz " + hex(l.filesz) + " exceeds p_memsz " + hex(l.memsz));
-        if (l.paddr + l.memsz < l.paddr)
+        // Loaded in whole pages: the range rounded up to one must fit too.
+        if (l.paddr + l.memsz < l.paddr || page_align(l.paddr + l.memsz) < l.paddr + l.memsz)
             return bad(seg + ": physical range " + hex(l.paddr) + "+" + hex(l.memsz) + " overflows");
         if (l.memsz != 0)
             k.loads.push_back(l);

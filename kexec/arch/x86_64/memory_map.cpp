@@ -170,6 +170,8 @@ std::optional<uint64_t> FreeMemory::allocate(uint64_t size, uint64_t align, uint
 }
 
 bool FreeMemory::reserve(uint64_t start, uint64_t size) {
+    if (start + size < start)
+        return false;  // a range past the end of the address space is in no free interval
     for (const Interval& iv : free_)
         if (start >= iv.start && start + size <= iv.end) {
             take(start, start + size);
