@@ -209,13 +209,7 @@ Status plan_uki(LoadPlan& plan, const KernelFile& k, const Options& o, const Sys
     // --uki-verify: the whole UKI, before anything is taken out of it.
     std::shared_ptr<const pe::TrustStore> trust;
     if (o.uki_verify) {
-        auto loaded = uki::load_trust_store(*o.uki_verify, sys);
-        if (!loaded.ok()) {
-            Error e = loaded.take_error();
-            e.message = o.uki_verify_option + ": " + e.message;
-            return e;
-        }
-        trust = std::make_shared<const pe::TrustStore>(std::move(loaded).value());
+        KX_ASSIGN(trust, uki::trust_store_for(o.uki_verify_option, *o.uki_verify, sys));
         KX_ASSIGN(std::string vouched, uki::require_trusted(image.pe(), name, *trust));
         plan.notes.push_back(name + ": Authenticode verified, " + vouched);
     }

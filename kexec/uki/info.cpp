@@ -440,10 +440,7 @@ Status print_uki_info(const InfoRequest& req, const SystemView& sys, FILE* out) 
     KX_ASSIGN(Uki uki, Uki::parse(file));
     Context ctx{&sys, nullptr, req.verify_option};
     if (req.verify) {
-        auto trust = load_trust_store(*req.verify, sys);
-        if (!trust.ok())
-            return make_error(req.verify_option + ": " + trust.error().message);
-        ctx.trust = std::make_shared<const pe::TrustStore>(std::move(trust).value());
+        KX_ASSIGN(ctx.trust, trust_store_for(req.verify_option, *req.verify, sys));
     }
     KX_ASSIGN(const Report info, build(uki, ctx));
     KX_TRY(check_inputs_unchanged());  // never report on a file that shrank while we read it

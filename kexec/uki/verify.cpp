@@ -62,6 +62,17 @@ Result<pe::TrustStore> load_trust_store(const std::string& source, const SystemV
     return pe::trust_store_from_pem(pem->bytes(), source);
 }
 
+Result<std::shared_ptr<const pe::TrustStore>> trust_store_for(const std::string& option, const std::string& source,
+                                                              const SystemView& sys) {
+    auto loaded = load_trust_store(source, sys);
+    if (!loaded.ok()) {
+        Error e = loaded.take_error();
+        e.message = option + ": " + e.message;
+        return e;
+    }
+    return std::make_shared<const pe::TrustStore>(std::move(loaded).value());
+}
+
 Result<std::string> require_trusted(const pe::PeFile& pe, const std::string& name, const pe::TrustStore& trust) {
     pe::Verdict v = pe::verify_authenticode(pe, trust);
     if (!v.trusted)

@@ -20,6 +20,11 @@ inline constexpr const char* kTrustFirmwareDb = "db";
 
 Result<pe::TrustStore> load_trust_store(const std::string& source, const SystemView& sys);
 
+// The trust store `option` ("--uki-verify", or "--uki-strict", which
+// implies it) asks for, shared; an error names that option.
+Result<std::shared_ptr<const pe::TrustStore>> trust_store_for(const std::string& option, const std::string& source,
+                                                              const SystemView& sys);
+
 // An error naming `name` and why it is not trusted; otherwise who vouched
 // for it ("signed by CN=..., trusted by SOURCE").
 Result<std::string> require_trusted(const pe::PeFile& pe, const std::string& name, const pe::TrustStore& trust);
