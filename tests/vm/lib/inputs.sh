@@ -58,33 +58,81 @@ kx_extract_vmlinux() {
     [ "$(od -An -tx1 -N4 "$out" | tr -d ' ')" = 7f454c46 ]
 }
 
+# Extract one Debian kernel package into DIR: vmlinuz.debian (as signed by
+# Debian), vmlinuz.unsigned, vmlinuz.snakeoil (re-signed with the key OVMF's
+# snakeoil db trusts, prepared by kx_prepare_inputs), efivarfs.ko and the
+# modules an ESP needs, decompressed (6.12 ships .ko.xz; busybox insmod
+# takes plain modules, and their signatures are inside the .xz).
+kx_prepare_kernel() {
+    local pkg=$1 dir=$2 in=$WORK/inputs deb m
+    deb=$(kx_fetch_deb "$in" "$pkg")
+    rm -rf "$dir/kernel" "$dir/modules" && mkdir -p "$dir/kernel" "$dir/modules"
+    dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$dir/kernel" --wildcards './boot/vmlinuz-*' \
+        './lib/modules/*/kernel/fs/efivarfs/efivarfs.ko*' './lib/modules/*/kernel/drivers/block/loop.ko*' \
+        './lib/modules/*/kernel/fs/fat/*.ko*' './lib/modules/*/kernel/fs/nls/nls_cp437.ko*' \
+        './lib/modules/*/kernel/fs/nls/nls_ascii.ko*' || kx_die "cannot extract the kernel from $deb"
+    cp "$dir"/kernel/boot/vmlinuz-* "$dir/vmlinuz.debian"
+    # efivarfs is a module in Debian: guests load it to show that EFI
+    # runtime services work (listing variables calls into the firmware).
+    # loop and vfat (modules too): scenarios that need an ESP make one in
+    # the guest (busybox mkdosfs on a loop device), as systemd-stub reads
+    # addons and credentials only from the ESP.
+    for m in fs/efivarfs/efivarfs drivers/block/loop fs/fat/fat fs/fat/vfat fs/nls/nls_cp437 fs/nls/nls_ascii; do
+        m=$(echo "$dir"/kernel/lib/modules/*/kernel/"$m".ko*)
+        case $m in
+        *.ko.xz) xz -dc "$m" > "$dir/modules/$(basename "$m" .xz)" ;;
+        *.ko) cp "$m" "$dir/modules/" ;;
+        *) kx_die "$deb: module $m not found" ;;
+        esac
+    done
+    mv "$dir/modules/efivarfs.ko" "$dir/efivarfs.ko"
+    # The kernel without Debian's signature, and re-signed with snakeoil.
+    cp "$dir/vmlinuz.debian" "$dir/vmlinuz.unsigned"
+    sbattach --remove "$dir/vmlinuz.unsigned" >/dev/null 2>&1 || true
+    sbsign --key "$in/snakeoil.key" --cert "$in/snakeoil.pem" --output "$dir/vmlinuz.snakeoil" \
+        "$dir/vmlinuz.unsigned" >/dev/null 2>&1 || kx_die "sbsign failed"
+    sbverify --cert "$in/snakeoil.pem" "$dir/vmlinuz.snakeoil" >/dev/null 2>&1 || kx_die "sbverify failed"
+}
+
+# Point the scenario variables at the kernel of SERIES: 6.1 (Debian 12's,
+# the default) or 6.12 (bookworm-backports; scenarios set KERNEL_SERIES).
+# The first kernel, the UKIs' .linux and the guest's modules all follow.
+kx_use_kernel() {
+    local in=$WORK/inputs dir
+    case $1 in
+    6.1) dir=$in ;;
+    6.12) dir=$in/6.12 ;;
+    *) kx_die "unknown kernel series $1 (6.1 or 6.12)" ;;
+    esac
+    KERNEL=$dir/vmlinuz.debian
+    KERNEL_UNSIGNED=$dir/vmlinuz.unsigned
+    KERNEL_SNAKEOIL=$dir/vmlinuz.snakeoil
+    EFIVARFS_KO=$dir/efivarfs.ko
+    GUEST_MODULES=$dir/modules
+    export KERNEL KERNEL_UNSIGNED KERNEL_SNAKEOIL EFIVARFS_KO GUEST_MODULES
+}
+
 kx_prepare_inputs() {
     local in=$WORK/inputs
     mkdir -p "$in"
     # Bump when what is prepared here changes, so old work dirs are redone.
-    local version=3
+    local version=4
     if [ "$(cat "$in/ready" 2>/dev/null)" != "$version" ]; then
-        # The kernel Debian ships: resolve the metapackage to the real image.
+        # Snakeoil: the key OVMF_VARS_4M.snakeoil.fd trusts in db.
+        openssl rsa -in /usr/share/ovmf/PkKek-1-snakeoil.key -passin pass:snakeoil \
+            -out "$in/snakeoil.key" 2>/dev/null || kx_die "cannot decrypt the snakeoil key"
+        cp /usr/share/ovmf/PkKek-1-snakeoil.pem "$in/snakeoil.pem"
+
+        # The kernels Debian 12 ships (6.1) and backports (6.12): resolve
+        # the metapackage to the real image; neither is installed.
         local pkg deb
         pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
         [ -n "$pkg" ] || kx_die "cannot resolve linux-image-amd64 (apt-get update?)"
-        deb=$(kx_fetch_deb "$in" "$pkg")
-        rm -rf "$in/kernel" && mkdir -p "$in/kernel"
-        dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$in/kernel" --wildcards './boot/vmlinuz-*' \
-            './lib/modules/*/kernel/fs/efivarfs/efivarfs.ko' './lib/modules/*/kernel/drivers/block/loop.ko' \
-            './lib/modules/*/kernel/fs/fat/*.ko' './lib/modules/*/kernel/fs/nls/nls_cp437.ko' \
-            './lib/modules/*/kernel/fs/nls/nls_ascii.ko' || kx_die "cannot extract the kernel from $deb"
-        cp "$in"/kernel/boot/vmlinuz-* "$in/vmlinuz.debian"
-        # efivarfs is a module in Debian: guests load it to show that EFI
-        # runtime services work (listing variables calls into the firmware).
-        cp "$in"/kernel/lib/modules/*/kernel/fs/efivarfs/efivarfs.ko "$in/efivarfs.ko"
-        # loop and vfat (modules too): scenarios that need an ESP make one
-        # in the guest (busybox mkdosfs on a loop device), as systemd-stub
-        # reads addons and credentials only from the ESP.
-        rm -rf "$in/modules" && mkdir -p "$in/modules"
-        cp "$in"/kernel/lib/modules/*/kernel/drivers/block/loop.ko "$in"/kernel/lib/modules/*/kernel/fs/fat/fat.ko \
-            "$in"/kernel/lib/modules/*/kernel/fs/fat/vfat.ko "$in"/kernel/lib/modules/*/kernel/fs/nls/nls_cp437.ko \
-            "$in"/kernel/lib/modules/*/kernel/fs/nls/nls_ascii.ko "$in/modules/"
+        kx_prepare_kernel "$pkg" "$in"
+        pkg=$(apt-cache depends linux-image-amd64/bookworm-backports 2>/dev/null |
+              awk '/Depends: linux-image-[0-9]/{print $2; exit}')
+        [ -n "$pkg" ] || kx_die "cannot resolve linux-image-amd64/bookworm-backports (scripts/install-deps adds the suite)"
+        kx_prepare_kernel "$pkg" "$in/6.12"  # a name only backports has
 
         # Debian's kexec-tools, run in guests through its own loader. It links
         # Xen's libraries (libxenctrl, for --load-live-update): they are
@@ -104,33 +152,18 @@ kx_prepare_inputs() {
         kx_libs_resolve "$in/kexec-tools/sbin/kexec" "$in/kexec-tools/deps/usr/lib/x86_64-linux-gnu" ||
             kx_die "Debian's kexec-tools needs libraries that were not found (see above)"
 
-        # Snakeoil: the key OVMF_VARS_4M.snakeoil.fd trusts in db.
-        openssl rsa -in /usr/share/ovmf/PkKek-1-snakeoil.key -passin pass:snakeoil \
-            -out "$in/snakeoil.key" 2>/dev/null || kx_die "cannot decrypt the snakeoil key"
-        cp /usr/share/ovmf/PkKek-1-snakeoil.pem "$in/snakeoil.pem"
-
-        # The kernel without Debian's signature, and re-signed with snakeoil.
-        cp "$in/vmlinuz.debian" "$in/vmlinuz.unsigned"
-        sbattach --remove "$in/vmlinuz.unsigned" >/dev/null 2>&1 || true
-        sbsign --key "$in/snakeoil.key" --cert "$in/snakeoil.pem" --output "$in/vmlinuz.snakeoil" \
-            "$in/vmlinuz.unsigned" >/dev/null 2>&1 || kx_die "sbsign failed"
-        sbverify --cert "$in/snakeoil.pem" "$in/vmlinuz.snakeoil" >/dev/null 2>&1 || kx_die "sbverify failed"
-        # An ELF vmlinux from the same kernel, for the ELF loader's scenarios:
+        # An ELF vmlinux from the 6.1 kernel, for the ELF loader's scenarios:
         # the bzImage's compressed payload (setup header payload_offset and
         # payload_length), decompressed. xz ends with "unexpected end of
         # input" on the kernel's trailing size word; the ELF check decides.
         kx_extract_vmlinux "$in/vmlinuz.debian" "$in/vmlinux" || kx_die "cannot extract vmlinux from the kernel"
         echo "$version" > "$in/ready"
     fi
-    KERNEL=$in/vmlinuz.debian
-    KERNEL_UNSIGNED=$in/vmlinuz.unsigned
-    KERNEL_SNAKEOIL=$in/vmlinuz.snakeoil
+    kx_use_kernel 6.1
     SNAKEOIL_KEY=$in/snakeoil.key
     SNAKEOIL_CERT=$in/snakeoil.pem
     KEXEC_TOOLS_BIN=$in/kexec-tools/sbin/kexec
     KEXEC_TOOLS_LIBDIR=$in/kexec-tools/deps/usr/lib/x86_64-linux-gnu
-    EFIVARFS_KO=$in/efivarfs.ko
     VMLINUX=$in/vmlinux
-    GUEST_MODULES=$in/modules
-    export EFIVARFS_KO GUEST_MODULES VMLINUX KERNEL KERNEL_UNSIGNED KERNEL_SNAKEOIL SNAKEOIL_KEY SNAKEOIL_CERT KEXEC_TOOLS_BIN KEXEC_TOOLS_LIBDIR
+    export VMLINUX SNAKEOIL_KEY SNAKEOIL_CERT KEXEC_TOOLS_BIN KEXEC_TOOLS_LIBDIR
 }
