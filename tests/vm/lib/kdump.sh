@@ -14,6 +14,7 @@ EOF2
 kx_crash_now() {
     cat <<'EOF2'
 echo "KX-CRASH-LOADED=$(cat /sys/kernel/kexec_crash_loaded)"
+echo "KX-CRASH-HOTPLUG=$(cat /sys/devices/system/cpu/crash_hotplug 2>/dev/null || echo absent)"
 echo c > /proc/sysrq-trigger
 EOF2
 }

@@ -1,0 +1,8 @@
+# shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
+# SPDX-License-Identifier: GPL-2.0-or-later
+# uki-s-secureboot-unsigned-refused on Debian's 6.12 kernel (bookworm-backports): the first kernel, the
+# UKI's .linux and the guest's modules are 6.12's. 6.12 answers the same
+# errno (ENODATA) as 6.1, so the same advice (doc/kernel-versions.md).
+# shellcheck source=uki-s-secureboot-unsigned-refused.sh
+. "$KX_VM_DIR/scenarios/uki-s-secureboot-unsigned-refused.sh"
+KERNEL_SERIES=6.12
