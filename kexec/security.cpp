@@ -105,6 +105,9 @@ std::string explain_load_failure(const LoadFailure& f, const SecurityState& sec)
     const std::string sign_hint =
         f.uki_split ? "sign .linux inside " + f.image + " with a key in the platform (UEFI db) or machine (MOK) keyring"
                     : "sign " + f.kernel + " with a key in the platform (UEFI db) or machine (MOK) keyring";
+    // The errnos below were measured on Debian's 6.1 and 6.12 in guests
+    // (tests/vm/scenarios/errno-secureboot*.sh, doc/kernel-versions.md):
+    // both answer alike, so one table serves both.
     switch (f.err) {
     case EPERM:
         if (sec.kexec_load_disabled.value_or(false))
