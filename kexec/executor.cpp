@@ -20,14 +20,17 @@ void debug(ExecEnv& env, const std::string& line) {
 bool contains(const std::vector<int>& v, int e) { return std::find(v.begin(), v.end(), e) != v.end(); }
 
 Error load_error(const LoadPlan& plan, LoadSyscall syscall, int err, const std::string& kernel,
-                 bool split, uint64_t bytes, ExecEnv& env) {
+                 uint64_t bytes, ExecEnv& env, const FileLoadCall* call = nullptr) {
     LoadFailure f;
     f.syscall = syscall;
     f.err = err;
     f.kernel = kernel;
     f.image = plan.image;
     f.crash = plan.crash;
-    f.uki_split = split;
+    f.uki_split = call && call->kind == FileCallKind::SplitUki;
+    f.whole_uki_with_caller_parts =
+        call && call->kind == FileCallKind::WholeUki &&
+        (call->initrd.has_value() || (call->cmdline && call->cmdline->find_first_not_of(' ') != std::string::npos));
     f.bytes = bytes;
     f.initrd_from_uki = plan.initrd_from_uki;
     return make_error(explain_load_failure(f, read_security_state(env.sys)), err);
@@ -66,7 +69,7 @@ Status segment_load(const LoadPlan& plan, const SegmentLoadCall& call, ExecEnv& 
                    ", flags " + abi::load_flag_names(call.flags) + ")");
     int err = env.backend.kexec_load(call.entry, segs, call.flags);
     if (err)
-        return load_error(plan, LoadSyscall::Load, err, plan.image, false, total, env);
+        return load_error(plan, LoadSyscall::Load, err, plan.image, total, env);
     return {};
 }
 
@@ -89,10 +92,10 @@ Status execute_load(const LoadPlan& plan, ExecEnv& env) {
             KX_ASSIGN(SegmentLoadCall segs, env.plan_segments(plan));
             return segment_load(plan, segs, env);
         }
-        const bool split = i > 0;  // past the whole-UKI attempt: the kernel alone was checked
+        const bool split = call.kind == FileCallKind::SplitUki;  // the kernel alone was checked
         uint64_t bytes = call.kernel.size() + (call.initrd ? call.initrd->size() : 0);
-        Error e = load_error(plan, LoadSyscall::FileLoad, err, split ? call.kernel.describe() : plan.image, split,
-                             bytes, env);
+        Error e = load_error(plan, LoadSyscall::FileLoad, err, split ? call.kernel.describe() : plan.image, bytes,
+                             env, &call);
         // kexec-tools' EFALLBACK: kexec_file_load cannot take this image
         // (or is missing), so kexec_load (-c) might.
         if (contains(abi::kFileLoadFallbackErrnos, err))

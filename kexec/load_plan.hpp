@@ -14,8 +14,13 @@
 
 namespace kx {
 
+// What a kexec_file_load call hands the kernel: the whole UKI (for a
+// kernel with a UKI loader), the kernel split out of it, or a kernel file.
+enum class FileCallKind { Kernel, WholeUki, SplitUki };
+
 struct FileLoadCall {
     std::string label;                 // "whole UKI", "split UKI", "bzImage"
+    FileCallKind kind = FileCallKind::Kernel;
     Payload kernel;
     std::optional<Payload> initrd;     // none: KEXEC_FILE_NO_INITRAMFS
     std::optional<std::string> cmdline;  // none: cmdline_len 0

@@ -252,11 +252,19 @@ Status plan_uki(LoadPlan& plan, const KernelFile& k, const Options& o, const Sys
     Payload whole = Payload::whole_file(contents, contents->path());
     FileLoadCall whole_call = make_file_call("whole UKI", whole, user_initrd,
                                              user ? std::optional(user->text) : std::nullopt, flags);
-    whole_call.next_on = {ENOEXEC, EINVAL};
+    whole_call.kind = FileCallKind::WholeUki;
+    // Split only where it cannot get round what a kernel with a UKI loader
+    // decided: it does not know UKIs (ENOEXEC, EINVAL), or the UKI carries
+    // no signature (ENODATA), so no signed combination is at stake and the
+    // kernel checks .linux as it checks any kernel. A signature it rejected
+    // (EKEYREJECTED, ENOKEY, EBADMSG) or a refusal of the caller's initrd
+    // or command line (EPERM) stands: splitting would load what it refused.
+    whole_call.next_on = {ENOEXEC, EINVAL, ENODATA};
     plan.file_calls.push_back(std::move(whole_call));
-    plan.file_calls.push_back(make_file_call("UKI split in memory (.linux, assembled initrd)",
-                                             plan.boot.kernel, plan.boot.initrd, plan.boot.cmdline,
-                                             flags));
+    FileLoadCall split_call = make_file_call("UKI split in memory (.linux, assembled initrd)", plan.boot.kernel,
+                                             plan.boot.initrd, plan.boot.cmdline, flags);
+    split_call.kind = FileCallKind::SplitUki;
+    plan.file_calls.push_back(std::move(split_call));
     return apply_file_load_cmdline_rule(plan, h, kernel_name, o);
 }
 

@@ -112,6 +112,10 @@ std::string explain_load_failure(const LoadFailure& f, const SecurityState& sec)
     case EPERM:
         if (sec.kexec_load_disabled.value_or(false))
             return head + "kexec is disabled on this system (kernel.kexec_load_disabled=1); it stays off until reboot";
+        if (f.whole_uki_with_caller_parts)
+            return head + "the kernel's UKI loader enforces signatures and so refuses an initrd, or a command line "
+                   "replacing the UKI's, from the caller: leave out --initrd and --append/--command-line (the "
+                   "signed UKI's own are used), or build them into the UKI and sign it again";
         if (f.syscall == LoadSyscall::Load && sec.locked_down())
             return head + "the kernel is locked down (" + *sec.lockdown +
                    ") and refuses images built in user space: use kexec -s (kexec_file_load) with a signed kernel";

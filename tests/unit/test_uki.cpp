@@ -128,8 +128,10 @@ UKI_TEST(uki, plan_boots_what_the_stub_would) {
     cr_assert_eq(l.file_calls[0].flags, abi::KEXEC_FILE_NO_INITRAMFS);
     cr_assert(!l.file_calls[0].cmdline, "no command line unless the user gave one");
     cr_assert(l.file_calls[0].kernel.as_whole_file(), "the whole UKI goes as its own fd");
-    const std::vector<int> splits_on = {ENOEXEC, EINVAL};
+    const std::vector<int> splits_on = {ENOEXEC, EINVAL, ENODATA};
     cr_assert(l.file_calls[0].next_on == splits_on);
+    cr_assert(l.file_calls[0].kind == FileCallKind::WholeUki);
+    cr_assert(l.file_calls[1].kind == FileCallKind::SplitUki);
     cr_assert_str_eq(l.file_calls[1].cmdline->c_str(), "console=ttyS0 quiet");
     cr_assert_eq(l.file_calls[1].flags, 0u);
 }
@@ -172,6 +174,41 @@ UKI_TEST(uki, whole_uki_accepted_means_no_split) {
     RunResult r = run_kexec({"-s", "-l", u.path}, &rec);
     cr_assert_eq(r.rc, 0);
     cr_assert_eq(rec.calls.size(), 2u, "one load, then sync");
+}
+
+// A kernel with a UKI loader decided on the UKI as one signed object: a
+// signature it rejected, or the caller's parts it refused, must not be got
+// round by loading the split parts; an unsigned UKI (ENODATA) may be split,
+// as the kernel then checks .linux as it checks any kernel.
+UKI_TEST(uki, uki_loader_refusals_are_final_and_only_enodata_splits) {
+    SimpleUki u(style);
+    for (int err : {EKEYREJECTED, ENOKEY, EBADMSG, EPERM, EACCES}) {
+        RecordingBackend rec;
+        rec.results = {err, 0};
+        RunResult r = run_kexec({"-s", "-l", u.path}, &rec);
+        cr_expect_eq(r.rc, 255, "errno %d: EFAILED", err);
+        cr_expect_eq(rec.calls.size(), 1u, "errno %d: the split was tried", err);
+        cr_expect(starts_with(r.err, "kexec: kexec_file_load of " + u.path + " failed ("), "%s", r.err.c_str());
+    }
+    RecordingBackend rec;
+    rec.results = {ENODATA, 0};
+    RunResult r = run_kexec({"-s", "-l", u.path}, &rec);
+    cr_assert_eq(r.rc, 0, "%s", r.err.c_str());
+    cr_assert_eq(rec.calls.size(), 3u, "whole (unsigned: ENODATA), split, sync");
+}
+
+UKI_TEST(uki, eperm_for_caller_parts_names_the_uki_loader_rule) {
+    SimpleUki u(style);
+    RecordingBackend rec;
+    rec.results = {EPERM};
+    RunResult r = run_kexec({"-s", "-l", "--append=single", u.path}, &rec);
+    cr_assert_eq(r.rc, 255);
+    cr_assert(contains(r.err, "UKI loader enforces signatures and so refuses an initrd, or a command line"),
+              "%s", r.err.c_str());
+    RecordingBackend plain;
+    plain.results = {EPERM};
+    r = run_kexec({"-s", "-l", u.path}, &plain);
+    cr_assert(!contains(r.err, "UKI loader"), "nothing of the caller's was passed: %s", r.err.c_str());
 }
 
 UKI_TEST(uki, einval_also_splits_enoexec_from_split_fails_with_s) {
