@@ -138,3 +138,42 @@ mount -t vfat -o loop /tmp/esp.img /efi
 mkdir -p /efi/EFI/Linux /efi/loader/addons
 EOF
 }
+
+# The UKI-loader scenarios: -d shows that the first kexec_file_load call,
+# the whole UKI, succeeded and that no split followed.
+kx_check_whole_uki_taken() {
+    grep -aq 'KX-D: kexec: kexec_file_load(whole UKI): ok' "$1" ||
+        { echo "the kernel did not take the whole UKI on the first call"; return 1; }
+    if grep -aq 'KX-D: kexec: kexec_file_load(UKI split' "$1"; then
+        echo "the UKI was split after all"; return 1
+    fi
+}
+
+# Guest lines: kexec -s -l -d FILE expected to fail; its exit status, its
+# messages (each line KX-D:) and whether anything got loaded, tagged TAG.
+#   kx_guest_try_d TAG FILE [KEXEC OPTIONS...]
+kx_guest_try_d() {
+    local tag=$1 file=$2
+    shift 2
+    cat <<EOF
+rc=0
+kexec -s -l -d $* $file 2>/tmp/err || rc=\$?
+echo "KX-RC-$tag=\$rc"
+sed 's/^/KX-D: /' /tmp/err
+echo "KX-LOADED-$tag=\$(cat /sys/kernel/kexec_loaded)"
+EOF
+}
+
+# Judge kx_guest_try_d TAG: the whole UKI refused with ERRNO, exit 255, the
+# message, nothing loaded, no split tried after the refusal.
+kx_check_whole_uki_refused() {
+    local log=$1 tag=$2 err=$3 message=$4
+    grep -aqE "^KX-RC-$tag=255"$'\r?$' "$log" || { echo "$tag: the load did not exit 255"; return 1; }
+    grep -aqF "KX-D: kexec: kexec_file_load(whole UKI): $err" "$log" ||
+        { echo "$tag: the kernel did not refuse the whole UKI with $err"; return 1; }
+    grep -aqF "KX-D: kexec: $message" "$log" || { echo "$tag: the refusal does not say: $message"; return 1; }
+    grep -aq "^KX-LOADED-$tag=0" "$log" || { echo "$tag: something was loaded"; return 1; }
+    if grep -aq 'KX-D: kexec: kexec_file_load(UKI split' "$log"; then
+        echo "$tag: a split was tried after the kernel refused the whole UKI"; return 1
+    fi
+}

@@ -1,0 +1,28 @@
+# shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The kernel half (kernel/, doc/kernel-uki-loader.md), SeaBIOS: the first
+# kernel is Debian's 6.1 with our UKI loader. kexec -s -l uki.efi succeeds on
+# its first call, the whole UKI (-d shows no split), and the second kernel
+# has the UKI's .cmdline (the nonce), .initrd and .ucode, .ucode unpacked
+# first: both write /markers/last, and the later one wins.
+FIRMWARE=bios
+NEEDS_UKI_LOADER=1
+EXPECT_MARKERS="stage2-initrd ucode-initrd"
+scenario_build() {
+    LAST=ucode kx_marker_cpio "$RUN/ucode.cpio" ucode-initrd
+    LAST=initrd kx_stage2_initrd "$RUN/initrd.cpio"
+    kx_build_uki "$PAYLOAD/uki.efi" --linux "$KERNEL" --ucode "$RUN/ucode.cpio" \
+        --initrd "$RUN/initrd.cpio" --cmdline "$(kx_stage2_cmdline)"
+}
+scenario_guest() {
+    cat <<'EOF2'
+kexec -s -l -d /payload/uki.efi 2>&1 | sed 's/^/KX-D: /'
+echo "KX-LOADED=$(cat /sys/kernel/kexec_loaded)"
+kexec -e
+EOF2
+}
+scenario_check() {
+    kx_check_whole_uki_taken "$1" || return 1
+    grep -aq '^KX-LOADED=1' "$1" || { echo "nothing was loaded"; return 1; }
+    grep -aq 'KX-STAGE2-LAST: initrd' "$1" || { echo ".ucode was not unpacked before .initrd"; return 1; }
+}
