@@ -194,6 +194,17 @@ Status plan_bzimage(LoadPlan& plan, const KernelFile& k, const Options& o, const
     return apply_file_load_cmdline_rule(plan, h, k.original->path(), o);
 }
 
+// The command line of the whole-UKI call: the caller's, as given. A kernel
+// with a UKI loader reads a leading "@N" as systemd-stub does, so a profile
+// chosen by --uki-profile alone goes to it that way.
+std::optional<std::string> whole_uki_cmdline(const std::optional<UserCmdline>& user, unsigned profile) {
+    if (profile == 0)
+        return user ? std::optional(user->text) : std::nullopt;
+    std::string rest = user ? user->text : "";
+    uki::take_profile_prefix(rest);
+    return "@" + std::to_string(profile) + (rest.empty() ? "" : " " + rest);
+}
+
 Status plan_uki(LoadPlan& plan, const KernelFile& k, const Options& o, const SystemView& sys) {
     // What --uki-verify verifies must be what is loaded: a sealed copy, not
     // a file that could be rewritten in place between the two.
@@ -250,8 +261,8 @@ Status plan_uki(LoadPlan& plan, const KernelFile& k, const Options& o, const Sys
     // Today's kernels say ENOEXEC (x86) or EINVAL; then 2: the parts.
     const unsigned long flags = file_load_flags(o, sys);
     Payload whole = Payload::whole_file(contents, contents->path());
-    FileLoadCall whole_call = make_file_call("whole UKI", whole, user_initrd,
-                                             user ? std::optional(user->text) : std::nullopt, flags);
+    FileLoadCall whole_call = make_file_call("whole UKI", whole, user_initrd, whole_uki_cmdline(user, boot.profile),
+                                             flags);
     whole_call.kind = FileCallKind::WholeUki;
     // Split only where it cannot get round what a kernel with a UKI loader
     // decided: it does not know UKIs (ENOEXEC, EINVAL), or the UKI carries

@@ -392,6 +392,26 @@ Test(uki_profiles, select_by_number_and_id) {
     cr_assert(starts_with(two.load->boot.initrd->bytes_copy(), "BASE-INITRD!"), "profile 2 keeps the base initrd");
 }
 
+// A kernel with a UKI loader picks the profile from the whole-UKI call's
+// command line ("@N", doc/kernel-uki-loader.md): --uki-profile must reach it.
+Test(uki_profiles, whole_uki_call_carries_the_profile) {
+    ProfileUki u;
+    auto whole_cmdline = [&](std::vector<std::string> args) {
+        args.insert(args.begin(), {"-s", "-l"});
+        args.push_back(u.path);
+        const Invocation inv = plan_args(args);
+        const FileLoadCall& c = inv.load->file_calls.at(0);
+        cr_assert(c.kind == FileCallKind::WholeUki);
+        return c.cmdline;
+    };
+    cr_assert(!whole_cmdline({}), "profile 0 by default: nothing to say");
+    kx_assert_str(*whole_cmdline({"--uki-profile=rescue"}), "@1");
+    kx_assert_str(*whole_cmdline({"--uki-profile=2", "--append=root=/dev/sda"}), "@2 root=/dev/sda");
+    kx_assert_str(*whole_cmdline({"--append=@1 quiet"}), "@1 quiet");  // the caller's own prefix, once
+    kx_assert_str(*whole_cmdline({"--uki-profile=1", "--append=@1"}), "@1");
+    kx_assert_str(*whole_cmdline({"--append=@0 quiet"}), "@0 quiet");  // profile 0: as given
+}
+
 Test(uki_profiles, at_prefix_selects_like_the_stub) {
     ProfileUki u;
     Invocation only = plan_args({"-l", "--append=@1", u.path});
