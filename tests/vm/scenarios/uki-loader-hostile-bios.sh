@@ -7,8 +7,8 @@
 # offset and size (past the end, wrapping, huge, too short), names (.linux
 # missing or twice, no .sdmagic), the kernel inside .linux (trimmed to
 # nothing), a profile that does not exist, a command line too long. Every
-# one must be refused. Then random 4-byte writes into the headers, which may
-# load or not (a load is undone). Nothing may oops, BUG or WARN, and the
+# one must be refused. Then the fuzz targets' PE corpora and random 4-byte
+# writes into the headers, which may load or not (a load is undone). Nothing may oops, BUG or WARN, and the
 # kernel must still boot the intact UKI (the nonce) afterwards.
 FIRMWARE=bios
 NEEDS_UKI_LOADER=1
@@ -66,6 +66,13 @@ scenario_build() {
     LAST=initrd kx_stage2_initrd "$RUN/initrd.cpio"
     kx_build_uki "$PAYLOAD/base.efi" --linux "$KERNEL" --ucode "$RUN/ucode.cpio" \
         --initrd "$RUN/initrd.cpio" --cmdline "$(kx_stage2_cmdline)"
+    # The PE corpora our fuzz targets start from (tests/fuzz/corpus): UKIs
+    # by every producer style, profiles, addons, signed files, kernels.
+    mkdir -p "$PAYLOAD/corpus"
+    local dir f
+    for dir in uki authenticode image; do
+        for f in "$KX_VM_DIR/../fuzz/corpus/$dir"/*; do cp "$f" "$PAYLOAD/corpus/$dir-$(basename "$f")"; done
+    done
 }
 
 scenario_guest() {
@@ -132,6 +139,13 @@ EOF2
     hostile_patch $((inner + 60)) $((0xfffffff0)) 4; hostile_variant tolerated linux-inner-pe-offset-past-eof
     hostile_patch $((inner_pe + 24 + 112 + 4 * 8)) $((0x7ffffff0)) 4; hostile_patch $((inner_pe + 24 + 112 + 4 * 8 + 4)) $((0xffff)) 4
     hostile_variant tolerated linux-inner-certificates-past-eof
+    # The fuzz corpora, as they are: well-formed UKIs around test kernels
+    # may load (then they are unloaded), the rest must be refused quietly.
+    for i in "$PAYLOAD"/corpus/*; do
+        echo "cp /payload/corpus/${i##*/} /tmp/v"
+        echo "kx_try tolerated corpus-${i##*/}"
+        echo "tolerated corpus-${i##*/}" >> "$RUN/hostile.list"
+    done
     RANDOM=20261203
     for ((i = 0; i < 24; i++)); do
         hostile_patch $((RANDOM % (tab + 40 * n))) $(((RANDOM << 16) ^ RANDOM)) 4
