@@ -1,15 +1,39 @@
 # shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
 # SPDX-License-Identifier: GPL-2.0-or-later
-# The kernel half, profiles: the multi-profile UKI of ukify-profile-at1-bios
-# on the first kernel with our UKI loader. --uki-profile=rescue alone must
-# reach the kernel (as "@1" on the whole-UKI call), which then boots profile
-# 1's .cmdline, the only one with the nonce; profile 0 would boot
-# kx.nonce=profile-zero. The kernel adds no /.extra, so no profile marker.
-# shellcheck source=ukify-profile-at1-bios.sh
-. "$KX_VM_DIR/scenarios/ukify-profile-at1-bios.sh"
+# The kernel half, profiles: a multi-profile UKI as ukify --join-profile
+# makes it (254 stub) on the first kernel with our UKI loader.
+# --uki-profile=rescue alone must reach the kernel (as "@1" on the
+# whole-UKI call), which then boots profile 1's .cmdline, the only one with
+# the nonce (profile 0 would boot kx.nonce=profile-zero). Profile 1 also
+# carries an .initrd whose VirtualSize is then set to 0: an empty section is
+# absent, so the base's .initrd boots, not nothing. The kernel adds no
+# /.extra, so there is no profile marker to look for.
+FIRMWARE=bios
 NEEDS_UKI_LOADER=1
+EXPECT_MARKERS="stage2-initrd"
+UNEXPECTED_MARKERS="profile-initrd"
+scenario_build() {
+    kx_stage2_initrd "$RUN/initrd.cpio"
+    kx_marker_cpio "$RUN/profile-initrd.cpio" profile-initrd
+    "$MKUKI" --style ukify-254 --kind profile --out "$RUN/rescue.pe" --profile "$(printf 'ID=rescue\nTITLE=Rescue\n')" \
+        --cmdline "$(kx_stage2_cmdline)" --initrd "$RUN/profile-initrd.cpio" || kx_die "mkuki failed"
+    kx_build_uki "$PAYLOAD/multi.efi" --style ukify-254 --linux "$KERNEL" --initrd "$RUN/initrd.cpio" \
+        --cmdline "console=ttyS0 panic=-1 kx.stage=2 kx.nonce=profile-zero" --profile "$(printf 'ID=main\n')" \
+        --join-profile "$RUN/rescue.pe"
+    # The last .initrd section header is profile 1's: VirtualSize (at +8) := 0.
+    local f=$PAYLOAD/multi.efi pe n tab i last=''
+    pe=$(od -An -tu4 -j 60 -N 4 "$f" | tr -d ' ')
+    n=$(od -An -tu2 -j $((pe + 6)) -N 2 "$f" | tr -d ' ')
+    tab=$((pe + 24 + $(od -An -tu2 -j $((pe + 20)) -N 2 "$f" | tr -d ' ')))
+    for ((i = 0; i < n; i++)); do
+        [ "$(dd if="$f" bs=1 skip=$((tab + 40 * i)) count=8 status=none | tr -d '\0')" = .initrd ] && last=$((tab + 40 * i))
+    done
+    [ -n "$last" ] || kx_die "no .initrd section in $f"
+    printf '\0\0\0\0' | dd of="$f" bs=1 seek=$((last + 8)) conv=notrunc status=none
+}
 scenario_guest() {
     cat <<'EOF2'
+kexec --uki-info /payload/multi.efi | grep -A1 '^  @'
 kexec -s -l -d --uki-profile=rescue /payload/multi.efi 2>&1 | sed 's/^/KX-D: /'
 kexec -e
 EOF2
