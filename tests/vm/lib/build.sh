@@ -177,3 +177,36 @@ kx_check_whole_uki_refused() {
         echo "$tag: a split was tried after the kernel refused the whole UKI"; return 1
     fi
 }
+
+# Sign IN as OUT with a key made for this run, which no keyring trusts.
+kx_sign_untrusted() {
+    if [ ! -f "$RUN/untrusted.key" ]; then
+        openssl req -new -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=kexec-uki untrusted test key" \
+            -keyout "$RUN/untrusted.key" -out "$RUN/untrusted.pem" >/dev/null 2>&1 || kx_die "openssl req failed"
+    fi
+    sbsign --key "$RUN/untrusted.key" --cert "$RUN/untrusted.pem" --output "$2" "$1" >/dev/null 2>&1 ||
+        kx_die "sbsign with the untrusted key failed"
+}
+
+# The UKI of the Secure Boot uki-loader scenarios: the snakeoil-signed
+# kernel (so a split would load), the stage-2 initrd and command line;
+# unsigned at $RUN/uki.efi, signed with the db key at $PAYLOAD/signed-uki.efi.
+kx_signed_stage2_uki() {
+    LAST=initrd kx_stage2_initrd "$RUN/initrd.cpio"
+    kx_build_uki "$RUN/uki.efi" --linux "$KERNEL_SNAKEOIL" --initrd "$RUN/initrd.cpio" \
+        --cmdline "$(kx_stage2_cmdline)"
+    kx_sign "$RUN/uki.efi" "$PAYLOAD/signed-uki.efi"
+}
+
+# Guest lines: kexec -s -l -d [OPTIONS...] FILE with its messages as KX-D:
+# lines (kx_check_whole_uki_taken reads them), then boot what it loaded.
+#   kx_guest_load_d_and_exec FILE [OPTIONS...]
+kx_guest_load_d_and_exec() {
+    local file=$1
+    shift
+    cat <<EOF
+kexec -s -l -d $* $file 2>&1 | sed 's/^/KX-D: /'
+echo "KX-LOADED=\$(cat /sys/kernel/kexec_loaded)"
+kexec -e
+EOF
+}

@@ -12,10 +12,7 @@ FIRMWARE=secureboot
 EXPECT_STAGE2=0
 scenario_build() {
     kx_payload "$KERNEL_UNSIGNED" unsigned
-    openssl req -new -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=kexec-uki untrusted test key" \
-        -keyout "$RUN/untrusted.key" -out "$RUN/untrusted.pem" >/dev/null 2>&1 || kx_die "openssl req failed"
-    sbsign --key "$RUN/untrusted.key" --cert "$RUN/untrusted.pem" --output "$PAYLOAD/untrusted" \
-        "$KERNEL_UNSIGNED" >/dev/null 2>&1 || kx_die "sbsign with the untrusted key failed"
+    kx_sign_untrusted "$KERNEL_UNSIGNED" "$PAYLOAD/untrusted"
     # One byte of the kernel's code changed after signing: the signature
     # still parses, the digest it signs is no longer the file's.
     cp "$KERNEL_SNAKEOIL" "$PAYLOAD/tampered"

@@ -32,11 +32,8 @@ scenario_build() {
     printf '\0\0\0\0' | dd of="$f" bs=1 seek=$((last + 8)) conv=notrunc status=none
 }
 scenario_guest() {
-    cat <<'EOF2'
-kexec --uki-info /payload/multi.efi | grep -A1 '^  @'
-kexec -s -l -d --uki-profile=rescue /payload/multi.efi 2>&1 | sed 's/^/KX-D: /'
-kexec -e
-EOF2
+    echo "kexec --uki-info /payload/multi.efi | grep -A1 '^  @'"
+    kx_guest_load_d_and_exec /payload/multi.efi --uki-profile=rescue
 }
 scenario_check() {
     kx_check_whole_uki_taken "$1"

@@ -8,20 +8,15 @@
 FIRMWARE=secureboot
 NEEDS_UKI_LOADER=1
 scenario_build() {
-    LAST=initrd kx_stage2_initrd "$RUN/initrd.cpio"
-    kx_build_uki "$RUN/uki.efi" --linux "$KERNEL_SNAKEOIL" --initrd "$RUN/initrd.cpio" \
-        --cmdline "$(kx_stage2_cmdline)"
-    kx_sign "$RUN/uki.efi" "$PAYLOAD/signed-uki.efi"
+    kx_signed_stage2_uki
     kx_marker_cpio "$PAYLOAD/extra.cpio" caller-initrd
 }
 scenario_guest() {
     kx_guest_try_d initrd /payload/signed-uki.efi --initrd=/payload/extra.cpio
     kx_guest_try_d cmdline /payload/signed-uki.efi --command-line=kx.caller=1
-    cat <<'EOF2'
-echo "KX-KERNEL-REFUSALS=$(dmesg | grep -c 'kexec-uki: signatures are enforced')"
-kexec -s -l -d --command-line=@0 /payload/signed-uki.efi 2>&1 | sed 's/^/KX-D: /'
-kexec -e
-EOF2
+    # shellcheck disable=SC2016  # expanded in the guest
+    echo 'echo "KX-KERNEL-REFUSALS=$(dmesg | grep -c "kexec-uki: signatures are enforced")"'
+    kx_guest_load_d_and_exec /payload/signed-uki.efi --command-line=@0
 }
 scenario_check() {
     local tag advice="the kernel's UKI loader enforces signatures and so refuses an initrd, or a command line replacing the UKI's, from the caller"

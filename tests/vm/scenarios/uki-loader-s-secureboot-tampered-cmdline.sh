@@ -8,10 +8,7 @@
 FIRMWARE=secureboot
 NEEDS_UKI_LOADER=1
 scenario_build() {
-    LAST=initrd kx_stage2_initrd "$RUN/initrd.cpio"
-    kx_build_uki "$RUN/uki.efi" --linux "$KERNEL_SNAKEOIL" --initrd "$RUN/initrd.cpio" \
-        --cmdline "$(kx_stage2_cmdline)"
-    kx_sign "$RUN/uki.efi" "$PAYLOAD/signed-uki.efi"
+    kx_signed_stage2_uki
     local at
     at=$(grep -abo "kx.stage=2 kx.nonce=$NONCE" "$PAYLOAD/signed-uki.efi" | head -n1 | cut -d: -f1)
     [ -n "$at" ] || kx_die "no .cmdline text in the signed UKI"
@@ -22,10 +19,7 @@ scenario_build() {
 }
 scenario_guest() {
     kx_guest_try_d tampered /payload/tampered-uki.efi
-    cat <<'EOF2'
-kexec -s -l -d /payload/signed-uki.efi 2>&1 | sed 's/^/KX-D: /'
-kexec -e
-EOF2
+    kx_guest_load_d_and_exec /payload/signed-uki.efi
 }
 scenario_check() {
     kx_check_whole_uki_refused "$1" tampered EKEYREJECTED \

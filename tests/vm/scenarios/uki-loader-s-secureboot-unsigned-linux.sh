@@ -16,11 +16,7 @@ scenario_build() {
     kx_sign "$RUN/uki.efi" "$PAYLOAD/signed-uki.efi"
 }
 scenario_guest() {
-    cat <<'EOF2'
-kexec -s -l -d /payload/signed-uki.efi 2>&1 | sed 's/^/KX-D: /'
-echo "KX-LOADED=$(cat /sys/kernel/kexec_loaded)"
-kexec -e
-EOF2
+    kx_guest_load_d_and_exec /payload/signed-uki.efi
 }
 scenario_check() {
     kx_check_whole_uki_taken "$1" || return 1

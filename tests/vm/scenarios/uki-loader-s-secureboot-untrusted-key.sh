@@ -8,21 +8,12 @@
 FIRMWARE=secureboot
 NEEDS_UKI_LOADER=1
 scenario_build() {
-    LAST=initrd kx_stage2_initrd "$RUN/initrd.cpio"
-    kx_build_uki "$RUN/uki.efi" --linux "$KERNEL_SNAKEOIL" --initrd "$RUN/initrd.cpio" \
-        --cmdline "$(kx_stage2_cmdline)"
-    kx_sign "$RUN/uki.efi" "$PAYLOAD/signed-uki.efi"
-    openssl req -new -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=kexec-uki untrusted test key" \
-        -keyout "$RUN/untrusted.key" -out "$RUN/untrusted.pem" >/dev/null 2>&1 || kx_die "openssl req failed"
-    sbsign --key "$RUN/untrusted.key" --cert "$RUN/untrusted.pem" --output "$PAYLOAD/untrusted-uki.efi" \
-        "$RUN/uki.efi" >/dev/null 2>&1 || kx_die "sbsign with the untrusted key failed"
+    kx_signed_stage2_uki
+    kx_sign_untrusted "$RUN/uki.efi" "$PAYLOAD/untrusted-uki.efi"
 }
 scenario_guest() {
     kx_guest_try_d untrusted /payload/untrusted-uki.efi
-    cat <<'EOF2'
-kexec -s -l -d /payload/signed-uki.efi 2>&1 | sed 's/^/KX-D: /'
-kexec -e
-EOF2
+    kx_guest_load_d_and_exec /payload/signed-uki.efi
 }
 scenario_check() {
     kx_check_whole_uki_refused "$1" untrusted ENOKEY \
