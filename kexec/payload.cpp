@@ -2,6 +2,10 @@
 #include "payload.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <sched.h>
+#include <system_error>
+#include <thread>
 #include <unistd.h>
 
 #include "byte_reader.hpp"
@@ -68,6 +72,31 @@ Payload Payload::subrange(uint64_t offset, uint64_t size) const {
         }
         at += p.size;
     }
+    return out;
+}
+
+uint64_t Payload::trailing_padding() const {
+    uint64_t zeros = 0;
+    for (auto it = pieces_.rbegin(); it != pieces_.rend() && !it->file; ++it)
+        zeros += it->size;
+    return zeros;
+}
+
+void Payload::begin_archive() {
+    const uint64_t at = size();
+    if (at > 0 && (archive_starts_.empty() || archive_starts_.back() != at))
+        archive_starts_.push_back(at);
+}
+
+std::vector<Payload> Payload::archives() const {
+    std::vector<Payload> out;
+    uint64_t begin = 0;
+    for (uint64_t end : archive_starts_) {
+        out.push_back(subrange(begin, end - begin));
+        begin = end;
+    }
+    if (begin < size() || out.empty())
+        out.push_back(subrange(begin, size() - begin));
     return out;
 }
 
@@ -153,6 +182,41 @@ std::string Payload::bytes_copy() const {
             out.append(p.size, '\0');
         }
     }
+    return out;
+}
+
+namespace {
+
+unsigned usable_cpus() {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+        return static_cast<unsigned>(CPU_COUNT(&set));
+    return std::max(1u, std::thread::hardware_concurrency());
+}
+
+}  // namespace
+
+std::vector<Sha256Digest> sha256_each(const std::vector<Payload>& payloads, unsigned threads) {
+    std::vector<Sha256Digest> out(payloads.size());
+    std::atomic<size_t> next{0};
+    auto work = [&] {
+        for (size_t i; (i = next.fetch_add(1)) < payloads.size();)
+            out[i] = payloads[i].sha256();
+    };
+    if (threads == 0)
+        threads = usable_cpus();
+    threads = static_cast<unsigned>(std::min<size_t>(threads, payloads.size()));
+    std::vector<std::thread> helpers;
+    for (unsigned t = 1; t < threads; t++) {
+        try {
+            helpers.emplace_back(work);
+        } catch (const std::system_error&) {
+            break;  // no more threads to be had: the ones running do the rest
+        }
+    }
+    work();
+    for (std::thread& t : helpers)
+        t.join();
     return out;
 }
 

@@ -41,6 +41,15 @@ public:
     void pad_to(uint64_t alignment);  // zero-fill so size() is a multiple of alignment
     // Bytes [offset, offset+size) of this payload, as pieces of the same files.
     Payload subrange(uint64_t offset, uint64_t size) const;
+    // Zero bytes at the end (padding pieces), e.g. an archive's 4-byte alignment.
+    uint64_t trailing_padding() const;
+
+    // An initrd is a chain of archives (newc cpio, compressed or not). The
+    // kernel's unpackers skip zero bytes between archives, so a loader may
+    // start each archive on its own page. The assembler marks where each
+    // archive begins; archives() cuts the payload there ([*this] unmarked).
+    void begin_archive();
+    std::vector<Payload> archives() const;
 
     const std::vector<Piece>& pieces() const { return pieces_; }
     uint64_t size() const;
@@ -63,8 +72,14 @@ private:
     void append(Piece piece);
     void changed() { digest_ = std::make_shared<std::optional<Sha256Digest>>(); }
     std::vector<Piece> pieces_;
+    std::vector<uint64_t> archive_starts_;  // offsets, ascending, none at 0
     std::string summary_;
     std::shared_ptr<std::optional<Sha256Digest>> digest_ = std::make_shared<std::optional<Sha256Digest>>();
 };
+
+// The digests of `payloads`, computed on `threads` threads (0: one per CPU
+// this process may run on), each payload's cached as sha256() caches it.
+// The digests do not depend on the thread count, only the time does.
+std::vector<Sha256Digest> sha256_each(const std::vector<Payload>& payloads, unsigned threads = 0);
 
 }  // namespace kx

@@ -10,9 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define KX_MAX_REGIONS 16
+#define KX_MAX_REGIONS 64
 
-/* One segment the purgatory checks before starting the kernel. */
+/* One region the purgatory checks before starting the kernel: a segment, or
+ * a chunk of a large one (the loader hashes chunks on all its cores). */
 struct kx_region {
     uint64_t start;
     uint64_t length;

@@ -113,6 +113,7 @@ public:
     void add(const Payload& piece, std::string what) {
         if (piece.empty())
             return;
+        initrd_.begin_archive();
         initrd_.append(piece);
         initrd_.pad_to(4);  // the kernel expects each archive 4-byte aligned
         parts_.push_back(std::move(what));

@@ -35,6 +35,68 @@ Error no_room(const std::string& what, uint64_t size, const FreeMemory& free, bo
     return e;
 }
 
+// The initrd's segments, each to start on a fresh page. An archive that is
+// one slice of a file (a UKI's .ucode or .initrd, an addon's .initrd, a
+// plain --initrd) gets a segment of its own, so kexec_load reads it from our
+// mapping of the file and it is never copied into our memory; the small
+// generated archives between those (cpio headers, /.extra files) share one.
+// The zeros the page alignment leaves between archives are skipped by the
+// kernel's unpackers: init/initramfs.c unpack_to_rootfs() steps over zero
+// bytes before an archive, lib/earlycpio.c find_cpio_data() (early
+// microcode) over zero words.
+constexpr uint64_t kOwnSegmentMin = 64 << 10;  // smaller archives are not worth a segment and its padding
+constexpr size_t kMaxInitrdSegments = 8;       // of the 16 kexec_load takes
+
+std::vector<Payload> initrd_segment_data(const Payload& initrd) {
+    std::vector<Payload> out;
+    Payload generated;
+    for (const Payload& archive : initrd.archives()) {
+        const Payload data = archive.subrange(0, archive.size() - archive.trailing_padding());
+        if (data.pieces().size() == 1 && data.size() >= kOwnSegmentMin) {
+            if (!generated.empty())
+                out.push_back(std::move(generated));
+            generated = Payload{};
+            out.push_back(data);
+        } else {
+            generated.append(archive);
+        }
+    }
+    if (!generated.empty())
+        out.push_back(std::move(generated));
+    if (out.size() > kMaxInitrdSegments)
+        return {initrd};
+    return out;
+}
+
+struct PlacedInitrd {
+    uint64_t at = 0, size = 0;  // as the boot parameters give it (gaps included)
+};
+
+// Place the initrd as high as possible below `hi` and add its segments; or
+// point at the first boot's, left where it is (--reuseinitrd).
+Result<PlacedInitrd> place_initrd(const BootInputs& boot, const ImageOptions& options, uint64_t hi,
+                                  FreeMemory& free, std::vector<Segment>& segments) {
+    if (options.reused_initrd)
+        return PlacedInitrd{options.reused_initrd->start, options.reused_initrd->end - options.reused_initrd->start};
+    if (!boot.initrd || boot.initrd->empty())
+        return PlacedInitrd{};
+    const std::vector<Payload> parts = initrd_segment_data(*boot.initrd);
+    std::vector<uint64_t> offsets;
+    uint64_t size = 0;
+    for (const Payload& part : parts) {
+        size = page_align(size);
+        offsets.push_back(size);
+        size += part.size();
+    }
+    auto at = free.allocate(page_align(size), kPageSize, kMiB, hi, true);
+    if (!at)
+        return no_room("initrd", size, free, options.crash);
+    for (size_t i = 0; i < parts.size(); i++)
+        segments.push_back(Segment{i == 0 ? "initrd" : "initrd part " + std::to_string(i + 1), parts[i],
+                                   *at + offsets[i], page_align(parts[i].size())});
+    return PlacedInitrd{*at, size};
+}
+
 // How the purgatory enters the kernel; what a kernel format decided.
 struct Entry {
     uint32_t mode = KX_ENTRY_64;
@@ -99,6 +161,45 @@ void add_backup_segments(std::vector<Segment>& segments, const FreeMemory& free,
     }
 }
 
+// The regions the purgatory checks before it starts the kernel: every
+// segment's data but those the kernel rewrites. A large segment is cut into
+// chunks so that the digests are computed on every core here (the
+// purgatory's single pass over the same bytes costs the same either way).
+// The cut depends on the sizes alone: the same inputs give the same plan on
+// any machine.
+constexpr uint64_t kHashChunk = 16 << 20;
+
+Result<std::vector<kx_region>> checked_regions(const std::vector<Segment>& segments) {
+    std::vector<const Segment*> checked;
+    for (const Segment& s : segments)
+        if (!s.data.empty() && s.checked)
+            checked.push_back(&s);
+    auto regions_for = [&](uint64_t chunk) {
+        uint64_t n = 0;
+        for (const Segment* s : checked)
+            n += (s->data.size() + chunk - 1) / chunk;
+        return n;
+    };
+    uint64_t chunk = kHashChunk;
+    while (regions_for(chunk) > KX_MAX_REGIONS && checked.size() <= KX_MAX_REGIONS)
+        chunk *= 2;
+    if (checked.size() > KX_MAX_REGIONS)
+        return make_error("too many segments for the purgatory (" + std::to_string(checked.size()) + ")");
+    std::vector<kx_region> regions;
+    std::vector<Payload> chunks;
+    for (const Segment* s : checked) {
+        for (uint64_t at = 0; at < s->data.size(); at += chunk) {
+            const uint64_t size = std::min(chunk, s->data.size() - at);
+            regions.push_back(kx_region{s->mem + at, size, {}});
+            chunks.push_back(size == s->data.size() ? s->data : s->data.subrange(at, size));  // shares its digest
+        }
+    }
+    const std::vector<Sha256Digest> digests = sha256_each(chunks);
+    for (size_t i = 0; i < regions.size(); i++)
+        std::copy(digests[i].begin(), digests[i].end(), regions[i].sha256);
+    return regions;
+}
+
 // The common end: the purgatory learns the digests, consoles, backup and
 // registers; segments are sorted and counted.
 Result<SegmentLoadCall> finish(std::vector<Segment> segments, std::optional<Purgatory> purgatory, const Entry& entry,
@@ -113,17 +214,7 @@ Result<SegmentLoadCall> finish(std::vector<Segment> segments, std::optional<Purg
     if (purgatory) {
         // Digests of everything but the purgatory itself (it writes its own
         // stack and variables), for the purgatory to check before jumping.
-        std::vector<kx_region> regions;
-        for (const Segment& s : segments) {
-            if (s.data.empty() || !s.checked)
-                continue;
-            kx_region r{s.mem, s.data.size(), {}};
-            const Sha256Digest d = s.data.sha256();
-            std::copy(d.begin(), d.end(), r.sha256);
-            regions.push_back(r);
-        }
-        if (regions.size() > KX_MAX_REGIONS)
-            return make_error("too many segments for the purgatory (" + std::to_string(regions.size()) + ")");
+        KX_ASSIGN(const std::vector<kx_region> regions, checked_regions(segments));
         KX_TRY(purgatory->set_symbol("kx_regions", {reinterpret_cast<const uint8_t*>(regions.data()),
                                                     regions.size() * sizeof(kx_region)}));
         KX_TRY(purgatory->set("kx_region_count", static_cast<uint32_t>(regions.size())));
@@ -272,21 +363,11 @@ Result<SegmentLoadCall> build_kexec_image(const BootInputs& boot, const std::vec
 
     // 2. The initrd, as high as the kernel allows; or the first boot's, left
     //    where it is (--reuseinitrd).
-    uint64_t initrd_at = 0, initrd_size = 0;
     std::vector<Segment> segments = {Segment{"kernel", kernel, *kernel_at, kernel_memsz}};
-    if (options.reused_initrd) {
-        initrd_at = options.reused_initrd->start;
-        initrd_size = options.reused_initrd->end - options.reused_initrd->start;
-    } else if (boot.initrd && !boot.initrd->empty()) {
-        initrd_size = boot.initrd->size();
-        const bool high_ok = (h.xloadflags & XLF_CAN_BE_LOADED_ABOVE_4G) && mode == EntryMode::Long64;
-        const uint64_t hi = high_ok ? kNoLimit : uint64_t{h.initrd_addr_max} + 1;
-        auto at = free.allocate(page_align(initrd_size), kPageSize, kMiB, hi, true);
-        if (!at)
-            return no_room("initrd", initrd_size, free, options.crash);
-        initrd_at = *at;
-        segments.push_back(Segment{"initrd", *boot.initrd, initrd_at, page_align(initrd_size)});
-    }
+    const bool high_ok = (h.xloadflags & XLF_CAN_BE_LOADED_ABOVE_4G) && mode == EntryMode::Long64;
+    KX_ASSIGN(const PlacedInitrd initrd,
+              place_initrd(boot, options, high_ok ? kNoLimit : uint64_t{h.initrd_addr_max} + 1, free, segments));
+    const uint64_t initrd_at = initrd.at, initrd_size = initrd.size;
 
     // 3. The purgatory, below 4 GiB (the 32-bit code that leaves long mode
     //    needs it there) or, for real mode, below 640 KiB.
@@ -404,20 +485,10 @@ Result<SegmentLoadCall> build_elf_image(const ElfKernel& k, const BootInputs& bo
             return make_error(name + ": the command line is " + std::to_string(boot.cmdline.size()) +
                               " bytes; an ELF kernel is given at most " + std::to_string(kDefaultCmdlineSize - 1));
         const std::string header = faked_setup_header();
-        uint64_t initrd_at = 0, initrd_size = 0;
-        if (options.reused_initrd) {
-            initrd_at = options.reused_initrd->start;
-            initrd_size = options.reused_initrd->end - options.reused_initrd->start;
-        } else if (boot.initrd && !boot.initrd->empty()) {
-            initrd_size = boot.initrd->size();
-            auto at = free.allocate(page_align(initrd_size), kPageSize, kMiB, uint64_t{kDefaultInitrdAddrMax} + 1, true);
-            if (!at)
-                return no_room("initrd", initrd_size, free, options.crash);
-            initrd_at = *at;
-            segments.push_back(Segment{"initrd", *boot.initrd, initrd_at, page_align(initrd_size)});
-        }
-        BootParamsRequest req{{reinterpret_cast<const uint8_t*>(header.data()), header.size()}, 0, 0, initrd_at,
-                              initrd_size, e820, options.efi, options.reuse_video_type, options.rng_seed};
+        KX_ASSIGN(const PlacedInitrd initrd,
+                  place_initrd(boot, options, uint64_t{kDefaultInitrdAddrMax} + 1, free, segments));
+        BootParamsRequest req{{reinterpret_cast<const uint8_t*>(header.data()), header.size()}, 0, 0, initrd.at,
+                              initrd.size, e820, options.efi, options.reuse_video_type, options.rng_seed};
         KX_ASSIGN(PlacedParams params, place_boot_params(req, boot.cmdline, platform, free, options.crash, notes));
         entry.regs64.rsi = params.address;
         segments.push_back(std::move(params.segment));
