@@ -11,6 +11,11 @@
  *                      nothing: kexec_load succeeds; kexec_file_load
  *                      succeeds, or fails with ENOEXEC for a *.efi file, as
  *                      today's kernels do for a whole UKI.
+ *   KX_SHIM_MEMORY=FILE  (with fake) at each call, append the caller's
+ *                      memory to FILE: "peak_rss anon file shmem memfd" in
+ *                      KiB (VmHWM, RssAnon, RssFile, RssShmem of
+ *                      /proc/self/status; memfd: bytes held in memfds, mapped
+ *                      or not, which RSS does not show).
  *
  * A test tool; no part of kexec-uki. */
 #ifndef _GNU_SOURCE
@@ -25,6 +30,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <dirent.h>
 #include <errno.h>
 
 struct segment {
@@ -56,6 +62,44 @@ static long dump(const char *dir, unsigned long entry, unsigned long n, const st
     fclose(summary);
     fprintf(stderr, "kexec-shim: dumped %lu segments to %s\n", n, dir);
     return 0;
+}
+
+static long status_kib(const char *status, const char *key) {
+    const char *at = strstr(status, key);
+    return at ? strtol(at + strlen(key), NULL, 10) : -1;
+}
+
+/* What the caller holds at the moment of the call (KX_SHIM_MEMORY). */
+static void record_memory(void) {
+    const char *out = getenv("KX_SHIM_MEMORY");
+    if (!out)
+        return;
+    char status[8192] = "";
+    FILE *f = fopen("/proc/self/status", "r");
+    if (f) {
+        size_t n = fread(status, 1, sizeof status - 1, f);
+        status[n] = 0;
+        fclose(f);
+    }
+    long long memfd = 0;
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        char link[300], target[256];
+        snprintf(link, sizeof link, "/proc/self/fd/%s", e->d_name);
+        ssize_t n = readlink(link, target, sizeof target - 1);
+        struct stat st;
+        if (n > 7 && strncmp(target, "/memfd:", 7) == 0 && stat(link, &st) == 0)
+            memfd += st.st_size;
+    }
+    if (d)
+        closedir(d);
+    f = fopen(out, "a");
+    if (f) {
+        fprintf(f, "%ld %ld %ld %ld %lld\n", status_kib(status, "VmHWM:"), status_kib(status, "RssAnon:"),
+                status_kib(status, "RssFile:"), status_kib(status, "RssShmem:"), memfd / 1024);
+        fclose(f);
+    }
 }
 
 /* Read an fd to its end, as the kernel's kexec_file_load does. */
@@ -93,9 +137,12 @@ long syscall(long number, ...) {
         real = (long (*)(long, ...))dlsym(RTLD_NEXT, "syscall");
     const char *mode = getenv("KX_SHIM");
     if (mode && strcmp(mode, "fake") == 0) {
-        if (number == SYS_kexec_file_load)
+        if (number == SYS_kexec_file_load) {
+            record_memory();
             return fake_file_load((int)a[0], (int)a[1]);
+        }
         if (number == SYS_kexec_load) {
+            record_memory();
             const struct segment *segs = (const struct segment *)a[2];
             volatile unsigned char sink = 0;  /* touch what the kernel would copy */
             for (long i = 0; i < a[1]; i++)
