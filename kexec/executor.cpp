@@ -82,8 +82,11 @@ Status execute_load(const LoadPlan& plan, ExecEnv& env) {
         if (err == 0)
             return {};
         const bool last = i + 1 == plan.file_calls.size();
-        if (!last && contains(call.next_on, err))
+        if (!last && contains(call.next_on, err)) {
+            debug(env, "kexec_file_load(" + call.label + "): " + errno_name(err) + " decides nothing about it: trying " +
+                           plan.file_calls[i + 1].label);
             continue;
+        }
         if (plan.fallback_to_kexec_load && contains(plan.fallback_on, err)) {
             debug(env, "kexec_file_load: " + errno_name(err) + ": falling back to kexec_load");
             if (!env.plan_segments)

@@ -267,10 +267,14 @@ Status plan_uki(LoadPlan& plan, const KernelFile& k, const Options& o, const Sys
     // Split only where it cannot get round what a kernel with a UKI loader
     // decided: it does not know UKIs (ENOEXEC, EINVAL), or the UKI carries
     // no signature (ENODATA), so no signed combination is at stake and the
-    // kernel checks .linux as it checks any kernel. A signature it rejected
-    // (EKEYREJECTED, ENOKEY, EBADMSG) or a refusal of the caller's initrd
-    // or command line (EPERM) stands: splitting would load what it refused.
-    whole_call.next_on = {ENOEXEC, EINVAL, ENODATA};
+    // kernel checks .linux as it checks any kernel, or it found no memory
+    // to read the whole file into (ENOMEM: a kernel reads all of it, the
+    // unused parts too, before any loader looks; the split passes less,
+    // and a small machine starting kdump can take that). A signature it
+    // rejected (EKEYREJECTED, ENOKEY, EBADMSG) or a refusal of the caller's
+    // initrd or command line (EPERM) stands: splitting would load what it
+    // refused.
+    whole_call.next_on = {ENOEXEC, EINVAL, ENODATA, ENOMEM};
     plan.file_calls.push_back(std::move(whole_call));
     FileLoadCall split_call = make_file_call("UKI split in memory (.linux, assembled initrd)", plan.boot.kernel,
                                              plan.boot.initrd, plan.boot.cmdline, flags);

@@ -128,7 +128,7 @@ UKI_TEST(uki, plan_boots_what_the_stub_would) {
     cr_assert_eq(l.file_calls[0].flags, abi::KEXEC_FILE_NO_INITRAMFS);
     cr_assert(!l.file_calls[0].cmdline, "no command line unless the user gave one");
     cr_assert(l.file_calls[0].kernel.as_whole_file(), "the whole UKI goes as its own fd");
-    const std::vector<int> splits_on = {ENOEXEC, EINVAL, ENODATA};
+    const std::vector<int> splits_on = {ENOEXEC, EINVAL, ENODATA, ENOMEM};
     cr_assert(l.file_calls[0].next_on == splits_on);
     cr_assert(l.file_calls[0].kind == FileCallKind::WholeUki);
     cr_assert(l.file_calls[1].kind == FileCallKind::SplitUki);
@@ -195,6 +195,25 @@ UKI_TEST(uki, uki_loader_refusals_are_final_and_only_enodata_splits) {
     RunResult r = run_kexec({"-s", "-l", u.path}, &rec);
     cr_assert_eq(r.rc, 0, "%s", r.err.c_str());
     cr_assert_eq(rec.calls.size(), 3u, "whole (unsigned: ENODATA), split, sync");
+}
+
+// Every kernel reads the whole file before a loader looks at it; with no
+// memory for a large UKI (a small machine starting kdump), the split, which
+// passes less, is tried, and -d says why.
+UKI_TEST(uki, enomem_on_the_whole_uki_splits) {
+    SimpleUki u(style);
+    RecordingBackend rec;
+    rec.results = {ENOMEM, 0};
+    RunResult r = run_kexec({"-s", "-l", "-d", u.path}, &rec);
+    cr_assert_eq(r.rc, 0, "%s", r.err.c_str());
+    cr_assert_eq(rec.calls.size(), 3u, "whole (ENOMEM), split, sync");
+    cr_assert(contains(r.err, "kexec_file_load(whole UKI): ENOMEM decides nothing about it: trying UKI split"),
+              "%s", r.err.c_str());
+    RecordingBackend twice;
+    twice.results = {ENOMEM, ENOMEM};
+    r = run_kexec({"-s", "-l", u.path}, &twice);
+    cr_assert_eq(r.rc, 255, "the split's own ENOMEM is the answer");
+    cr_assert_eq(twice.calls.size(), 2u);
 }
 
 UKI_TEST(uki, eperm_for_caller_parts_names_the_uki_loader_rule) {
