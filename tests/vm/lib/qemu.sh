@@ -27,7 +27,16 @@ kx_boot() {
     *) kx_die "unknown firmware mode $mode" ;;
     esac
     args+=(-kernel "$kernel" -initrd "$initrd" -append "$cmdline")
-    timeout --kill-after=10 "$timeout" qemu-system-x86_64 "${args[@]}" </dev/null >"$log.raw" 2>&1 &
+    if [ "${STAMP_SERIAL:-0}" = 1 ]; then
+        # Benchmarks (bench/scenarios): each line of the serial console
+        # prefixed with the host's clock as it arrives from QEMU.
+        (set -o pipefail
+         timeout --kill-after=10 "$timeout" qemu-system-x86_64 "${args[@]}" </dev/null 2>&1 |
+             while IFS= read -r line || [ -n "$line" ]; do printf '@%s %s\n' "$EPOCHREALTIME" "$line"; done
+        ) >"$log.raw" &
+    else
+        timeout --kill-after=10 "$timeout" qemu-system-x86_64 "${args[@]}" </dev/null >"$log.raw" 2>&1 &
+    fi
     local pid=$!
     # STOP_ON: a line after which nothing more can happen (a halted machine):
     # end the run there instead of waiting for the timeout.

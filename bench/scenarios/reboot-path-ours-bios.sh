@@ -1,0 +1,17 @@
+# shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Benchmark (bench/run): kexec -c -l with a 256 MiB initrd, then kexec -e;
+# bench/run reads the host clock stamped on each console line, from
+# KX-BENCH-EXEC to the second kernel's "Linux version". Our purgatory
+# checks the digests on the way.
+# shellcheck source=../guest-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../guest-lib.sh"
+FIRMWARE=bios
+MEM=2048
+TIMEOUT=1200
+STAMP_SERIAL=1
+scenario_build() { kx_bench_reboot_build; }
+scenario_guest() { kx_bench_reboot_guest kexec; }
+scenario_check() {
+    grep -aq 'kexec-uki purgatory: digests match' "$1" || { echo "our purgatory did not check the digests"; return 1; }
+}
