@@ -9,8 +9,9 @@
  *                      DIR/segments, and return success without loading.
  *   KX_SHIM=fake       (benchmarks) read what a kernel would read, load
  *                      nothing: kexec_load succeeds; kexec_file_load
- *                      succeeds, or fails with ENOEXEC for a *.efi file, as
- *                      today's kernels do for a whole UKI.
+ *                      succeeds, or, for a *.efi file, reads all of it and
+ *                      fails with ENOEXEC, as today's kernels do for a
+ *                      whole UKI.
  *   KX_SHIM_MEMORY=FILE  (with fake) at each call, append the caller's
  *                      memory to FILE: "peak_rss anon file shmem memfd" in
  *                      KiB (VmHWM, RssAnon, RssFile, RssShmem of
@@ -115,11 +116,11 @@ static long fake_file_load(int kernel_fd, int initrd_fd) {
     char link[64], target[4096] = "";
     snprintf(link, sizeof link, "/proc/self/fd/%d", kernel_fd);
     ssize_t n = readlink(link, target, sizeof target - 1);
+    drain(kernel_fd);  // all of it before any loader looks (kernel_read_file)
     if (n > 4 && strcmp(target + n - 4, ".efi") == 0) {
         errno = ENOEXEC;
         return -1;
     }
-    drain(kernel_fd);
     if (initrd_fd >= 0)
         drain(initrd_fd);
     return 0;
