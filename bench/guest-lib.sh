@@ -29,3 +29,15 @@ echo KX-BENCH-EXEC
 $1 -e
 EOF
 }
+
+# What both reboot-path scenarios set: LOADER loads, the rest is the same.
+# shellcheck disable=SC2034,SC2317  # variables and functions tests/vm/run reads and calls
+kx_bench_reboot_scenario() {
+    FIRMWARE=bios
+    MEM=2048
+    TIMEOUT=1200
+    STAMP_SERIAL=1
+    KX_BENCH_LOADER=$1
+    scenario_build() { kx_bench_reboot_build; }
+    scenario_guest() { kx_bench_reboot_guest "$KX_BENCH_LOADER"; }
+}

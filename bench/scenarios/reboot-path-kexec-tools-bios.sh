@@ -4,12 +4,7 @@
 # Debian's kexec-tools loading (its purgatory checks its own digests).
 # shellcheck source=../guest-lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../guest-lib.sh"
-FIRMWARE=bios
-MEM=2048
-TIMEOUT=1200
-STAMP_SERIAL=1
-scenario_build() { kx_bench_reboot_build; }
-scenario_guest() { kx_bench_reboot_guest kexec-tools; }
+kx_bench_reboot_scenario kexec-tools
 scenario_check() {
     grep -aq "I'm in purgatory" "$1" || { echo "kexec-tools' purgatory did not report"; return 1; }
 }

@@ -6,12 +6,7 @@
 # checks the digests on the way.
 # shellcheck source=../guest-lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../guest-lib.sh"
-FIRMWARE=bios
-MEM=2048
-TIMEOUT=1200
-STAMP_SERIAL=1
-scenario_build() { kx_bench_reboot_build; }
-scenario_guest() { kx_bench_reboot_guest kexec; }
+kx_bench_reboot_scenario kexec
 scenario_check() {
     grep -aq 'kexec-uki purgatory: digests match' "$1" || { echo "our purgatory did not check the digests"; return 1; }
 }
