@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Benchmark (bench/run): kexec -c -l with a 256 MiB initrd, then kexec -e;
 # bench/run reads the host clock stamped on each console line, from
-# KX-BENCH-EXEC to the second kernel's "Linux version". Our purgatory
+# KX-BENCH-EXEC to the second kernel's first console line. Our purgatory
 # checks the digests on the way.
 # shellcheck source=../guest-lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../guest-lib.sh"
