@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "kernel_file.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <zlib.h>
 
@@ -106,15 +107,16 @@ Result<std::string> gunzip(std::span<const uint8_t> data, const std::string& nam
     return out;
 }
 
-uint64_t decompression_limit(const SystemView& sys) {
-    uint64_t limit = kMaxDecompressedKernel;
+uint64_t memory_copy_limit(const SystemView& sys) {
     if (auto meminfo = sys.probe_text("/proc/meminfo"))
         for (const std::string& line : split_lines(*meminfo))
             if (starts_with(line, "MemAvailable:"))
                 if (auto kib = parse_u64(trim(line.substr(13, line.find(" kB") - 13))))
-                    limit = std::min(limit, *kib * 1024 / 2);  // half: the loaded copy needs the same again
-    return limit;
+                    return *kib * 1024 / 2;
+    return UINT64_MAX;
 }
+
+uint64_t decompression_limit(const SystemView& sys) { return std::min(kMaxDecompressedKernel, memory_copy_limit(sys)); }
 
 Result<std::optional<ImageKind>> probe_image(std::span<const uint8_t> bytes, const std::string& name) {
     using Kind = std::optional<ImageKind>;

@@ -29,8 +29,13 @@ const char* image_kind_name(ImageKind kind);  // the -t names: "bzImage64", "uki
 Result<KernelFile> open_kernel_file(const std::string& path, const std::optional<std::string>& forced_type,
                                     uint64_t max_decompressed);
 
+// How much kexec may copy an input into memory (a decompressed kernel, a
+// sealed copy to verify): half the memory available now, since loading it
+// needs the same again; no limit when /proc/meminfo does not say.
+uint64_t memory_copy_limit(const SystemView& sys);
+
 // How far a gzip kernel may decompress: 1 GiB (far beyond any x86 kernel,
-// even a vmlinux with debug info) or half the memory available now.
+// even a vmlinux with debug info) or memory_copy_limit().
 uint64_t decompression_limit(const SystemView& sys);
 
 // Probe in-memory bytes: nullopt when the type is unknown, an error when

@@ -153,7 +153,9 @@ Result<std::shared_ptr<const MappedFile>> MappedFile::adopt(int fd, const std::s
         file->data_ = static_cast<const uint8_t*>(p);
         file->mapped_ = true;
         if (!register_mapping(file.get()))
-            return make_error(path + ": too many files open at once (" + std::to_string(kMaxMappings) + ")", EMFILE);
+            return make_error(path + ": cannot map it: kexec reads at most " + std::to_string(kMaxMappings) +
+                              " files at once, and this load needs more",
+                          EMFILE);
     }
     return std::shared_ptr<const MappedFile>(std::move(file));
 }

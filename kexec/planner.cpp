@@ -206,24 +206,30 @@ std::optional<std::string> whole_uki_cmdline(const std::optional<UserCmdline>& u
 }
 
 Status plan_uki(LoadPlan& plan, const KernelFile& k, const Options& o, const SystemView& sys) {
-    // What --uki-verify verifies must be what is loaded: a sealed copy, not
-    // a file that could be rewritten in place between the two.
-    FileRef contents = k.contents;
-    if (o.uki_verify) {
-        KX_ASSIGN(contents, sealed_copy(k.contents));
-    }
-    KX_ASSIGN(uki::Uki image, uki::Uki::parse(contents));
     const std::string& name = k.original->path();
-    if (image.pe().machine() != pe::kMachineAmd64)
-        return make_error(name + ": PE machine " + hex(image.pe().machine()) +
-                          " is not x86-64; this UKI cannot boot here");
-    // --uki-verify: the whole UKI, before anything is taken out of it.
+    const uint64_t copy_limit = memory_copy_limit(sys);
+    // --uki-verify: the whole UKI, before anything is taken out of it, and
+    // what is verified is what is loaded: a sealed copy, not a file that
+    // could be rewritten in place between the two.
+    FileRef contents = k.contents;
     std::shared_ptr<const pe::TrustStore> trust;
     if (o.uki_verify) {
         KX_ASSIGN(trust, uki::trust_store_for(o.uki_verify_option, *o.uki_verify, sys));
-        KX_ASSIGN(std::string vouched, uki::require_trusted(image.pe(), name, *trust));
-        plan.notes.push_back(name + ": Authenticode verified, " + vouched);
+        KX_ASSIGN(uki::VerifiedFile verified, uki::verify_sealed_copy(k.contents, *trust, copy_limit));
+        contents = std::move(verified.copy);
+        plan.notes.push_back(name + ": Authenticode verified, " + verified.vouched);
     }
+    KX_ASSIGN(uki::Uki image, uki::Uki::parse(contents));
+    if (image.pe().machine() != pe::kMachineAmd64)
+        return make_error(name + ": PE machine " + hex(image.pe().machine()) +
+                          " is not x86-64; this UKI cannot boot here");
+    // --uki-strict: no caller part replaces a signed one. The command line
+    // and the initrd are judged against the UKI's sections in
+    // plan_uki_boot; --entry would start the machine somewhere else than
+    // the signed kernel.
+    if (o.uki_strict && o.entry)
+        return make_error(name + ": --uki-strict: refusing --entry, which starts the new system at an address of "
+                                 "the caller's instead of the UKI's kernel");
     KX_ASSIGN(auto user, compose_user_cmdline(o, sys));
     uki::BootRequest req;
     if (user) {
@@ -231,13 +237,15 @@ Status plan_uki(LoadPlan& plan, const KernelFile& k, const Options& o, const Sys
         req.user_cmdline_origin = user->origin;
     }
     req.profile = o.uki_profile;
-    req.user_initrd = o.initrd.has_value();
+    req.user_initrd = o.initrd ? "--initrd" : o.reuse_initrd ? "--reuseinitrd" : "";
     req.addon_files = o.uki_addons;
     req.search_addons = !o.uki_no_addons;
     req.strict = o.uki_strict;
     req.secure_boot = read_security_state(sys).secure_boot.value_or(false);
     req.addon_trust = uki::addon_trust_for(trust, o.uki_verify_option, req.secure_boot, sys);
-    KX_ASSIGN(uki::UkiBoot boot, uki::plan_uki_boot(image, req, sys));
+    KX_ASSIGN(req.places, uki::sidecar_places(*k.original, sys));
+    req.copy_limit = copy_limit;
+    KX_ASSIGN(uki::UkiBoot boot, uki::plan_uki_boot(image, req));
 
     const std::string kernel_name = ".linux of " + name;
     KX_ASSIGN(x86::SetupHeader h, x86::parse_bzimage64(boot.kernel.contiguous(), kernel_name));

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <dirent.h>
@@ -118,13 +117,6 @@ bool SystemView::exists(std::string_view path) const {
             return true;
     struct stat st {};
     return ::stat(resolve(path).c_str(), &st) == 0;
-}
-
-std::optional<std::string> SystemView::canonical_input_path(const std::string& path) const {
-    char real[PATH_MAX];
-    if (!::realpath(path.c_str(), real))
-        return std::nullopt;
-    return std::string(real);
 }
 
 std::vector<std::string> SystemView::list_dir(std::string_view path) const {

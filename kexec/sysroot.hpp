@@ -41,11 +41,6 @@ public:
     // Sorted entry names (no "." or ".."); empty when missing.
     std::vector<std::string> list_dir(std::string_view path) const;
 
-    // The user's own files are not under the sysroot; the canonical path of
-    // one (nullopt if it does not resolve) decides which ESP it is on. The
-    // directories beside it are read through TrustedDir (trusted_dir.hpp).
-    std::optional<std::string> canonical_input_path(const std::string& path) const;
-
     // State that is not a plain file read, captured once before planning
     // (kexec_main does it) so that planning itself never forks, mounts or
     // draws randomness, and the same inputs give the same plan.

@@ -128,7 +128,7 @@ std::vector<TrustedDir::Entry> TrustedDir::list() const {
     return entries;
 }
 
-Result<FileRef> TrustedDir::open_file(const std::string& name) const {
+Result<TrustedDir::Opened> TrustedDir::open_file(const std::string& name) const {
     const std::string shown = path_ + "/" + name;
     if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
         return make_error(shown + ": not a file name");
@@ -136,20 +136,26 @@ Result<FileRef> TrustedDir::open_file(const std::string& name) const {
     if (fd < 0) {
         const int err = errno;
         if (err == ELOOP || err == EXDEV)
-            return make_error(shown + ": a symbolic link", err);
-        return make_error(shown + ": cannot open: " + std::strerror(err), err);
+            return Opened{nullptr, "a symbolic link"};
+        return make_error(shown + ": cannot open: " + std::strerror(err) +
+                              (err == EMFILE ? " (kexec holds one descriptor per file it reads; raise ulimit -n)" : ""),
+                          err);
     }
     struct stat st {};
-    std::string why;
-    if (fstat(fd, &st) != 0)
-        why = std::string("cannot stat: ") + std::strerror(errno);
-    else if (why = kind_problem(st.st_mode); why.empty())
+    if (fstat(fd, &st) != 0) {
+        const int err = errno;
+        ::close(fd);
+        return make_error(shown + ": cannot stat: " + std::strerror(err), err);
+    }
+    std::string why = kind_problem(st.st_mode);
+    if (why.empty())
         why = owner_or_mode_problem(st, false);
     if (!why.empty()) {
         ::close(fd);
-        return make_error(shown + ": " + why);
+        return Opened{nullptr, why};
     }
-    return MappedFile::adopt(fd, shown);
+    KX_ASSIGN(FileRef file, MappedFile::adopt(fd, shown));
+    return Opened{std::move(file), ""};
 }
 
 }  // namespace kx

@@ -43,8 +43,18 @@ public:
     // Every entry but "." and "..", sorted by name.
     std::vector<Entry> list() const;
 
-    // Map the file `name` (no '/') of this directory, if it is still trusted.
-    Result<FileRef> open_file(const std::string& name) const;
+    // The file `name` (no '/') of this directory, mapped, if it is still
+    // trusted. Two ways it may not be, kept apart because callers treat
+    // them apart: it is no longer a trusted regular file (became a symbolic
+    // link, changed owner or mode since list()): a refusal, which systemd-stub
+    // would answer by skipping it; or it could not be opened or mapped at
+    // all (gone, too many open files, no memory): an error, since booting
+    // without it would boot a different set than the directory holds.
+    struct Opened {
+        FileRef file;          // null when refused
+        std::string refusal;   // why not, when refused
+    };
+    Result<Opened> open_file(const std::string& name) const;
 
 private:
     TrustedDir(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}

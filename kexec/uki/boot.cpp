@@ -2,8 +2,14 @@
 #include "uki/boot.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
+#include <cerrno>
+#include <climits>
 #include <cstdlib>
+#include <cstring>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "strings.hpp"
 #include "trusted_dir.hpp"
@@ -108,6 +114,10 @@ constexpr GeneratedArchive kConfext{".extra/confext", 0555, 0444};
 constexpr GeneratedArchive kGlobalConfext{".extra/global_confext", 0555, 0444};
 constexpr GeneratedArchive kMeta{".extra", 0555, 0444};
 
+// The UKI's own sections that end up in the initrd it assembles.
+constexpr std::array kInitrdSections{SectionKind::Ucode,  SectionKind::Initrd, SectionKind::Pcrsig,
+                                     SectionKind::Pcrpkey, SectionKind::Osrel,  SectionKind::Profile};
+
 class InitrdAssembler {
 public:
     void add(const Payload& piece, std::string what) {
@@ -125,14 +135,17 @@ public:
         size_t count = 0;
         const std::string parent = target.dir;
         for (const std::string& name : sidecar_files(where, suffix, exclude, notes)) {
-            auto file = where.dir->open_file(name);
-            if (!file.ok()) {  // changed since it was listed
-                notes.push_back("skipped " + file.error().message);
+            // A file that cannot be read is an error, never a quiet gap:
+            // the next system would boot without a credential the
+            // directory holds. One no longer trusted is skipped, as at listing.
+            KX_ASSIGN(TrustedDir::Opened opened, where.dir->open_file(name));
+            if (!opened.file) {
+                notes.push_back("skipped " + where.dir->path() + "/" + name + ": " + opened.refusal);
                 continue;
             }
             if (count++ == 0)
                 cpio.add_parents(parent + "/", target.dir_mode);
-            KX_TRY(cpio.add_file(parent + "/" + name, target.file_mode, Payload::whole_file(*file, name)));
+            KX_TRY(cpio.add_file(parent + "/" + name, target.file_mode, Payload::whole_file(opened.file, name)));
         }
         if (count > 0)
             add(cpio.finish(), what + " (" + std::to_string(count) + " from " + where.dir->path() + ")");
@@ -222,10 +235,7 @@ std::optional<unsigned> take_profile_prefix(std::string& cmdline) {
 
 Result<std::optional<std::string>> esp_root_of(const std::string& path, const SystemView& sys) {
     using Root = std::optional<std::string>;
-    const std::optional<std::string> canonical = sys.canonical_input_path(path);
-    if (!canonical)
-        return Root();
-    const std::string& file = *canonical;
+    const std::string& file = path;
     KX_ASSIGN(auto mountinfo, sys.read_text_if_exists("/proc/self/mountinfo"));
     if (!mountinfo)
         return Root();
@@ -258,6 +268,33 @@ Result<std::optional<std::string>> esp_root_of(const std::string& path, const Sy
     return Root();
 }
 
+Result<SidecarPlaces> sidecar_places(const MappedFile& opened, const SystemView& sys) {
+    if (opened.fd() < 0)
+        return SidecarPlaces{};  // bytes in memory (a test's, a fuzzer's): nothing beside them
+    // The name the open file has now, from its descriptor: the directory
+    // the stub would read is the one beside this file, whatever link or
+    // relative path led here.
+    char link[PATH_MAX + 1];
+    const std::string fd_path = "/proc/self/fd/" + std::to_string(opened.fd());
+    const ssize_t n = ::readlink(fd_path.c_str(), link, PATH_MAX);
+    if (n <= 0)
+        return make_error(opened.path() + ": cannot tell where the open file lies (" + fd_path + ": " +
+                              std::strerror(errno) + ")",
+                          errno);
+    const std::string canonical(link, static_cast<size_t>(n));
+    // ... and that name must still lead to this very file: if it was renamed,
+    // removed or replaced since it was opened, the directory beside that
+    // name is not this UKI's.
+    struct stat now {}, open_file {};
+    if (canonical.empty() || canonical[0] != '/' || ::stat(canonical.c_str(), &now) != 0 ||
+        ::fstat(opened.fd(), &open_file) != 0 || now.st_dev != open_file.st_dev || now.st_ino != open_file.st_ino)
+        return make_error(opened.path() + ": was moved, removed or replaced while kexec read it: load it again");
+    SidecarPlaces places;
+    places.extra_dir = canonical + ".extra.d";
+    KX_ASSIGN(places.esp_root, esp_root_of(canonical, sys));
+    return places;
+}
+
 namespace {
 
 // Where the stub looks for what it adds to a UKI: the <uki>.extra.d
@@ -283,54 +320,75 @@ Result<unsigned> choose_profile(const Uki& uki, const BootRequest& req, std::opt
     return profile;
 }
 
-// As systemd-stub under Secure Boot: an addon counts only if it verifies
-// (against what the UKI was verified against, or the firmware's db).
-Result<std::string> verify_addon(const Uki& addon, const std::string& path, const AddonTrust& trust) {
+// An addon as it will be used: when it must verify (--uki-verify, Secure
+// Boot), the sealed copy that was verified, so that what is parsed, hashed
+// and loaded is one version of it; else the file as mapped.
+Result<FileRef> addon_to_use(FileRef file, const BootRequest& req, std::string& trusted_because) {
+    const AddonTrust& trust = req.addon_trust;
+    if (!trust.required())
+        return file;
     if (!trust.store)
-        return make_error(path + ": cannot be verified, as " + trust.required_by + " requires: " + trust.unavailable);
-    return require_trusted(addon.pe(), path, *trust.store);
+        return make_error(file->path() + ": cannot be verified, as " + trust.required_by + " requires: " +
+                          trust.unavailable);
+    KX_ASSIGN(VerifiedFile verified, verify_sealed_copy(file, *trust.store, req.copy_limit));
+    trusted_because = std::move(verified.vouched);
+    return std::move(verified.copy);
 }
 
-// Global (ESP/loader/addons), per-UKI (<uki>.extra.d), then --uki-addon.
-Result<std::vector<LoadedAddon>> load_addons(const BootRequest& req, const Sidecars& where,
-                                             const std::string& uname, UkiBoot& boot) {
-    struct Candidate {
-        Result<FileRef> file;
-        const char* origin;
-    };
-    std::vector<Candidate> candidates;
+struct AddonCandidate {
+    FileRef file;
+    const char* origin;
+};
+
+// Global (ESP/loader/addons), then per-UKI (<uki>.extra.d), each sorted by
+// name, then --uki-addon in order. A found file that cannot be opened at
+// all is an error (booting without it is not what the directory says); one
+// that is no longer trusted is skipped with a note.
+Result<std::vector<AddonCandidate>> find_addons(const BootRequest& req, const Sidecars& where, UkiBoot& boot) {
+    std::vector<AddonCandidate> candidates;
     for (const SidecarDir* dir : {&where.esp_addons, &where.extra}) {
         if (!req.search_addons)
             break;
         const char* origin = dir == &where.extra ? "per-UKI" : "global";
-        for (const auto& name : sidecar_files(*dir, ".addon.efi", {}, boot.notes))
-            candidates.push_back({dir->dir->open_file(name), origin});
-    }
-    for (const auto& f : req.addon_files)
-        candidates.push_back({MappedFile::open(f), kAddonOptionOrigin});
-    std::vector<LoadedAddon> addons;
-    for (Candidate& c : candidates) {
-        const bool named = c.origin == std::string_view(kAddonOptionOrigin);
-        auto loaded = c.file.ok() ? load_addon(*c.file, c.origin, uname) : Result<LoadedAddon>(c.file.take_error());
-        if (loaded.ok() && req.addon_trust.required()) {
-            auto trusted = verify_addon(loaded->addon, loaded->use.path, req.addon_trust);
-            if (trusted.ok())
-                loaded->use.trusted_because = std::move(trusted).value();
-            else
-                loaded = trusted.take_error();
+        for (const auto& name : sidecar_files(*dir, ".addon.efi", {}, boot.notes)) {
+            KX_ASSIGN(TrustedDir::Opened opened, dir->dir->open_file(name));
+            if (opened.file) {
+                candidates.push_back({std::move(opened.file), origin});
+                continue;
+            }
+            const std::string path = dir->dir->path() + "/" + name;
+            boot.notes.push_back(std::string("skipped ") + origin + " addon " + path + ": " + opened.refusal);
+            boot.skipped_addons.push_back({path, origin, opened.refusal});
         }
+    }
+    for (const auto& f : req.addon_files) {
+        KX_ASSIGN(FileRef file, MappedFile::open(f));
+        candidates.push_back({std::move(file), kAddonOptionOrigin});
+    }
+    return candidates;
+}
+
+Result<std::vector<LoadedAddon>> load_addons(const BootRequest& req, const Sidecars& where,
+                                             const std::string& uname, UkiBoot& boot) {
+    KX_ASSIGN(std::vector<AddonCandidate> candidates, find_addons(req, where, boot));
+    std::vector<LoadedAddon> addons;
+    for (AddonCandidate& c : candidates) {
+        const bool named = c.origin == std::string_view(kAddonOptionOrigin);
+        std::string trusted_because;
+        auto used = addon_to_use(c.file, req, trusted_because);
+        auto loaded = used.ok() ? load_addon(*used, c.origin, uname) : Result<LoadedAddon>(used.take_error());
         if (!loaded.ok()) {
             // Like systemd-stub, an addon found on disk that does not apply
             // is skipped and the boot goes on: one stale file must not stop
             // every load (kdump included). One the user named is an error.
             if (named)
                 return loaded.take_error();
-            const std::string path = c.file.ok() ? (*c.file)->path() : "";
             boot.notes.push_back(std::string("skipped ") + c.origin + " addon " + loaded.error().message);
-            boot.skipped_addons.push_back({path, c.origin, loaded.error().message});
+            boot.skipped_addons.push_back({c.file->path(), c.origin, loaded.error().message});
             continue;
         }
         LoadedAddon& a = *loaded;
+        a.use.trusted_because = std::move(trusted_because);
         const std::string& path = a.use.path;
         if (a.use.cmdline.empty() && !a.use.initrd && !a.use.ucode && !a.use.dtb) {
             boot.notes.push_back("addon " + path + " has no .cmdline, .initrd, .ucode or .dtb: ignored");
@@ -423,7 +481,7 @@ Result<Payload> assemble_initrd(const Uki& uki, const Selection& sel, const std:
 
 }  // namespace
 
-Result<UkiBoot> plan_uki_boot(const Uki& uki, const BootRequest& req, const SystemView& sys) {
+Result<UkiBoot> plan_uki_boot(const Uki& uki, const BootRequest& req) {
     UkiBoot boot;
     std::optional<std::string> user_cmdline = req.user_cmdline;
     KX_ASSIGN(boot.profile, choose_profile(uki, req, user_cmdline));
@@ -440,18 +498,13 @@ Result<UkiBoot> plan_uki_boot(const Uki& uki, const BootRequest& req, const Syst
                              " bytes; the kernel's PE image is the first " + std::to_string(boot.kernel.size()) +
                              " (the rest is the UKI builder's padding, left out so its signature still matches)");
 
-    KX_ASSIGN(std::optional<std::string> esp, esp_root_of(uki.path(), sys));
+    const std::optional<std::string>& esp = req.places.esp_root;
     auto on_esp = [&](const char* dir) { return esp ? std::optional<std::string>(*esp + dir) : std::nullopt; };
-    // The stub's own path for <uki>.extra.d is the UKI's on the ESP: here,
-    // the canonical one (a symlink to the UKI must not pick its directory).
-    std::optional<std::string> extra_dir = sys.canonical_input_path(uki.path());
-    if (extra_dir)
-        *extra_dir += ".extra.d";
     Sidecars where;
-    where.extra = open_sidecar_dir(extra_dir, boot.notes);
+    where.extra = open_sidecar_dir(req.places.extra_dir, boot.notes);
     if (req.search_addons)
         where.esp_addons = open_sidecar_dir(on_esp("/loader/addons"), boot.notes);
-    if (!req.user_initrd) {
+    if (req.user_initrd.empty()) {
         where.esp_credentials = open_sidecar_dir(on_esp("/loader/credentials"), boot.notes);
         where.esp_extensions = open_sidecar_dir(on_esp("/loader/extensions"), boot.notes);
     }
@@ -459,10 +512,15 @@ Result<UkiBoot> plan_uki_boot(const Uki& uki, const BootRequest& req, const Syst
     KX_ASSIGN(std::vector<LoadedAddon> addons, load_addons(req, where, uname ? uname->text() : "", boot));
     KX_TRY(compose_cmdline(uki, sel, req, user_cmdline, boot));
 
-    if (req.user_initrd) {
-        if (req.strict && (sel.get(SectionKind::Initrd) || sel.get(SectionKind::Ucode)))
-            return make_error(uki.path() + ": --uki-strict: refusing to replace the UKI's initrd with --initrd");
-        boot.notes.push_back("--initrd replaces the initrd the UKI would assemble (its .ucode, "
+    if (!req.user_initrd.empty()) {
+        // Every signed section that would go into the initrd: its .ucode and
+        // .initrd, and those packed as /.extra files.
+        const bool signed_initrd_parts = std::any_of(kInitrdSections.begin(), kInitrdSections.end(),
+                                                     [&](SectionKind k) { return sel.get(k) != nullptr; });
+        if (req.strict && signed_initrd_parts)
+            return make_error(uki.path() + ": --uki-strict: refusing to replace the UKI's initrd with " +
+                              req.user_initrd);
+        boot.notes.push_back(req.user_initrd + " replaces the initrd the UKI would assemble (its .ucode, "
                              ".initrd, /.extra files and addon initrds are not passed)");
         return boot;
     }

@@ -5,6 +5,7 @@
 // payload (the result is made of slices of the input files).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,16 +18,29 @@
 
 namespace kx::uki {
 
+// Where systemd-stub would look for what it adds to a UKI: <uki>.extra.d
+// beside it and, when it lies on a vfat mount (an ESP), that mount's loader/
+// directories. Found once, from the file kexec has open (its descriptor),
+// never from the name it was given again: a symbolic link swapped in
+// between cannot pair one UKI with another's addons and credentials.
+struct SidecarPlaces {
+    std::optional<std::string> extra_dir;  // "/efi/EFI/Linux/x.efi.extra.d"
+    std::optional<std::string> esp_root;   // "/efi"
+};
+Result<SidecarPlaces> sidecar_places(const MappedFile& opened, const SystemView& sys);
+
 struct BootRequest {
     std::optional<std::string> profile;       // --uki-profile=N|ID
     std::optional<std::string> user_cmdline;  // composed as kexec-tools does, when given
     std::string user_cmdline_origin;          // e.g. "--append"
-    bool user_initrd = false;                 // --initrd replaces the assembled initrd
+    std::string user_initrd;                  // the option whose initrd replaces the assembled one, if any
     std::vector<std::string> addon_files;     // --uki-addon, in order
     bool search_addons = true;                // false: --uki-no-addons
     bool strict = false;                      // --uki-strict
     bool secure_boot = false;                 // the running system booted with Secure Boot on
     AddonTrust addon_trust;
+    SidecarPlaces places;                     // none: no addons, credentials or extensions are found
+    uint64_t copy_limit = UINT64_MAX;         // the most an addon that must verify may take in sealed memory
 };
 
 struct AddonUse {
@@ -54,14 +68,15 @@ struct UkiBoot {
     std::vector<std::string> notes;
 };
 
-Result<UkiBoot> plan_uki_boot(const Uki& uki, const BootRequest& req, const SystemView& sys);
+Result<UkiBoot> plan_uki_boot(const Uki& uki, const BootRequest& req);
 
 // The "@N " profile prefix systemd-stub accepts on a command line: strips
 // exactly "@N" plus one space and returns N; nullopt when there is none.
 std::optional<unsigned> take_profile_prefix(std::string& cmdline);
 
-// The root of the vfat file system (ESP or XBOOTLDR) holding `path`, from
-// /proc/self/mountinfo; nullopt when the file is not on one.
+// The root of the vfat file system (ESP or XBOOTLDR) holding the file at
+// canonical path `path`, from /proc/self/mountinfo; nullopt when it is not
+// on one.
 Result<std::optional<std::string>> esp_root_of(const std::string& path, const SystemView& sys);
 
 }  // namespace kx::uki

@@ -143,7 +143,13 @@ void find_addons(const Uki& uki, const Context& ctx, Report& r) {
     BootRequest req;
     req.secure_boot = read_security_state(*ctx.sys).secure_boot.value_or(false);
     req.addon_trust = addon_trust_for(ctx.trust, ctx.verify_option, req.secure_boot, *ctx.sys);
-    auto boot = plan_uki_boot(uki, req, *ctx.sys);
+    auto places = sidecar_places(*uki.file(), *ctx.sys);
+    if (!places.ok()) {
+        r.addons_error = places.error().message;
+        return;
+    }
+    req.places = std::move(places).value();
+    auto boot = plan_uki_boot(uki, req);
     if (!boot.ok()) {
         r.addons_error = boot.error().message;
         return;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "uki/verify.hpp"
 
-#include "mapped_file.hpp"
+#include "memfd.hpp"
+#include "strings.hpp"
 
 namespace kx::uki {
 namespace {
@@ -78,6 +79,24 @@ Result<std::string> require_trusted(const pe::PeFile& pe, const std::string& nam
     if (!v.trusted)
         return make_error(name + ": not trusted by " + trust.source + ": " + v.reason);
     return std::move(v.reason);
+}
+
+Result<VerifiedFile> verify_sealed_copy(const FileRef& file, const pe::TrustStore& trust, uint64_t copy_limit) {
+    const std::string& name = file->path();
+    // Refuse before copying what cannot verify: a file without a signature
+    // (its headers and certificate table are all that is read of it), or
+    // one too large to copy.
+    KX_ASSIGN(pe::PeFile headers, pe::PeFile::parse(file->bytes(), name));
+    if (headers.certificates().empty())
+        return make_error(name + ": not trusted by " + trust.source + ": it is not signed");
+    if (file->size() > copy_limit)
+        return make_error(name + ": too large to verify: kexec verifies a copy in sealed memory, and " +
+                          format_size(file->size()) + " is more than it may take now (" + format_size(copy_limit) +
+                          ", half the memory available)", ENOMEM);
+    KX_ASSIGN(FileRef copy, sealed_copy(file));
+    KX_ASSIGN(pe::PeFile sealed, pe::PeFile::parse(copy->bytes(), name));
+    KX_ASSIGN(std::string vouched, require_trusted(sealed, name, trust));
+    return VerifiedFile{std::move(copy), std::move(vouched)};
 }
 
 AddonTrust addon_trust_for(std::shared_ptr<const pe::TrustStore> uki_trust, const std::string& option,

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "mapped_file.hpp"
 #include "pe/authenticode.hpp"
 #include "result.hpp"
 #include "sysroot.hpp"
@@ -28,6 +29,17 @@ Result<std::shared_ptr<const pe::TrustStore>> trust_store_for(const std::string&
 // An error naming `name` and why it is not trusted; otherwise who vouched
 // for it ("signed by CN=..., trusted by SOURCE").
 Result<std::string> require_trusted(const pe::PeFile& pe, const std::string& name, const pe::TrustStore& trust);
+
+// What is verified is what is used: `file` is refused at once when it
+// carries no signature or is larger than `copy_limit` (the memory kexec may
+// take for it), else copied once into a sealed memfd, and that copy is
+// verified against `trust`. The caller parses and loads the copy only, so a
+// writer racing kexec can change neither what was hashed nor what is loaded.
+struct VerifiedFile {
+    FileRef copy;         // sealed, mapped; named as `file` is
+    std::string vouched;  // who vouched for it ("signed by CN=..., trusted by SOURCE")
+};
+Result<VerifiedFile> verify_sealed_copy(const FileRef& file, const pe::TrustStore& trust, uint64_t copy_limit);
 
 // What addons must verify against before they are used, and who asks.
 struct AddonTrust {

@@ -21,14 +21,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         return 0;
     (void)kx::uki::uki_info_text(*uki);
     (void)kx::uki::uki_info_json(*uki);
-    const kx::SystemView nowhere("/nonexistent-sysroot");
     for (const auto& profile : uki->profiles()) {
         if (profile.index > 8)
             break;
         kx::uki::BootRequest req;
         req.profile = std::to_string(profile.index);
         req.search_addons = false;
-        auto boot = kx::uki::plan_uki_boot(*uki, req, nowhere);
+        auto boot = kx::uki::plan_uki_boot(*uki, req);
         if (!boot.ok())
             continue;
         (void)boot->initrd.sha256();

@@ -713,3 +713,61 @@ Test(sidecar_trust, symlinked_esp_directories_are_not_followed) {
               "%s", all_notes(inv).c_str());
     cr_assert(plan_note(inv, "ignored " + esp + "/loader/addons: "), "%s", all_notes(inv).c_str());
 }
+
+// Where the stub would look beside a UKI is found from the file kexec has
+// open, not from its name again: a link re-pointed after the open cannot
+// pair this UKI with another's credentials, and a UKI renamed away is an
+// error rather than a lookup beside whatever has its name now.
+Test(sidecar_trust, sidecars_are_found_beside_the_file_that_was_opened) {
+    SimpleUki u(UkiStyle::Ukify254);
+    const std::string mine = write_file(u.dir + "/mine.efi", read_file(u.path));
+    const std::string theirs = write_file(u.dir + "/theirs.efi", read_file(u.path));
+    write_file(mine + ".extra.d/mine.cred", "MINE");
+    write_file(theirs + ".extra.d/theirs.cred", "THEIRS");
+    const std::string link = u.dir + "/current.efi";
+    cr_assert_eq(symlink(mine.c_str(), link.c_str()), 0);
+    auto opened = MappedFile::open(link);
+    cr_assert(opened.ok());
+    cr_assert_eq(unlink(link.c_str()), 0);
+    cr_assert_eq(symlink(theirs.c_str(), link.c_str()), 0);  // re-pointed after the open
+    const SystemView sys("/nonexistent-sysroot");
+    auto places = uki::sidecar_places(**opened, sys);
+    cr_assert(places.ok(), "%s", places.ok() ? "" : places.error().message.c_str());
+    kx_assert_str(places->extra_dir.value_or("(none)"), mine + ".extra.d");
+
+    // Through the whole load: the link is the name given, its target's directory is used.
+    Invocation inv = plan_args({"-s", "-l", link});
+    const std::string initrd = inv.load->boot.initrd->bytes_copy();
+    cr_assert(contains(initrd, "THEIRS") && !contains(initrd, "MINE"));
+
+    // Renamed since: the directory beside it where it lies now, as the stub
+    // would find it there.
+    const std::string moved = u.dir + "/moved.efi";
+    cr_assert_eq(rename(mine.c_str(), moved.c_str()), 0);
+    auto renamed = uki::sidecar_places(**opened, sys);
+    cr_assert(renamed.ok(), "%s", renamed.ok() ? "" : renamed.error().message.c_str());
+    kx_assert_str(renamed->extra_dir.value_or("(none)"), moved + ".extra.d");
+    // Replaced by another file (renamed over it): no directory is this UKI's.
+    const std::string other = write_file(u.dir + "/other.efi", read_file(u.path));
+    cr_assert_eq(rename(other.c_str(), moved.c_str()), 0);
+    auto replaced = uki::sidecar_places(**opened, sys);
+    cr_assert(!replaced.ok(), "the name now leads to another file: its directory is not this UKI's");
+    kx_assert_str(replaced.error().message,
+                  link + ": was moved, removed or replaced while kexec read it: load it again");
+}
+
+// A sidecar file that is there but cannot be read stops the load: booting
+// without it would boot a different set than the directory holds. Past
+// what kexec can hold open at once, the error names the limit.
+Test(sidecar_trust, sidecars_that_cannot_be_read_are_an_error_not_a_gap) {
+    SimpleUki u(UkiStyle::Ukify254);
+    const std::string extra = u.path + ".extra.d";
+    for (int i = 0; i < 1100; i++)
+        write_file(extra + "/c" + std::to_string(1000 + i) + ".cred", "CRED" + std::to_string(i));
+    auto inv = plan_invocation(*parse_args({"-s", "-l", u.path}), SystemView("/nonexistent-sysroot"));
+    cr_assert(!inv.ok(), "1100 credentials: a load without some of them went ahead");
+    const std::string& why = inv.error().message;
+    cr_assert(contains(why, extra + "/c") &&
+                  (contains(why, "kexec reads at most 1024 files at once") || contains(why, "raise ulimit -n")),
+              "%s", why.c_str());
+}

@@ -5,6 +5,7 @@
 // to vouch for a file, one test each.
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "backend.hpp"
@@ -286,9 +287,12 @@ struct SignedUki : Signing {
         sign("plain.efi", "alpha", "uki.efi");
         uki = dir + "/uki.efi";
     }
-    std::string addon(const std::string& name, const std::string& cmdline, bool signed_addon) const {
+    std::string addon(const std::string& name, const std::string& cmdline, bool signed_addon,
+                      const std::string& initrd = "") const {
         UkiSpec spec;
         spec.cmdline = cmdline;
+        if (!initrd.empty())
+            spec.initrds = {initrd};
         write_file(dir + "/" + name + ".unsigned", build_addon(UkiStyle::Ukify254, spec));
         const std::string out = uki + ".extra.d/" + name;
         run_shell("mkdir -p '" + uki + ".extra.d'");
@@ -525,4 +529,120 @@ Test(uki_verify, a_uki_rewritten_after_verification_is_not_what_gets_loaded) {
     const FileLoadCall& split = inv->load->file_calls.at(1);
     const std::string split_cmdline = split.cmdline.value_or("");
     kx_assert_str(split_cmdline, "console=ttyS0 verified=1");
+}
+
+namespace {
+
+// Rewrite `path` in place (the same inode and size, so no size check can
+// notice), replacing every `from` with `to` (of the same length).
+void rewrite_in_place(const std::string& path, const std::string& from, const std::string& to) {
+    cr_assert_eq(from.size(), to.size());
+    std::string bytes = read_file(path);
+    bool found = false;
+    for (size_t at = bytes.find(from); at != std::string::npos; at = bytes.find(from, at + 1)) {
+        bytes.replace(at, from.size(), to);
+        found = true;
+    }
+    cr_assert(found, "%s not in %s", from.c_str(), path.c_str());
+    const int fd = ::open(path.c_str(), O_WRONLY);
+    cr_assert(fd >= 0);
+    cr_assert_eq(::pwrite(fd, bytes.data(), bytes.size(), 0), static_cast<ssize_t>(bytes.size()));
+    ::close(fd);
+}
+
+bool sealed_memfd(const MappedFile& f) {
+    const int seals = f.fd() >= 0 ? fcntl(f.fd(), F_GET_SEALS) : -1;
+    return seals >= 0 && (seals & F_SEAL_WRITE) && (seals & F_SEAL_SHRINK) && (seals & F_SEAL_GROW);
+}
+
+}  // namespace
+
+// An addon that must verify is read once, into a sealed copy, and that
+// copy is hashed, parsed and loaded: a writer racing kexec can change
+// neither its command line nor its initrd after the check, with -s or -c.
+Test(uki_verify, an_addon_rewritten_after_verification_is_not_what_gets_loaded) {
+    SignedUki s;
+    const std::string good = s.addon("good.addon.efi", "good=1", true, "ADDON-INITRD-SIGNED");
+    for (const char* mode : {"-s", "-c"}) {
+        const std::string sysroot = std::string(mode) == "-c" ? fixture_sysroot("bios") : "/nonexistent-sysroot";
+        auto inv = plan_with({mode, "-l", "--uki-verify=" + s.dir + "/alpha.pem", s.uki}, sysroot);
+        cr_assert(inv.ok(), "%s: %s", mode, inv.ok() ? "" : inv.error().message.c_str());
+        cr_assert(noted(*inv, "addon (per-UKI) " + good + ": cmdline \"good=1\"; Authenticode verified"));
+        rewrite_in_place(good, "ADDON-INITRD-SIGNED", "ADDON-INITRD-EVIL!!");
+        const Payload& initrd = *inv->load->boot.initrd;
+        const std::string bytes = initrd.bytes_copy();
+        cr_assert(contains(bytes, "ADDON-INITRD-SIGNED") && !contains(bytes, "EVIL"),
+                  "%s: the addon's initrd changed with the file after it was verified", mode);
+        for (const Piece& p : initrd.pieces())
+            if (p.file && contains(p.label, good))
+                cr_assert(sealed_memfd(*p.file), "%s: %s comes from %s, not from the sealed copy verified", mode,
+                          p.label.c_str(), p.file->path().c_str());
+        rewrite_in_place(good, "ADDON-INITRD-EVIL!!", "ADDON-INITRD-SIGNED");
+    }
+}
+
+// --uki-verify refuses before copying what cannot verify (no signature), and
+// copies no more than half the memory available into sealed memory.
+Test(uki_verify, nothing_is_copied_that_cannot_verify_or_does_not_fit) {
+    SignedUki s;
+    const std::string pem = "--uki-verify=" + s.dir + "/alpha.pem";
+    const uint64_t size = read_file(s.uki).size();
+    const std::string small = make_sysroot({{"/proc/meminfo", "MemTotal: 1024 kB\nMemAvailable: " +
+                                                                  std::to_string(size / 1024) + " kB\n"}});
+    auto too_big = plan_with({"-s", "-l", pem, s.uki}, small);
+    cr_assert(!too_big.ok());
+    cr_assert(contains(too_big.error().message, s.uki + ": too large to verify: kexec verifies a copy in sealed "
+                                                        "memory"),
+              "%s", too_big.error().message.c_str());
+    const std::string unsigned_uki = write_file(s.dir + "/unsigned.uki.efi", read_file(s.dir + "/plain.efi"));
+    auto not_signed = plan_with({"-s", "-l", pem, unsigned_uki}, small);
+    cr_assert(!not_signed.ok());
+    kx_assert_str(not_signed.error().message, unsigned_uki + ": not trusted by " + s.dir + "/alpha.pem: it is not signed");
+    const std::string roomy = make_sysroot({{"/proc/meminfo", "MemAvailable: " + std::to_string(size / 256) + " kB\n"}});
+    auto fits = plan_with({"-s", "-l", pem, s.uki}, roomy);
+    cr_assert(fits.ok(), "%s", fits.ok() ? "" : fits.error().message.c_str());
+}
+
+// --uki-strict: no caller part replaces a signed one. Each option that
+// would, refused with -s and with -c.
+Test(uki_verify, strict_refuses_every_option_that_replaces_a_signed_part) {
+    SignedUki s;
+    const std::string pem = "--uki-verify=" + s.dir + "/alpha.pem";
+    const std::string img = write_file(s.dir + "/i.img", "I");
+    // --reuseinitrd needs a kernel that kept its initrd, and -s reads it from /sys/firmware/initrd.
+    const std::string retained = make_sysroot({{"/proc/cmdline", "retain_initrd\n"}, {"/sys/firmware/initrd", "OLD"}});
+    struct Case {
+        std::vector<std::string> args;
+        std::string refusal;
+    };
+    const std::vector<Case> cases = {
+        {{"--append=x"}, "refusing to override the UKI's .cmdline with --append"},
+        {{"--command-line=x"}, "refusing to override the UKI's .cmdline with --command-line"},
+        {{"--reuse-cmdline"}, "refusing to override the UKI's .cmdline with --reuse-cmdline"},
+        {{"--initrd=" + img}, "refusing to replace the UKI's initrd with --initrd"},
+        {{"--ramdisk=" + img}, "refusing to replace the UKI's initrd with --initrd"},
+        {{"--reuseinitrd"}, "refusing to replace the UKI's initrd with --reuseinitrd"},
+        {{"--entry=0x100000"}, "refusing --entry, which starts the new system at an address of the caller's "
+                                "instead of the UKI's kernel"},
+    };
+    for (const char* mode : {"-s", "-c"})
+        for (const Case& c : cases) {
+            std::vector<std::string> args = {mode, "-l", "--uki-strict", pem};
+            args.insert(args.end(), c.args.begin(), c.args.end());
+            args.push_back(s.uki);
+            auto inv = plan_with(args, retained);
+            cr_assert(!inv.ok(), "%s %s: accepted under --uki-strict", mode, c.args.front().c_str());
+            kx_assert_str(inv.error().message, s.uki + ": --uki-strict: " + c.refusal);
+        }
+    // The initrd is the UKI's even when it has no .initrd: its signed
+    // .osrel becomes /.extra/os-release, which a caller initrd would drop.
+    UkiSpec osrel_only;
+    osrel_only.linux_image = make_efi_bzimage();
+    osrel_only.osrel = "ID=signed\n";
+    write_file(s.dir + "/osrel.unsigned", build_uki(UkiStyle::Ukify254, osrel_only));
+    s.sign("osrel.unsigned", "alpha", "osrel.efi");
+    auto osrel = plan_with({"-l", "--uki-strict", pem, "--initrd=" + img, s.dir + "/osrel.efi"});
+    cr_assert(!osrel.ok());
+    kx_assert_str(osrel.error().message, s.dir + "/osrel.efi: --uki-strict: refusing to replace the UKI's initrd "
+                                                 "with --initrd");
 }
