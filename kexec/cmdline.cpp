@@ -10,12 +10,11 @@ namespace kx {
 std::string remove_parameter(std::string line, std::string_view name) {
     if (name.empty())
         return line;  // nothing to remove (and find("") would match forever)
-    for (size_t start = line.find(name); start != std::string::npos; start = line.find(name)) {
-        if (start != 0 && !std::isspace(static_cast<unsigned char>(line[start - 1])))
-            break;
-        const size_t space = line.find(' ', start);
-        line.erase(start, space == std::string::npos ? std::string::npos : space + 1 - start);
-    }
+    const size_t start = line.find(name);
+    if (start == std::string::npos || (start != 0 && !std::isspace(static_cast<unsigned char>(line[start - 1]))))
+        return line;
+    const size_t space = line.find(' ', start);
+    line.erase(start, space == std::string::npos ? std::string::npos : space + 1 - start);
     return line;
 }
 

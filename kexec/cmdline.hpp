@@ -23,11 +23,11 @@ struct UserCmdline {
 // nullopt when the user gave none of --command-line, --append, --reuse-cmdline.
 Result<std::optional<UserCmdline>> compose_user_cmdline(const Options& opts, const SystemView& sys);
 
-// kexec-tools' remove_parameter(): every occurrence of `name` that starts
-// the line or follows whitespace goes, with everything up to and including
-// the next space; the first occurrence inside a word ("nocrashkernel")
-// stops the removal there. Nothing else is touched: IMA measurements compare
-// the exact string.
+// kexec-tools' remove_parameter(): the first occurrence of `name` goes, with
+// everything up to and including the next space, if it starts the line or
+// follows whitespace; a first occurrence inside a word ("nocrashkernel")
+// removes nothing, and later occurrences stay (it strstr()s once). Nothing
+// else is touched: IMA measurements compare the exact string.
 std::string remove_parameter(std::string line, std::string_view name);
 
 }  // namespace kx
