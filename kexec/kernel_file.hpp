@@ -4,6 +4,7 @@
 // gzip-compressed (as kexec-tools accepts).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 

@@ -5,6 +5,7 @@
 // file), filled by in-kernel copies where possible, then sealed.
 #pragma once
 
+#include <cstdint>
 #include <span>
 #include <string>
 

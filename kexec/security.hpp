@@ -3,6 +3,7 @@
 // IMA), and the translation of kexec errnos into what the user should do.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 

@@ -4,6 +4,7 @@
 // runs against real BIOS, UEFI and Secure Boot guests' views of the machine.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>

@@ -3,6 +3,7 @@
 // they signed is the digest of this file (OpenSSL PKCS#7 parsing).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>

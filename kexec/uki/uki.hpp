@@ -3,6 +3,7 @@
 // base profile or to the profile whose .profile separator precedes them.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>

@@ -6,6 +6,7 @@
 // certificates.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>

@@ -4,6 +4,7 @@
 // formats: a bzImage (64-bit, 32-bit or real-mode entry) and an ELF vmlinux.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
