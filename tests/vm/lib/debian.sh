@@ -79,7 +79,7 @@ UNIT
 # kx_debian_root DEB: build (once per work directory and package) the root
 # image $WORK/debian/root.img and its kernel and initrd beside it.
 kx_debian_root() {
-    local deb=$1 dir=$WORK/debian stamp root base
+    local deb=$1 dir=$WORK/debian stamp root base mirror
     stamp="3 $(sha256sum <"$deb" | cut -c1-16) $KX_DEBIAN_PACKAGES"  # bump when the image's setup changes
     base=$dir/debootstrap-$(echo "$KX_DEBIAN_PACKAGES" | sha256sum | cut -c1-12).tar
     [ "$(cat "$dir/ready" 2>/dev/null)" = "$stamp" ] && return 0
@@ -89,8 +89,9 @@ kx_debian_root() {
     if [ -f "$base" ]; then  # the slow part: kept when only the package changes
         tar -C "$root" -xf "$base"
     else
+        mirror=$("$KX_VM_DIR/../../scripts/debian-mirror") || kx_die "no Debian mirror in apt's configuration"
         debootstrap --variant=minbase --include="$KX_DEBIAN_PACKAGES" bookworm "$root" \
-            http://deb.debian.org/debian >"$dir/debootstrap.log" 2>&1 ||
+            "$mirror" >"$dir/debootstrap.log" 2>&1 ||
             kx_die "debootstrap failed (see $dir/debootstrap.log)"
         rm -f "$dir"/debootstrap-*.tar
         tar -C "$root" -cf "$base" .
