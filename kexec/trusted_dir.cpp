@@ -12,6 +12,8 @@
 #include <unistd.h>
 #include <utility>
 
+#include "strings.hpp"
+
 namespace kx {
 namespace {
 
@@ -129,7 +131,7 @@ std::vector<TrustedDir::Entry> TrustedDir::list() const {
 }
 
 Result<FileRef> TrustedDir::open_file(const std::string& name) const {
-    const std::string shown = path_ + "/" + name;
+    const std::string shown = path_ + "/" + field(name);  // for errors: the name is the directory's text
     if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
         return make_error(shown + ": not a file name");
     int fd = open_beneath(fd_, name);
@@ -149,7 +151,7 @@ Result<FileRef> TrustedDir::open_file(const std::string& name) const {
         ::close(fd);
         return make_error(shown + ": " + why);
     }
-    return MappedFile::adopt(fd, shown);
+    return MappedFile::adopt(fd, path_ + "/" + name);
 }
 
 }  // namespace kx

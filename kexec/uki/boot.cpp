@@ -61,7 +61,7 @@ std::vector<std::string> sidecar_files(const SidecarDir& where, std::string_view
         if (!ends_with_nocase(name, suffix) || (!exclude.empty() && ends_with_nocase(name, exclude)))
             continue;
         if (!e.refusal.empty()) {
-            notes.push_back("skipped " + where.dir->path() + "/" + name + ": " + e.refusal);
+            notes.push_back("skipped " + where.dir->path() + "/" + field(name) + ": " + e.refusal);
             continue;
         }
         names.push_back(name);
