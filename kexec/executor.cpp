@@ -14,7 +14,7 @@ namespace {
 
 void debug(ExecEnv& env, const std::string& line) {
     if (env.debug)
-        std::fprintf(env.debug, "kexec: %s\n", line.c_str());
+        std::fprintf(env.debug, "kexec: %s\n", terminal_line(line).c_str());  // labels name files
 }
 
 bool contains(const std::vector<int>& v, int e) { return std::find(v.begin(), v.end(), e) != v.end(); }

@@ -20,10 +20,17 @@ namespace kx {
 namespace {
 
 // The one place errors are printed; the exit status is kexec-tools' for
-// the same failure (exit_status::*).
+// the same failure (exit_status::*). Messages carry text from files:
+// terminal_line() keeps their bytes off the terminal and the error on one
+// line (strings.hpp).
 int fail(MainEnv& env, const Error& e) {
-    std::fprintf(env.err, "kexec: %s\n", e.message.c_str());
+    std::fprintf(env.err, "kexec: %s\n", terminal_line(e.message).c_str());
     return e.exit_status;
+}
+
+// "kexec: note: ..." on standard error, one line, escaped as errors are.
+void note(MainEnv& env, const std::string& text) {
+    std::fprintf(env.err, "kexec: note: %s\n", terminal_line(text).c_str());
 }
 
 // What planning needs but cannot read as a file, read once here, so that
@@ -96,11 +103,9 @@ int run(int argc, char** argv, MainEnv& env) {
     }
     if (o.debug) {
         for (const auto& a : o.ignored_arguments)
-            std::fprintf(env.err, "kexec: note: ignoring extra argument %s (kexec-tools ignores it too)\n",
-                         quote(a).c_str());
+            note(env, "ignoring extra argument " + quote(a) + " (kexec-tools ignores it too)");
         for (const auto& a : o.ignored_options)
-            std::fprintf(env.err, "kexec: note: %s has no effect on a bzImage or UKI (kexec-tools ignores it too)\n",
-                         a.c_str());
+            note(env, a + " has no effect on a bzImage or UKI (kexec-tools ignores it too)");
     }
 
     if (o.uki_info) {
@@ -142,15 +147,15 @@ int run(int argc, char** argv, MainEnv& env) {
     else if (o.dry_run == DryRunFormat::Json)
         std::fprintf(env.out, "%s\n", plan_json(*inv).dump().c_str());
     if (o.debug && inv->load)
-        for (const auto& note : inv->load->notes)
-            std::fprintf(env.err, "kexec: note: %s\n", note.c_str());
+        for (const auto& n : inv->load->notes)
+            note(env, n);
 
     ExecEnv exec{*backend, sys, o.debug ? env.err : nullptr, [&](const LoadPlan& load) {
                      std::vector<std::string> notes;
                      auto call = plan_segment_load(load, o, sys, notes);
                      if (o.debug)
-                         for (const auto& note : notes)
-                             std::fprintf(env.err, "kexec: note: %s\n", note.c_str());
+                         for (const auto& n : notes)
+                             note(env, n);
                      return call;
                  }};
     Status st = execute(*inv, exec);

@@ -17,8 +17,10 @@ std::string errno_list(const std::vector<int>& errs) {
     return out;
 }
 
+// A payload's source names files and sections: one line, escaped
+// (terminal_line; the plan as a whole goes through terminal_text too).
 std::string payload_line(const Payload& p) {
-    return p.describe() + ", " + format_size(p.size()) + ", sha256 " + to_hex(p.sha256());
+    return terminal_line(p.describe()) + ", " + format_size(p.size()) + ", sha256 " + to_hex(p.sha256());
 }
 
 Json errno_json(const std::vector<int>& errs) {
@@ -58,15 +60,15 @@ std::vector<std::string> then_steps(const Invocation& inv) {
 const char* target_name(bool crash) { return crash ? "crash" : "normal"; }
 
 void format_load_text(std::string& out, const LoadPlan& load) {
-    out += "load: " + load.image + " (" + load.image_type + ") as the " +
+    out += "load: " + terminal_line(load.image) + " (" + load.image_type + ") as the " +
            (load.crash ? "crash kernel (kexec -p)" : "next kernel (kexec -l)") + "\n";
     out += "  command line (" + std::to_string(load.boot.cmdline.size()) + " bytes, from " +
-           load.cmdline_source + "): " + quote(load.boot.cmdline) + "\n";
+           terminal_line(load.cmdline_source) + "): " + quote(load.boot.cmdline) + "\n";
     out += "  kernel: " + payload_line(load.boot.kernel) + "\n";
     out += "  initrd: " + (load.boot.initrd ? payload_line(*load.boot.initrd) : std::string("none")) + "\n";
     int n = 0;
     for (const FileLoadCall& call : load.file_calls) {
-        out += "  kexec_file_load #" + std::to_string(++n) + ": " + call.label + "\n";
+        out += "  kexec_file_load #" + std::to_string(++n) + ": " + terminal_line(call.label) + "\n";
         out += "    kernel: " + payload_line(call.kernel) + "\n";
         out += "    initrd: " + (call.initrd ? payload_line(*call.initrd) : std::string("none")) + "\n";
         out += "    cmdline: " + (call.cmdline ? quote(*call.cmdline) : std::string("none")) + "\n";
@@ -85,17 +87,20 @@ void format_load_text(std::string& out, const LoadPlan& load) {
         if (s.cmdline != load.boot.cmdline)
             out += "    command line given: " + quote(s.cmdline) + "\n";
         for (const Segment& seg : s.segments)
-            out += "    " + hex(seg.mem) + "+" + hex(seg.memsz) + " " + seg.label + ": " +
+            out += "    " + hex(seg.mem) + "+" + hex(seg.memsz) + " " + terminal_line(seg.label) + ": " +
                    payload_line(seg.data) + "\n";
     } else if (load.fallback_to_kexec_load) {
         out += "  kexec_load (fallback): planned when needed\n";
     }
     for (const std::string& note : load.notes)
-        out += "  note: " + note + "\n";
+        out += "  note: " + terminal_line(note) + "\n";
 }
 
 }  // namespace
 
+// Text from files (notes, labels) reaches the terminal escaped, each field
+// on its own line (terminal_line above), and the whole through
+// terminal_text, so nothing forgotten gets through raw (strings.hpp).
 std::string format_plan_text(const Invocation& inv) {
     std::string out = "kexec plan (dry run: no kexec syscall is made)\n";
     if (inv.unload)
@@ -118,7 +123,7 @@ std::string format_plan_text(const Invocation& inv) {
             out += " " + s + (&s != &steps.back() ? "," : "");
         out += "\n";
     }
-    return out;
+    return terminal_text(out);
 }
 
 Json plan_json(const Invocation& inv) {

@@ -85,13 +85,13 @@ std::string quote(std::string_view s) {
     return out;
 }
 
-std::string printable(std::string_view s) {
+std::string escape_for_terminal(std::string_view s, bool escape_backslash, bool keep_newlines) {
     std::string out;
     out.reserve(s.size());
     for (unsigned char c : s) {
-        if (c == '\\') {
+        if (c == '\\' && escape_backslash) {
             out += "\\\\";
-        } else if (c < 0x20 || c >= 0x7f) {
+        } else if ((c < 0x20 && !(c == '\n' && keep_newlines)) || c >= 0x7f) {
             char buf[8];
             std::snprintf(buf, sizeof buf, "\\x%02x", c);
             out += buf;
@@ -101,6 +101,24 @@ std::string printable(std::string_view s) {
     }
     return out;
 }
+
+std::string printable(std::string_view s) { return escape_for_terminal(s, true, false); }
+
+std::string terminal_line(std::string_view s) { return escape_for_terminal(s, false, false); }
+
+std::string terminal_text(std::string_view s) { return escape_for_terminal(s, false, true); }
+
+namespace {
+
+std::string cut_note(std::string_view s) {
+    return s.size() > kFieldLimit ? "...(" + std::to_string(s.size()) + " bytes)" : std::string();
+}
+
+}  // namespace
+
+std::string field(std::string_view s) { return printable(s.substr(0, kFieldLimit)) + cut_note(s); }
+
+std::string quoted_field(std::string_view s) { return quote(s.substr(0, kFieldLimit)) + cut_note(s); }
 
 std::string format_size(uint64_t bytes) {
     char buf[64];

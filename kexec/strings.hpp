@@ -20,10 +20,36 @@ std::vector<std::string> split_lines(std::string_view s);
 bool starts_with(std::string_view s, std::string_view prefix);
 bool ends_with(std::string_view s, std::string_view suffix);
 std::string quote(std::string_view s);           // C-style escaped, in double quotes
-// Text from a file, safe to print on a terminal: control characters, DEL
+// Text from files on its way out (issue 24). There is one escaping, in
+// escape_for_terminal(): control characters (newline and CR included), DEL
 // and bytes >= 0x80 (C1 controls, or parts of characters we cannot vouch
-// for) become \xNN, backslash becomes \\.
+// for) become \xNN. What it returns is printable ASCII, so escaping it again
+// changes nothing.
+//
+// - At every output sink (fail(), "kexec: note:" and -d lines, the --dry-run
+//   text plan, --uki-info's text) terminal_line()/terminal_text() escape
+//   whatever reaches them, so a message builder that forgets a field cannot
+//   send an escape sequence or split a line. They leave backslashes alone:
+//   text already escaped below passes through unchanged.
+// - A field taken from a file (a section name, a profile's ID= or TITLE=,
+//   a file name found beside a UKI) is put into a message with field() or
+//   quoted_field(): escaped with the backslash escaped too (so \x1b in the
+//   output always means the byte), and at most kFieldLimit bytes of it.
+// - JSON escapes with json_escape() (json.cpp), which \u-escapes the same
+//   bytes; fields keep their full length there.
+std::string escape_for_terminal(std::string_view s, bool escape_backslash, bool keep_newlines);
+// Text from a file, all of it: escape_for_terminal with backslash -> \\.
 std::string printable(std::string_view s);
+// One line at a sink; newlines are escaped, so it stays one line.
+std::string terminal_line(std::string_view s);
+// Several lines at a sink (a plan, a report): only '\n' is kept.
+std::string terminal_text(std::string_view s);
+constexpr size_t kFieldLimit = 64;
+// printable() of the first kFieldLimit bytes; a longer field ends in
+// "...(N bytes)" with its full size.
+std::string field(std::string_view s);
+// The same in double quotes, as quote() escapes them.
+std::string quoted_field(std::string_view s);
 std::string format_size(uint64_t bytes);         // "8.0 MiB (8388608 bytes)"
 std::string errno_name(int err);                 // "ENOEXEC"
 

@@ -12,6 +12,8 @@
 #include <unistd.h>
 #include <utility>
 
+#include "strings.hpp"
+
 namespace kx {
 namespace {
 
@@ -129,7 +131,7 @@ std::vector<TrustedDir::Entry> TrustedDir::list() const {
 }
 
 Result<TrustedDir::Opened> TrustedDir::open_file(const std::string& name) const {
-    const std::string shown = path_ + "/" + name;
+    const std::string shown = path_ + "/" + field(name);  // for errors: the name is the directory's text
     if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
         return make_error(shown + ": not a file name");
     int fd = open_beneath(fd_, name);
@@ -154,7 +156,7 @@ Result<TrustedDir::Opened> TrustedDir::open_file(const std::string& name) const 
         ::close(fd);
         return Opened{nullptr, why};
     }
-    KX_ASSIGN(FileRef file, MappedFile::adopt(fd, shown));
+    KX_ASSIGN(FileRef file, MappedFile::adopt(fd, path_ + "/" + name));
     return Opened{std::move(file), ""};
 }
 

@@ -127,7 +127,7 @@ Status PeFile::parse_sections(uint64_t table, uint64_t count) {
         s.size_of_raw_data = le32(b, h + 16);
         s.pointer_to_raw_data = le32(b, h + 20);
         s.characteristics = le32(b, h + 36);
-        const std::string label = "section " + (s.name.empty() ? "#" + std::to_string(i) : s.name);
+        const std::string label = "section " + (s.name.empty() ? "#" + std::to_string(i) : field(s.name));
         const uint64_t raw_end = uint64_t{s.pointer_to_raw_data} + s.size_of_raw_data;
         if (s.size_of_raw_data != 0 && raw_end > b.size())
             return err(label + " extends past end of file (" +
@@ -157,7 +157,7 @@ Status PeFile::parse_sections(uint64_t table, uint64_t count) {
         const Section& prev = *order[i - 1];
         const Section& cur = *order[i];
         if (uint64_t{prev.pointer_to_raw_data} + prev.size_of_raw_data > cur.pointer_to_raw_data)
-            return err("sections " + prev.name + " and " + cur.name + " overlap in the file (" +
+            return err("sections " + field(prev.name) + " and " + field(cur.name) + " overlap in the file (" +
                        range(prev.pointer_to_raw_data, prev.size_of_raw_data) + " and " +
                        range(cur.pointer_to_raw_data, cur.size_of_raw_data) + ")");
     }
@@ -176,7 +176,7 @@ Status PeFile::parse_certificates(uint64_t offset, uint64_t size) {
             continue;
         if (offset < uint64_t{s.pointer_to_raw_data} + s.size_of_raw_data &&
             s.pointer_to_raw_data < offset + size)
-            return err("certificate table (" + range(offset, size) + ") overlaps section " + s.name);
+            return err("certificate table (" + range(offset, size) + ") overlaps section " + field(s.name));
     }
     cert_table_offset_ = offset;
     cert_table_size_ = size;
@@ -215,7 +215,7 @@ Result<std::span<const uint8_t>> PeFile::section_bytes(const Section& s) const {
     // past the end): parse_sections() only checks it when there are some.
     if (s.file_size() == 0)
         return std::span<const uint8_t>{};
-    return slice(bytes_, s.pointer_to_raw_data, s.file_size(), name_ + ": section " + s.name);
+    return slice(bytes_, s.pointer_to_raw_data, s.file_size(), name_ + ": section " + field(s.name));
 }
 
 uint64_t PeFile::image_extent() const {

@@ -67,7 +67,7 @@ std::vector<std::string> sidecar_files(const SidecarDir& where, std::string_view
         if (!ends_with_nocase(name, suffix) || (!exclude.empty() && ends_with_nocase(name, exclude)))
             continue;
         if (!e.refusal.empty()) {
-            notes.push_back("skipped " + where.dir->path() + "/" + name + ": " + e.refusal);
+            notes.push_back("skipped " + where.dir->path() + "/" + field(name) + ": " + e.refusal);
             continue;
         }
         names.push_back(name);
@@ -140,7 +140,7 @@ public:
             // directory holds. One no longer trusted is skipped, as at listing.
             KX_ASSIGN(TrustedDir::Opened opened, where.dir->open_file(name));
             if (!opened.file) {
-                notes.push_back("skipped " + where.dir->path() + "/" + name + ": " + opened.refusal);
+                notes.push_back("skipped " + where.dir->path() + "/" + field(name) + ": " + opened.refusal);
                 continue;
             }
             if (count++ == 0)
@@ -356,7 +356,7 @@ Result<std::vector<AddonCandidate>> find_addons(const BootRequest& req, const Si
                 candidates.push_back({std::move(opened.file), origin});
                 continue;
             }
-            const std::string path = dir->dir->path() + "/" + name;
+            const std::string path = dir->dir->path() + "/" + field(name);
             boot.notes.push_back(std::string("skipped ") + origin + " addon " + path + ": " + opened.refusal);
             boot.skipped_addons.push_back({path, origin, opened.refusal});
         }

@@ -313,8 +313,11 @@ Json to_json(const Report& r) {
         .set("addons_error", r.addons_error.empty() ? Json() : Json(r.addons_error));
 }
 
-// Everything printed here came from the file: printable() keeps a crafted
-// UKI from sending escape sequences to the terminal.
+// Text printed here comes from the file. Its contents (names, IDs, .sbat,
+// signers) go through printable()/field()/quote(); messages (errors,
+// reasons, which carry already-escaped fields) through terminal_line(), so
+// nothing is escaped twice; and the whole report through terminal_text()
+// (strings.hpp).
 void signatures_text(std::string& out, const std::vector<pe::Signature>& sigs, const std::string& indent) {
     if (sigs.empty()) {
         out += indent + "unsigned\n";
@@ -324,7 +327,7 @@ void signatures_text(std::string& out, const std::vector<pe::Signature>& sigs, c
     for (const auto& s : sigs) {
         out += indent + "signature #" + std::to_string(++n) + ":";
         if (!s.error.empty())
-            out += " " + printable(s.error);
+            out += " " + terminal_line(s.error);
         out += "\n";
         for (const auto& g : s.signers)
             out += indent + "  signer: " + printable(g.subject) + "\n" + indent + "  issuer: " + printable(g.issuer) + "\n";
@@ -337,15 +340,16 @@ void signatures_text(std::string& out, const std::vector<pe::Signature>& sigs, c
 void verdict_text(std::string& out, const std::optional<pe::Verdict>& v, const std::string& source,
                   const std::string& indent) {
     if (v)
-        out += indent + (v->trusted ? "verdict: valid, " + printable(v->reason)
-                                    : "verdict: INVALID against " + printable(source) + ": " + printable(v->reason)) +
+        out += indent + (v->trusted ? "verdict: valid, " + terminal_line(v->reason)
+                                    : "verdict: INVALID against " + terminal_line(source) + ": " +
+                                          terminal_line(v->reason)) +
                "\n";
 }
 
 std::string to_text(const Report& r) {
     std::string out;
     const char* kind = r.kind == "uki" ? "Unified Kernel Image" : r.kind == "addon" ? "UKI addon" : "PE file (not a UKI)";
-    out += printable(r.path) + ": " + kind + " (" + (r.pe32_plus ? "PE32+" : "PE32") + ", machine " + hex(r.machine) +
+    out += terminal_line(r.path) + ": " + kind + " (" + (r.pe32_plus ? "PE32+" : "PE32") + ", machine " + hex(r.machine) +
            (r.machine == pe::kMachineAmd64 ? " x86-64" : "") + ", " + std::to_string(r.sections.size()) +
            " sections)\n";
     if (r.kind != "addon") {
@@ -354,7 +358,7 @@ std::string to_text(const Report& r) {
         else
             out += "boot: CANNOT BOOT\n";
         for (const auto& p : r.boot_problems)
-            out += "  - " + printable(p) + "\n";
+            out += "  - " + terminal_line(p) + "\n";
     }
     out += "sections (bytes = min(vsize, raw): what the file holds):\n";
     char line[512];
@@ -362,7 +366,7 @@ std::string to_text(const Report& r) {
                   "vsize", "raw", "bytes", "sha256", "role");
     out += line;
     for (const auto& s : r.sections) {
-        std::snprintf(line, sizeof line, "  %-12s %-8s %10s %10s %10s %10s  %-64s  %s\n", printable(s.name).c_str(),
+        std::snprintf(line, sizeof line, "  %-12s %-8s %10s %10s %10s %10s  %-64s  %s\n", field(s.name).c_str(),
                       s.profile < 0 ? "base" : ("@" + std::to_string(s.profile)).c_str(), hex(s.offset).c_str(),
                       hex(s.virtual_size).c_str(), hex(s.raw_size).c_str(), hex(s.bytes).c_str(), s.sha256.c_str(),
                       s.role.c_str());
@@ -373,11 +377,11 @@ std::string to_text(const Report& r) {
         for (size_t i = 0; i < r.profiles.size(); i++) {
             const Profile& p = r.profiles[i];
             if (r.multi_profile) {
-                out += "  @" + std::to_string(p.index) + (p.id.empty() ? "" : " ID=" + printable(p.id)) +
-                       (p.title.empty() ? "" : " TITLE=" + quote(p.title)) + "\n";
+                out += "  @" + std::to_string(p.index) + (p.id.empty() ? "" : " ID=" + shown_profile_id(p.id)) +
+                       (p.title.empty() ? "" : " TITLE=" + quoted_field(p.title)) + "\n";
                 std::string ov;
                 for (const auto& s : p.sections)
-                    ov += " " + printable(s);
+                    ov += " " + field(s);
                 out += "    overrides:" + (ov.empty() ? std::string(" nothing") : ov) + "\n";
             }
         }
@@ -400,7 +404,7 @@ std::string to_text(const Report& r) {
                    std::to_string(r.kernel.section_bytes - r.kernel.image_size) + " bytes of padding after the kernel's PE image)";
         out += "\n";
         if (!r.kernel.error.empty())
-            out += "  " + printable(r.kernel.error) + "\n";
+            out += "  " + terminal_line(r.kernel.error) + "\n";
         if (h.protocol != 0) {
             out += "  boot protocol " + x86::protocol_string(h.protocol) + ", version " + quote(h.kernel_version) + "\n";
             out += "  cmdline_size " + std::to_string(h.cmdline_size) + ", init_size " + hex(h.init_size) +
@@ -417,13 +421,13 @@ std::string to_text(const Report& r) {
     if (r.addons) {
         out += r.addons->empty() ? "addons: none found\n" : "addons (as kexec -l would find them):\n";
         for (const AddonRow& a : *r.addons)
-            out += "  " + printable(a.path) + " (" + a.origin + "): " +
-                   (a.applied ? "applied" + (a.detail.empty() ? "" : ", verified: " + printable(a.detail))
-                              : "skipped: " + printable(a.detail)) + "\n";
+            out += "  " + terminal_line(a.path) + " (" + a.origin + "): " +
+                   (a.applied ? "applied" + (a.detail.empty() ? "" : ", verified: " + terminal_line(a.detail))
+                              : "skipped: " + terminal_line(a.detail)) + "\n";
     } else if (!r.addons_error.empty()) {
-        out += "addons: not determined: " + printable(r.addons_error) + "\n";
+        out += "addons: not determined: " + terminal_line(r.addons_error) + "\n";
     }
-    return out;
+    return terminal_text(out);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include "uki/uki.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include "strings.hpp"
 
@@ -72,7 +73,7 @@ Result<Uki> Uki::parse(const FileRef& file) {
         for (size_t j = i + 1; j < u.sections_.size(); j++) {
             const UkiSection& b = u.sections_[j];
             if (b.profile == a.profile && b.info == a.info)
-                return make_error(name + ": section " + a.name() + " appears twice in " +
+                return make_error(name + ": section " + field(a.name()) + " appears twice in " +
                                   (a.profile == kBaseProfile
                                        ? std::string("the base profile")
                                        : "profile @" + std::to_string(a.profile)) +
@@ -111,6 +112,15 @@ bool Uki::is_uki() const {
 
 bool Uki::is_addon() const { return !is_uki() && has_addon_payload(pe_); }
 
+// ID= and TITLE= are text from the file, of any length: each is shown
+// escaped and cut to kFieldLimit bytes (shown_profile_id(), quoted_field()).
+std::string shown_profile_id(const std::string& id) {
+    const bool plain = !id.empty() && id.size() <= kFieldLimit && std::isalnum(static_cast<unsigned char>(id[0])) &&
+                       id.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") ==
+                           std::string::npos;
+    return plain ? id : quoted_field(id);
+}
+
 std::string Uki::describe_profiles() const {
     std::string out;
     for (const Profile& p : profiles_) {
@@ -119,9 +129,9 @@ std::string Uki::describe_profiles() const {
         out += "@" + std::to_string(p.index);
         std::string attrs;
         if (!p.id.empty())
-            attrs += "ID=" + p.id;
+            attrs += "ID=" + shown_profile_id(p.id);
         if (!p.title.empty())
-            attrs += (attrs.empty() ? "" : ", ") + std::string("TITLE=") + quote(p.title);
+            attrs += (attrs.empty() ? "" : ", ") + std::string("TITLE=") + quoted_field(p.title);
         if (!attrs.empty())
             out += " (" + attrs + ")";
     }
@@ -141,7 +151,7 @@ Result<unsigned> Uki::resolve_profile(const std::string& spec) const {
     for (const Profile& p : profiles_)
         if (!p.id.empty() && p.id == spec)
             return p.index;
-    return make_error(path() + ": no profile with ID " + quote(spec) + "; available: " +
+    return make_error(path() + ": no profile with ID " + quoted_field(spec) + "; available: " +
                       describe_profiles());
 }
 

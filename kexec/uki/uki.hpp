@@ -83,6 +83,13 @@ private:
     bool has_profiles_ = false;
 };
 
+// A profile's ID= for a message or --uki-info: as it is when it is a plain
+// word (os-release's ID= characters, starting with a letter or digit, at
+// most kFieldLimit bytes: what completion/kexec offers), else quoted and
+// cut (quoted_field), so that an ID such as "a, TITLE=b" cannot pass for
+// something else on the line.
+std::string shown_profile_id(const std::string& id);
+
 // How many of .linux's bytes are the kernel. ukify pads .linux to the UKI's
 // FileAlignment, and the kernel's signature covers exactly its own file:
 // Linux's verify_pefile hashes everything before the certificate table
