@@ -104,7 +104,7 @@ int run(int argc, char** argv, MainEnv& env) {
     }
 
     if (o.uki_info) {
-        Status st = uki::print_uki_info({*o.uki_info, o.json, o.uki_verify, o.uki_verify_option}, sys, env.out);
+        Status st = uki::print_uki_info({*o.uki_info, o.json, o.uki_verify, o.uki_verify_option, o.uki_allow_sha1}, sys, env.out);
         return st.ok() ? exit_status::kOk : fail(env, with_exit_status(st.take_error(), exit_status::kDie));
     }
 
