@@ -61,6 +61,27 @@ std::string sysroot_for(const Options& o) {
     return "/";
 }
 
+// --sysroot and KEXEC_UKI_SYSROOT move where db, dbx, Secure Boot and
+// lockdown are read, which are trust decisions: inherited by a root job,
+// the variable would swap the trust anchors of a real load. They are
+// honoured only where nothing reaches the kernel: a dry run, --uki-info,
+// --print-ckr-size (and --help, --version). Anything else that would use
+// the real Linux backend (load, unload, exec, -S) is refused before any
+// file is read. A test's own backend (MainEnv::backend) is no real load.
+Status check_sysroot_use(const Options& o, const MainEnv& env) {
+    if (env.backend || o.immediate != Immediate::None || o.dry_run != DryRunFormat::None || o.uki_info)
+        return {};
+    const char* modes = "only --dry-run, --uki-info and --print-ckr-size honour it";
+    if (o.sysroot)
+        return usage_error("--sysroot=" + *o.sysroot + ": " + modes + "; a load, unload, exec or -S reads db, dbx, "
+                           "Secure Boot and lockdown from this machine");
+    if (const char* env_root = std::getenv("KEXEC_UKI_SYSROOT"); env_root && *env_root)
+        return usage_error(std::string("KEXEC_UKI_SYSROOT is set (to ") + quote(env_root) + "): " + modes +
+                           "; unset it for a load, unload, exec or -S, which read db, dbx, Secure Boot and "
+                           "lockdown from this machine");
+    return {};
+}
+
 int run(int argc, char** argv, MainEnv& env);
 
 }  // namespace
@@ -85,6 +106,8 @@ int run(int argc, char** argv, MainEnv& env) {
     if (!parsed.ok())
         return fail(env, parsed.error());
     const Options& o = *parsed;
+    if (Status st = check_sysroot_use(o, env); !st.ok())
+        return fail(env, st.error());
     SystemView sys(sysroot_for(o));
     switch (o.immediate) {
     case Immediate::None: break;
@@ -109,7 +132,7 @@ int run(int argc, char** argv, MainEnv& env) {
     }
 
     if (o.uki_info) {
-        Status st = uki::print_uki_info({*o.uki_info, o.json, o.uki_verify, o.uki_verify_option}, sys, env.out);
+        Status st = uki::print_uki_info({*o.uki_info, o.json, o.uki_verify, o.uki_verify_option, o.uki_allow_sha1}, sys, env.out);
         return st.ok() ? exit_status::kOk : fail(env, with_exit_status(st.take_error(), exit_status::kDie));
     }
 

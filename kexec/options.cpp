@@ -70,6 +70,7 @@ enum OptionId : int {
     OPT_UKI_NO_ADDONS,
     OPT_UKI_STRICT,
     OPT_UKI_VERIFY,
+    OPT_UKI_ALLOW_SHA1,
 };
 
 const struct option kLongOptions[] = {
@@ -132,6 +133,7 @@ const struct option kLongOptions[] = {
     {"uki-no-addons", no_argument, nullptr, OPT_UKI_NO_ADDONS},
     {"uki-strict", no_argument, nullptr, OPT_UKI_STRICT},
     {"uki-verify", optional_argument, nullptr, OPT_UKI_VERIFY},
+    {"uki-allow-sha1", no_argument, nullptr, OPT_UKI_ALLOW_SHA1},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -163,6 +165,7 @@ bool is_image_option(int id) {
     case OPT_ARGS_LINUX: case OPT_ARGS_ELF: case OPT_ARGS_NONE: case OPT_MODULE: case OPT_DTB:
     case OPT_PASS_MEMMAP_CMDLINE: case OPT_NOEFI: case OPT_REUSE_VIDEO_TYPE:
     case OPT_UKI_PROFILE: case OPT_UKI_ADDON: case OPT_UKI_NO_ADDONS: case OPT_UKI_STRICT: case OPT_UKI_VERIFY:
+    case OPT_UKI_ALLOW_SHA1:
         return true;
     default:
         return false;
@@ -371,6 +374,7 @@ Status apply_option(Options& o, int opt, const char* arg) {
         o.uki_verify = arg ? arg : "db";
         o.uki_verify_option = "--uki-verify";
         break;
+    case OPT_UKI_ALLOW_SHA1: o.uki_allow_sha1 = true; break;
     default: break;
     }
     return {};

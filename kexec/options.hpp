@@ -76,6 +76,7 @@ struct Options {
     bool uki_strict = false;
     std::optional<std::string> uki_verify;  // "db" or a PEM bundle
     std::string uki_verify_option;          // who asked: "--uki-verify", or "--uki-strict" (implies it)
+    bool uki_allow_sha1 = false;            // accept Authenticode signatures made with SHA-1 (never MD5)
 
     std::optional<std::string> kernel;  // first non-option argument
     std::vector<std::string> ignored_arguments;  // the ones after it: kexec-tools ignores them too

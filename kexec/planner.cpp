@@ -205,6 +205,12 @@ std::optional<std::string> whole_uki_cmdline(const std::optional<UserCmdline>& u
     return "@" + std::to_string(profile) + (rest.empty() ? "" : " " + rest);
 }
 
+pe::SignaturePolicy signature_policy(const Options& o) {
+    pe::SignaturePolicy policy;
+    policy.allow_sha1 = o.uki_allow_sha1;
+    return policy;
+}
+
 Status plan_uki(LoadPlan& plan, const KernelFile& k, const Options& o, const SystemView& sys) {
     const std::string& name = k.original->path();
     const uint64_t copy_limit = memory_copy_limit(sys);
@@ -214,7 +220,7 @@ Status plan_uki(LoadPlan& plan, const KernelFile& k, const Options& o, const Sys
     FileRef contents = k.contents;
     std::shared_ptr<const pe::TrustStore> trust;
     if (o.uki_verify) {
-        KX_ASSIGN(trust, uki::trust_store_for(o.uki_verify_option, *o.uki_verify, sys));
+        KX_ASSIGN(trust, uki::trust_store_for(o.uki_verify_option, *o.uki_verify, sys, signature_policy(o)));
         KX_ASSIGN(uki::VerifiedFile verified, uki::verify_sealed_copy(k.contents, *trust, copy_limit));
         contents = std::move(verified.copy);
         plan.notes.push_back(name + ": Authenticode verified, " + verified.vouched);
@@ -242,7 +248,7 @@ Status plan_uki(LoadPlan& plan, const KernelFile& k, const Options& o, const Sys
     req.search_addons = !o.uki_no_addons;
     req.strict = o.uki_strict;
     req.secure_boot = read_security_state(sys).secure_boot.value_or(false);
-    req.addon_trust = uki::addon_trust_for(trust, o.uki_verify_option, req.secure_boot, sys);
+    req.addon_trust = uki::addon_trust_for(trust, o.uki_verify_option, req.secure_boot, sys, signature_policy(o));
     KX_ASSIGN(req.places, uki::sidecar_places(*k.original, sys));
     req.copy_limit = copy_limit;
     KX_ASSIGN(uki::UkiBoot boot, uki::plan_uki_boot(image, req));

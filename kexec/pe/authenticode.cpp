@@ -98,6 +98,67 @@ bool signed_digest(PKCS7* p7, std::string& algorithm, std::string& digest_hex) {
     return true;
 }
 
+void free_x509_stack(STACK_OF(X509)* s) { sk_X509_free(s); }
+void free_x509_chain(STACK_OF(X509)* s) { sk_X509_pop_free(s, X509_free); }
+using X509StackPtr = std::unique_ptr<STACK_OF(X509), Deleter<STACK_OF(X509), free_x509_stack>>;  // borrowed certificates
+using X509ChainPtr = std::unique_ptr<STACK_OF(X509), Deleter<STACK_OF(X509), free_x509_chain>>;  // owned ones
+using StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, Deleter<X509_STORE_CTX, X509_STORE_CTX_free>>;
+
+constexpr uint16_t kWinCertRevision2 = 0x0200;
+
+// Why a digest algorithm (an OpenSSL NID) may not vouch for an image; empty
+// when it may. MD5 never (collisions are cheap); SHA-1 only when asked
+// for (chosen-prefix collisions are practical); otherwise what EDK2's
+// HashPeImage can hash: SHA-256, SHA-384, SHA-512.
+std::string refused_digest(int nid, const SignaturePolicy& policy) {
+    switch (nid) {
+    case NID_sha256:
+    case NID_sha384:
+    case NID_sha512: return {};
+    case NID_md5: return "MD5 is refused always";
+    case NID_sha1: return policy.allow_sha1 ? std::string() : "SHA-1 is refused unless --uki-allow-sha1 is given";
+    default: return "only SHA-256, SHA-384 and SHA-512 are accepted";
+    }
+}
+
+std::string nid_name(int nid) {
+    const char* sn = nid != NID_undef ? OBJ_nid2sn(nid) : nullptr;
+    return sn ? sn : "an unknown algorithm";
+}
+
+// The policy's verdict on one signature: its WIN_CERTIFICATE revision
+// (Linux's verify_pefile and sbverify refuse all but 2.0), the algorithm
+// of the Authenticode digest, and each SignerInfo's digest and signature
+// algorithms. `p7` may be null (not readable): only the revision is judged.
+std::string signature_policy_problem(const Certificate& c, PKCS7* p7, const std::string& algorithm,
+                                     const SignaturePolicy& policy) {
+    if (c.revision != kWinCertRevision2)
+        return "WIN_CERTIFICATE revision " + hex(c.revision) + " is not 2.0 (0x200)";
+    if (!p7)
+        return {};
+    if (!algorithm.empty()) {
+        const int nid = OBJ_txt2nid(algorithm.c_str());
+        if (std::string why = refused_digest(nid, policy); !why.empty())
+            return "its Authenticode digest is " + algorithm + ": " + why;
+    }
+    STACK_OF(PKCS7_SIGNER_INFO)* infos = PKCS7_get_signer_info(p7);
+    for (int i = 0; infos && i < sk_PKCS7_SIGNER_INFO_num(infos); i++) {
+        PKCS7_SIGNER_INFO* si = sk_PKCS7_SIGNER_INFO_value(infos, i);
+        const ASN1_OBJECT* obj = nullptr;
+        X509_ALGOR_get0(&obj, nullptr, nullptr, si->digest_alg);
+        const int md = obj ? OBJ_obj2nid(obj) : NID_undef;
+        if (std::string why = refused_digest(md, policy); !why.empty())
+            return "its signer info digests with " + nid_name(md) + ": " + why;
+        obj = nullptr;
+        X509_ALGOR_get0(&obj, nullptr, nullptr, si->digest_enc_alg);
+        int sig_md = NID_undef, pk = NID_undef;
+        if (obj && OBJ_find_sigid_algs(OBJ_obj2nid(obj), &sig_md, &pk) && sig_md != NID_undef)
+            if (std::string why = refused_digest(sig_md, policy); !why.empty())
+                return "its signer info is signed with " + nid_name(OBJ_obj2nid(obj)) + ": " + why;
+    }
+    return {};
+}
+
 }  // namespace
 
 std::optional<std::string> authenticode_digest_hex(const PeFile& pe, const std::string& md_name) {
@@ -131,8 +192,10 @@ std::optional<std::string> authenticode_digest_hex(const PeFile& pe, const std::
         hash(s->pointer_to_raw_data, uint64_t{s->pointer_to_raw_data} + s->size_of_raw_data);
         hashed += s->size_of_raw_data;
     }
-    // Whatever follows, up to the certificate table.
-    const uint64_t end = b.size() - pe.certificate_table_size();
+    // Whatever follows, up to the certificate table (PeFile::parse() put
+    // it at the end of the file, so this is Linux's and EDK2's "file size
+    // minus the table's size").
+    const uint64_t end = pe.certificate_table_size() != 0 ? pe.certificate_table_offset() : b.size();
     if (end > hashed)
         hash(hashed, end);
     unsigned char out[EVP_MAX_MD_SIZE];
@@ -141,12 +204,13 @@ std::optional<std::string> authenticode_digest_hex(const PeFile& pe, const std::
     return hex_bytes(out, len);
 }
 
-std::vector<Signature> read_signatures(const PeFile& pe) {
+std::vector<Signature> read_signatures(const PeFile& pe, const SignaturePolicy& policy) {
     std::vector<Signature> sigs;
     for (const Certificate& c : pe.certificates()) {
         Signature sig;
         sig.offset = c.offset;
         sig.type = c.type;
+        sig.refused = signature_policy_problem(c, nullptr, "", policy);
         if (c.type != kWinCertTypePkcsSignedData) {
             sig.error = "unsupported certificate type " + hex(c.type);
             sigs.push_back(std::move(sig));
@@ -178,6 +242,8 @@ std::vector<Signature> read_signatures(const PeFile& pe) {
             if (actual)
                 sig.digest_matches = *actual == signed_hex;
         }
+        if (sig.refused.empty())
+            sig.refused = signature_policy_problem(c, p7.get(), sig.digest_algorithm, policy);
         sigs.push_back(std::move(sig));
     }
     return sigs;
@@ -221,12 +287,58 @@ std::string der_of(X509* cert) {
     return out;
 }
 
-bool forbidden_certificate(X509* cert, const SignatureDatabase& dbx) {
+// The DER of a certificate's TBSCertificate, as it is in the certificate
+// (the first element of its outer SEQUENCE), which EFI_CERT_X509_SHA*
+// entries hash; empty when the encoding is not a certificate's.
+std::string tbs_of(const std::string& der) {
+    const auto* begin = reinterpret_cast<const unsigned char*>(der.data());
+    const unsigned char* end = begin + der.size();
+    const unsigned char* p = begin;
+    long len = 0;
+    int tag = 0, cls = 0;
+    if (ASN1_get_object(&p, &len, &tag, &cls, end - p) & 0x80)
+        return {};
+    const unsigned char* tbs = p;
+    if (ASN1_get_object(&p, &len, &tag, &cls, end - p) & 0x80 || len > end - p)
+        return {};
+    return std::string(reinterpret_cast<const char*>(tbs), static_cast<size_t>(p + len - tbs));
+}
+
+std::optional<std::string> digest_bytes(DigestAlgorithm a, const std::string& data) {
+    const EVP_MD* md = EVP_get_digestbyname(openssl_name(a));
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (!md || EVP_Digest(data.data(), data.size(), out, &len, md, nullptr) != 1)
+        return std::nullopt;
+    return std::string(reinterpret_cast<char*>(out), len);
+}
+
+// Why dbx forbids `cert`, or empty.
+std::string forbidden_certificate(X509* cert, const SignatureDatabase& dbx) {
     const std::string der = der_of(cert);
-    return std::any_of(dbx.x509_certificates.begin(), dbx.x509_certificates.end(), [&](const auto& f) {
-        return der.size() == f.size() && std::equal(f.begin(), f.end(), der.begin(),
-                                                     [](uint8_t a, char b) { return a == static_cast<uint8_t>(b); });
-    });
+    const std::string subject = "certificate " + name_string(X509_get_subject_name(cert));
+    for (const auto& f : dbx.x509_certificates)
+        if (der.size() == f.size() && std::equal(f.begin(), f.end(), der.begin(),
+                                                 [](uint8_t a, char b) { return a == static_cast<uint8_t>(b); }))
+            return subject + " is forbidden by dbx";
+    if (dbx.certificate_hashes.empty())
+        return {};
+    const std::string tbs = tbs_of(der);
+    if (tbs.empty())
+        return subject + " has no TBSCertificate to compare with dbx";
+    for (const auto& h : dbx.certificate_hashes) {
+        const std::optional<std::string> d = digest_bytes(h.algorithm, tbs);
+        if (!d)  // fail closed: dbx may name it, and we cannot tell
+            return std::string("dbx revokes certificates by ") + display_name(h.algorithm) +
+                   " hash, which this OpenSSL cannot compute";
+        if (d->size() == h.tbs_digest.size() && std::equal(h.tbs_digest.begin(), h.tbs_digest.end(), d->begin(),
+                                                           [](uint8_t a, char b) { return a == static_cast<uint8_t>(b); }))
+            return subject + " is revoked by dbx (the " + display_name(h.algorithm) +
+                   " hash of its TBSCertificate; revoked " +
+                   (h.revoked_always() ? std::string("always") : "from " + h.revocation_time_text() +
+                                                                      ", and no time-stamp is checked") + ")";
+    }
+    return {};
 }
 
 StorePtr make_store(const TrustStore& trust) {
@@ -250,6 +362,8 @@ StorePtr make_store(const TrustStore& trust) {
 std::string check_signature(const PeFile& pe, const Certificate& c, const TrustStore& trust, X509_STORE* store,
                             const std::string& sha256_hex, std::string& signer_subject) {
     const std::string at = "signature at offset " + std::to_string(c.offset);
+    if (std::string why = signature_policy_problem(c, nullptr, "", trust.policy); !why.empty())
+        return at + ": " + why;
     if (c.type != kWinCertTypePkcsSignedData)
         return at + ": unsupported certificate type " + hex(c.type);
     const unsigned char* p = c.data.data();
@@ -257,6 +371,8 @@ std::string check_signature(const PeFile& pe, const Certificate& c, const TrustS
     std::string algorithm, signed_hex;
     if (!p7 || !signed_digest(p7.get(), algorithm, signed_hex))
         return at + ": not an Authenticode PKCS#7 signature";
+    if (std::string why = signature_policy_problem(c, p7.get(), algorithm, trust.policy); !why.empty())
+        return at + ": " + why;
     // The file was hashed with SHA-256 once already; other algorithms on demand.
     const std::optional<std::string> digest =
         algorithm == "sha256" ? std::optional(sha256_hex) : authenticode_digest_hex(pe, algorithm);
@@ -289,10 +405,46 @@ std::string check_signature(const PeFile& pe, const Certificate& c, const TrustS
     }
     if ((X509_get_extension_flags(signer) & EXFLAG_XKUSAGE) && !(X509_get_extended_key_usage(signer) & XKU_CODE_SIGN))
         return by + ": its certificate's extended key usage does not allow code signing";
+    return {};
+}
+
+// Why dbx forbids this signature's certificates (EDK2 IsForbiddenByDbx,
+// and IsAllowedByDb's check of the db certificate it chained to); empty
+// when it does not, or when the entry holds no readable signature.
+std::string forbidden_by_dbx(const Certificate& c, const TrustStore& trust, X509_STORE* store) {
+    const SignatureDatabase& dbx = trust.forbidden;
+    if (c.type != kWinCertTypePkcsSignedData || (dbx.x509_certificates.empty() && dbx.certificate_hashes.empty()))
+        return {};
+    const unsigned char* p = c.data.data();
+    Pkcs7Ptr p7(d2i_PKCS7(nullptr, &p, static_cast<long>(c.data.size())));
+    if (!p7 || !PKCS7_type_is_signed(p7.get()) || !p7->d.sign)
+        return {};
+    const std::string at = "signature at offset " + std::to_string(c.offset);
     STACK_OF(X509)* bag = p7->d.sign->cert;
-    for (int i = -1; i < (bag ? sk_X509_num(bag) : 0); i++)
-        if (X509* cert = i < 0 ? signer : sk_X509_value(bag, i); forbidden_certificate(cert, trust.forbidden))
-            return by + ": certificate " + name_string(X509_get_subject_name(cert)) + " is forbidden by dbx";
+    X509StackPtr signers(PKCS7_get0_signers(p7.get(), nullptr, 0));
+    ERR_clear_error();
+    std::vector<X509*> certs;
+    for (int i = 0; signers && i < sk_X509_num(signers.get()); i++)
+        certs.push_back(sk_X509_value(signers.get(), i));
+    for (int i = 0; bag && i < sk_X509_num(bag); i++)
+        certs.push_back(sk_X509_value(bag, i));
+    // The chain each signer builds to the trust store, its anchor included.
+    std::vector<X509ChainPtr> chains;
+    for (int i = 0; signers && i < sk_X509_num(signers.get()); i++) {
+        StoreCtxPtr ctx(X509_STORE_CTX_new());
+        if (!ctx || X509_STORE_CTX_init(ctx.get(), store, sk_X509_value(signers.get(), i), bag) != 1)
+            continue;
+        if (X509_verify_cert(ctx.get()) == 1)
+            if (STACK_OF(X509)* chain = X509_STORE_CTX_get1_chain(ctx.get())) {
+                chains.emplace_back(chain);
+                for (int j = 0; j < sk_X509_num(chain); j++)
+                    certs.push_back(sk_X509_value(chain, j));
+            }
+    }
+    ERR_clear_error();
+    for (X509* cert : certs)
+        if (std::string why = forbidden_certificate(cert, dbx); !why.empty())
+            return at + ": " + why;
     return {};
 }
 
@@ -302,14 +454,31 @@ Verdict verify_authenticode(const PeFile& pe, const TrustStore& trust) {
     const std::optional<std::string> digest = authenticode_digest_hex(pe, "sha256");
     if (!digest)
         return {false, "it has no certificate table entry, so no Authenticode digest"};
-    for (const auto& d : trust.forbidden.sha256_digests)
-        if (hex_bytes(d.data(), d.size()) == *digest)
-            return {false, "its SHA-256 Authenticode digest " + *digest + " is forbidden by dbx"};
+    // dbx's image digests, in each algorithm it holds them in.
+    std::vector<std::pair<DigestAlgorithm, std::string>> digests{{DigestAlgorithm::Sha256, *digest}};
+    for (const ImageDigest& d : trust.forbidden.image_digests) {
+        auto known = std::find_if(digests.begin(), digests.end(), [&](const auto& x) { return x.first == d.algorithm; });
+        if (known == digests.end()) {
+            const std::optional<std::string> computed = authenticode_digest_hex(pe, openssl_name(d.algorithm));
+            if (!computed)  // fail closed: dbx may name this file, and we cannot tell
+                return {false, std::string("dbx holds ") + display_name(d.algorithm) +
+                                   " image digests, which this OpenSSL cannot compute"};
+            known = digests.insert(digests.end(), {d.algorithm, *computed});
+        }
+        if (hex_bytes(d.digest.data(), d.digest.size()) == known->second)
+            return {false, std::string("its ") + display_name(d.algorithm) + " Authenticode digest " + known->second +
+                               " is forbidden by dbx"};
+    }
     if (pe.certificates().empty())
         return {false, "it is not signed"};
     StorePtr store = make_store(trust);
     if (!store)
         return {false, "out of memory for a certificate store"};
+    // Any signature by a forbidden certificate forbids the image, even
+    // when another signature would vouch for it (EDK2).
+    for (const Certificate& c : pe.certificates())
+        if (std::string why = forbidden_by_dbx(c, trust, store.get()); !why.empty())
+            return {false, why};
     std::string why;
     for (const Certificate& c : pe.certificates()) {
         std::string subject;

@@ -41,6 +41,15 @@ Result<PeFile> PeFile::parse(std::span<const uint8_t> bytes, std::string name) {
     return pe;
 }
 
+Result<PeFile> PeFile::parse_embedded(std::span<const uint8_t> bytes, std::string name) {
+    PeFile pe;
+    pe.name_ = std::move(name);
+    pe.bytes_ = bytes;
+    pe.trailing_allowed_ = true;
+    KX_TRY(pe.parse_headers());
+    return pe;
+}
+
 Status PeFile::parse_headers() {
     const auto b = bytes_;
     if (b.size() < kDosHeaderSize)
@@ -90,11 +99,27 @@ Status PeFile::parse_headers() {
     if (n_dirs > kMaxDataDirectories)
         return err("NumberOfRvaAndSizes " + std::to_string(n_dirs) + " exceeds " +
                    std::to_string(kMaxDataDirectories));
-    if (fixed + uint64_t{n_dirs} * 8 > opt_size)
-        return err(std::to_string(n_dirs) + " data directories do not fit the optional header (" +
-                   std::to_string(opt_size) + " bytes)");
-    if (size_of_headers_ > b.size())
-        return err("SizeOfHeaders " + hex(size_of_headers_) + " exceeds the file size " +
+    // Rule 1: the data directories end exactly where the optional header
+    // does. Linux reads the section table right after the data directories
+    // (pefile_parse_binary), EDK2 and the firmware at the end of the
+    // optional header (PeCoffLoaderGetPeHeader refuses a mismatch), and so
+    // do we: were they different, two verifiers would hash different tables.
+    if (fixed + uint64_t{n_dirs} * 8 != opt_size)
+        return err("SizeOfOptionalHeader " + std::to_string(opt_size) + " is not the " +
+                   std::to_string(fixed + uint64_t{n_dirs} * 8) + " bytes its " + std::to_string(n_dirs) +
+                   " data directories end at: the section table's place is ambiguous");
+    // Rule 2: the section table lies inside SizeOfHeaders, the bytes
+    // Authenticode hashes as the headers; a table past them is not signed,
+    // so sections could be moved or resized after signing (Linux
+    // pefile_parse_binary: n_sections > (header_size - cursor) / 40 is
+    // ELIBBAD; EDK2 PeCoffLoaderGetPeHeader step 4).
+    const uint64_t table_end = opt + opt_size + uint64_t{n_sections} * kSectionHeaderSize;
+    if (size_of_headers_ < table_end)
+        return err("SizeOfHeaders " + hex(size_of_headers_) + " ends before the section table does (at " +
+                   hex(table_end) + "): the section table would not be covered by a signature");
+    // Rule 3: the headers are not the whole file (Linux: header_size >= datalen is ELIBBAD).
+    if (size_of_headers_ >= b.size())
+        return err("SizeOfHeaders " + hex(size_of_headers_) + " is not less than the file size " +
                    hex(b.size()));
 
     KX_TRY(parse_sections(opt + opt_size, n_sections));
@@ -114,7 +139,7 @@ Status PeFile::parse_sections(uint64_t table, uint64_t count) {
     if (!fits(b, table, count * kSectionHeaderSize))
         return err("section table (" + std::to_string(count) + " entries at " + hex(table) +
                    ") extends past end of file (size " + hex(b.size()) + ")");
-    const uint64_t headers_end = table + count * kSectionHeaderSize;
+    // parse_headers() put the table inside SizeOfHeaders (rule 2).
 
     sections_.reserve(count);
     for (unsigned i = 0; i < count; i++) {
@@ -133,17 +158,23 @@ Status PeFile::parse_sections(uint64_t table, uint64_t count) {
             return err(label + " extends past end of file (" +
                        range(s.pointer_to_raw_data, s.size_of_raw_data) + ", file size " +
                        hex(b.size()) + ")");
-        if (s.size_of_raw_data != 0 && s.pointer_to_raw_data < headers_end)
+        // Rule 4: raw data begins after the headers. Authenticode hashes
+        // [0, SizeOfHeaders) and then each section's raw data: a section
+        // starting inside SizeOfHeaders would be hashed twice and the
+        // count of bytes hashed would no longer say where the rest begins
+        // (PE/COFF Authenticode, steps 9-16; EDK2 HashPeImage).
+        if (s.size_of_raw_data != 0 && s.pointer_to_raw_data < size_of_headers_)
             return err(label + " raw data at " + hex(s.pointer_to_raw_data) +
-                       " overlaps the PE headers (which end at " + hex(headers_end) + ")");
+                       " overlaps the PE headers (SizeOfHeaders " + hex(size_of_headers_) + ")");
         if (uint64_t{s.virtual_address} + s.virtual_size > UINT32_MAX)
             return err(label + " virtual range " + hex(s.virtual_address) + "+" +
                        hex(s.virtual_size) + " overflows the 32-bit address space");
         sections_.push_back(std::move(s));
     }
 
-    // No two sections may share bytes of the file: two readers could then
-    // disagree on what a section holds. Overlap in memory is left alone, as
+    // Rule 5: no two sections share bytes of the file: two readers could
+    // then disagree on what a section holds, and Authenticode would hash
+    // the shared bytes twice. Overlap in memory is left alone, as
     // the firmware and systemd-stub leave it: ukify grows the stub's own
     // .sbat over the next section's address when it merges SBAT data.
     std::vector<const Section*> order;
@@ -166,18 +197,33 @@ Status PeFile::parse_sections(uint64_t table, uint64_t count) {
 
 Status PeFile::parse_certificates(uint64_t offset, uint64_t size) {
     const auto b = bytes_;
+    // Rule 6: inside the file (Linux chkaddr; EDK2 reads its last byte).
     if (!fits(b, offset, size))
         return err("certificate table (" + range(offset, size) + ") extends past end of file (size " +
                    hex(b.size()) + ")");
+    // Rule 7: quadword aligned, as the PE/COFF specification requires of
+    // the attribute certificate table (sbsign and pesign write it so).
     if (offset % 8 != 0)
         return err("certificate table offset " + hex(offset) + " is not 8-byte aligned");
-    for (const Section& s : sections_) {
-        if (s.size_of_raw_data == 0)
-            continue;
-        if (offset < uint64_t{s.pointer_to_raw_data} + s.size_of_raw_data &&
-            s.pointer_to_raw_data < offset + size)
-            return err("certificate table (" + range(offset, size) + ") overlaps section " + field(s.name));
-    }
+    // Rule 8: after the headers (Linux: chkaddr(header_size, ...)) and
+    // after every section's raw data: Authenticode hashes everything up to
+    // the table, so the table must follow all that is hashed.
+    uint64_t hashed_end = size_of_headers_;
+    for (const Section& s : sections_)
+        if (s.size_of_raw_data != 0)
+            hashed_end = std::max<uint64_t>(hashed_end, uint64_t{s.pointer_to_raw_data} + s.size_of_raw_data);
+    if (offset < hashed_end)
+        return err("certificate table (" + range(offset, size) + ") begins before the end of the headers and "
+                   "sections' raw data (" + hex(hashed_end) + ")");
+    // Rule 9: the table ends the file. Linux (pefile_digest_pe_contents)
+    // and EDK2 (HashPeImage step 17) hash up to the file size minus the
+    // table's size, which is the table's start only when nothing follows
+    // it; otherwise they hash part of the table and leave the bytes after
+    // it out. An embedded kernel (parse_embedded) may be followed by a
+    // UKI builder's padding: the image ends with the table there.
+    if (!trailing_allowed_ && offset + size != b.size())
+        return err("certificate table (" + range(offset, size) + ") does not end at the end of the file (size " +
+                   hex(b.size()) + "): what a signature covers would not be what was signed");
     cert_table_offset_ = offset;
     cert_table_size_ = size;
     uint64_t at = offset;

@@ -54,8 +54,15 @@ bool looks_like_pe(std::span<const uint8_t> bytes);
 
 class PeFile {
 public:
-    // `name` (the file name) prefixes every error message.
+    // `name` (the file name) prefixes every error message. The header
+    // rules (pe_file.cpp, rules 1-9) are Linux's verify_pefile's and EDK2's:
+    // everything Authenticode hashes is where both verifiers look for it.
     static Result<PeFile> parse(std::span<const uint8_t> bytes, std::string name);
+    // The same for a PE image that `bytes` may continue past: a kernel
+    // inside a UKI's .linux, padded by the UKI builder. Bytes after its
+    // certificate table are not part of it (image_extent() ends there);
+    // parse the image itself (those bytes cut off) to judge its signature.
+    static Result<PeFile> parse_embedded(std::span<const uint8_t> bytes, std::string name);
 
     const std::string& name() const { return name_; }
     std::span<const uint8_t> bytes() const { return bytes_; }
@@ -104,6 +111,7 @@ private:
     uint32_t size_of_image_ = 0;
     uint32_t size_of_headers_ = 0;
     uint16_t subsystem_ = 0;
+    bool trailing_allowed_ = false;
     uint64_t checksum_offset_ = 0;
     std::optional<uint64_t> cert_dir_entry_offset_;
     uint64_t cert_table_offset_ = 0;

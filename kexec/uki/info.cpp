@@ -65,6 +65,7 @@ struct Context {
     const SystemView* sys = nullptr;
     std::shared_ptr<const pe::TrustStore> trust;
     std::string verify_option;
+    pe::SignaturePolicy policy;
 };
 
 std::string role_of(const UkiSection& s) {
@@ -84,7 +85,8 @@ bool signed_but_mismatched(const std::vector<pe::Signature>& sigs) {
     return any_checked;
 }
 
-KernelFacts kernel_facts(const UkiSection& linux_section, const std::string& name, const pe::TrustStore* trust) {
+KernelFacts kernel_facts(const UkiSection& linux_section, const std::string& name, const pe::TrustStore* trust,
+                         const pe::SignaturePolicy& policy) {
     KernelFacts k;
     k.present = true;
     k.section_bytes = linux_section.data.size();
@@ -104,7 +106,7 @@ KernelFacts kernel_facts(const UkiSection& linux_section, const std::string& nam
     }
     if (pe::looks_like_pe(kernel))
         if (auto inner = pe::PeFile::parse(kernel, name); inner.ok()) {
-            k.signatures = pe::read_signatures(*inner);
+            k.signatures = pe::read_signatures(*inner, policy);
             if (trust)
                 k.verdict = pe::verify_authenticode(*inner, *trust);
         }
@@ -124,7 +126,7 @@ std::vector<std::string> boot_problems(const Uki& uki, const Report& r) {
             problems.push_back(where + (uki.is_uki() ? ".linux is empty" : "there is no .linux section"));
             continue;
         }
-        KernelFacts k = kernel_facts(*l, ".linux", nullptr);
+        KernelFacts k = kernel_facts(*l, ".linux", nullptr, {});
         if (!k.error.empty())
             problems.push_back(where + k.error);
         if (signed_but_mismatched(k.signatures))
@@ -142,7 +144,7 @@ std::vector<std::string> boot_problems(const Uki& uki, const Report& r) {
 void find_addons(const Uki& uki, const Context& ctx, Report& r) {
     BootRequest req;
     req.secure_boot = read_security_state(*ctx.sys).secure_boot.value_or(false);
-    req.addon_trust = addon_trust_for(ctx.trust, ctx.verify_option, req.secure_boot, *ctx.sys);
+    req.addon_trust = addon_trust_for(ctx.trust, ctx.verify_option, req.secure_boot, *ctx.sys, ctx.policy);
     auto places = sidecar_places(*uki.file(), *ctx.sys);
     if (!places.ok()) {
         r.addons_error = places.error().message;
@@ -194,9 +196,9 @@ Result<Report> build(const Uki& uki, const Context& ctx = {}) {
         r.pcrsig = base->get(SectionKind::Pcrsig) != nullptr;
         r.pcrpkey = base->get(SectionKind::Pcrpkey) != nullptr;
         if (const UkiSection* l = base->get(SectionKind::Linux))
-            r.kernel = kernel_facts(*l, ".linux of " + uki.path(), ctx.trust.get());
+            r.kernel = kernel_facts(*l, ".linux of " + uki.path(), ctx.trust.get(), ctx.policy);
     }
-    r.signatures = pe::read_signatures(uki.pe());
+    r.signatures = pe::read_signatures(uki.pe(), ctx.policy);
     if (r.kind != "addon")
         r.boot_problems = boot_problems(uki, r);
     if (ctx.trust) {
@@ -220,7 +222,8 @@ Json signatures_json(const std::vector<pe::Signature>& sigs) {
                    // cppcheck-suppress accessMoved  ; moved once, in this chain
                    .set("signers", std::move(signers))
                    .set("digest_algorithm", s.digest_algorithm.empty() ? Json() : Json(s.digest_algorithm))
-                   .set("digest_matches", s.digest_matches ? Json(*s.digest_matches) : Json()));
+                   .set("digest_matches", s.digest_matches ? Json(*s.digest_matches) : Json())
+                   .set("refused", s.refused.empty() ? Json() : Json(s.refused)));
     }
     return a;
 }
@@ -334,6 +337,8 @@ void signatures_text(std::string& out, const std::vector<pe::Signature>& sigs, c
         if (s.digest_matches)
             out += indent + "  " + printable(s.digest_algorithm) + " digest: " +
                    (*s.digest_matches ? "matches this file" : "DOES NOT match this file (modified after signing?)") + "\n";
+        if (!s.refused.empty())
+            out += indent + "  refused whatever the trust source: " + printable(s.refused) + "\n";
     }
 }
 
@@ -448,9 +453,9 @@ Status print_uki_info(const InfoRequest& req, const SystemView& sys, FILE* out) 
     if (!pe::looks_like_pe(file->bytes()))
         return make_error(path + ": not a PE file, so not a UKI or addon");
     KX_ASSIGN(Uki uki, Uki::parse(file));
-    Context ctx{&sys, nullptr, req.verify_option};
+    Context ctx{&sys, nullptr, req.verify_option, {req.allow_sha1}};
     if (req.verify) {
-        KX_ASSIGN(ctx.trust, trust_store_for(req.verify_option, *req.verify, sys));
+        KX_ASSIGN(ctx.trust, trust_store_for(req.verify_option, *req.verify, sys, ctx.policy));
     }
     KX_ASSIGN(const Report info, build(uki, ctx));
     KX_TRY(check_inputs_unchanged());  // never report on a file that shrank while we read it

@@ -25,6 +25,7 @@ struct InfoRequest {
     bool json = false;
     std::optional<std::string> verify;  // --uki-verify's source: verdicts for the UKI, .linux, addons
     std::string verify_option;          // "--uki-verify" or "--uki-strict", for messages
+    bool allow_sha1 = false;            // --uki-allow-sha1: the signature policy a load would use
 };
 
 // The whole report: also the addons a load would apply (found as a load

@@ -186,7 +186,7 @@ Result<Selection> Uki::select(unsigned profile) const {
 uint64_t embedded_kernel_size(std::span<const uint8_t> linux_bytes) {
     if (!pe::looks_like_pe(linux_bytes))
         return linux_bytes.size();
-    auto kernel = pe::PeFile::parse(linux_bytes, ".linux");
+    auto kernel = pe::PeFile::parse_embedded(linux_bytes, ".linux");
     return kernel.ok() ? kernel->image_extent() : linux_bytes.size();
 }
 

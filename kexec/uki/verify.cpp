@@ -56,16 +56,22 @@ Result<pe::TrustStore> firmware_trust(const SystemView& sys) {
 
 }  // namespace
 
-Result<pe::TrustStore> load_trust_store(const std::string& source, const SystemView& sys) {
-    if (source == kTrustFirmwareDb)
-        return firmware_trust(sys);
-    KX_ASSIGN(FileRef pem, MappedFile::open(source));
-    return pe::trust_store_from_pem(pem->bytes(), source);
+Result<pe::TrustStore> load_trust_store(const std::string& source, const SystemView& sys,
+                                        const pe::SignaturePolicy& policy) {
+    pe::TrustStore trust;
+    if (source == kTrustFirmwareDb) {
+        KX_ASSIGN(trust, firmware_trust(sys));
+    } else {
+        KX_ASSIGN(FileRef pem, MappedFile::open(source));
+        KX_ASSIGN(trust, pe::trust_store_from_pem(pem->bytes(), source));
+    }
+    trust.policy = policy;
+    return trust;
 }
 
 Result<std::shared_ptr<const pe::TrustStore>> trust_store_for(const std::string& option, const std::string& source,
-                                                              const SystemView& sys) {
-    auto loaded = load_trust_store(source, sys);
+                                                              const SystemView& sys, const pe::SignaturePolicy& policy) {
+    auto loaded = load_trust_store(source, sys, policy);
     if (!loaded.ok()) {
         Error e = loaded.take_error();
         e.message = option + ": " + e.message;
@@ -100,12 +106,12 @@ Result<VerifiedFile> verify_sealed_copy(const FileRef& file, const pe::TrustStor
 }
 
 AddonTrust addon_trust_for(std::shared_ptr<const pe::TrustStore> uki_trust, const std::string& option,
-                           bool secure_boot, const SystemView& sys) {
+                           bool secure_boot, const SystemView& sys, const pe::SignaturePolicy& policy) {
     if (uki_trust)
         return {option, std::move(uki_trust), ""};
     if (!secure_boot)
         return {};
-    auto db = load_trust_store(kTrustFirmwareDb, sys);
+    auto db = load_trust_store(kTrustFirmwareDb, sys, policy);
     if (!db.ok())
         return {"Secure Boot", nullptr, db.error().message};
     return {"Secure Boot", std::make_shared<const pe::TrustStore>(std::move(db).value()), ""};

@@ -20,12 +20,14 @@ namespace kx::uki {
 
 inline constexpr const char* kTrustFirmwareDb = "db";
 
-Result<pe::TrustStore> load_trust_store(const std::string& source, const SystemView& sys);
+// `policy` (--uki-allow-sha1) goes with the store into every verdict.
+Result<pe::TrustStore> load_trust_store(const std::string& source, const SystemView& sys,
+                                        const pe::SignaturePolicy& policy);
 
 // The trust store `option` ("--uki-verify", or "--uki-strict", which
 // implies it) asks for, shared; an error names that option.
 Result<std::shared_ptr<const pe::TrustStore>> trust_store_for(const std::string& option, const std::string& source,
-                                                              const SystemView& sys);
+                                                              const SystemView& sys, const pe::SignaturePolicy& policy);
 
 // An error naming `name` and why it is not trusted; otherwise who vouched
 // for it ("signed by CN=..., trusted by SOURCE").
@@ -55,6 +57,6 @@ struct AddonTrust {
 // against (`uki_trust`, from `option`), or else, when the running system
 // booted with Secure Boot on, against the firmware's db (read from `sys`).
 AddonTrust addon_trust_for(std::shared_ptr<const pe::TrustStore> uki_trust, const std::string& option,
-                           bool secure_boot, const SystemView& sys);
+                           bool secure_boot, const SystemView& sys, const pe::SignaturePolicy& policy);
 
 }  // namespace kx::uki

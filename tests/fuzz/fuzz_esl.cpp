@@ -11,7 +11,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!db.ok())
         return 0;
     // Every entry came from the input, and none is empty.
-    size_t held = db->sha256_digests.size() * 32;
+    size_t held = 0;
+    for (const auto& d : db->image_digests) {
+        KXF_CHECK(d.digest.size() == kx::pe::digest_size(d.algorithm));
+        held += d.digest.size();
+    }
+    for (const auto& h : db->certificate_hashes) {
+        KXF_CHECK(h.tbs_digest.size() == kx::pe::digest_size(h.algorithm));
+        held += h.tbs_digest.size() + h.revocation_time.size();
+    }
     for (const auto& cert : db->x509_certificates) {
         KXF_CHECK(!cert.empty());
         held += cert.size();

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <vector>
 #include <sys/stat.h>
 #include <zlib.h>
 
@@ -161,14 +162,38 @@ void crash_seeds() {
     seed("crash", "bios-guest", in + kcore + "\x01\x01\x01\x01\x01\x01\x02"s);
 }
 
+// Header shapes whose signed area Linux's verify_pefile and EDK2 would not
+// agree on (kexec/pe/pe_file.cpp, rules 1-9), each made from a good signed
+// PE: the readers refuse them, and the fuzzer starts from the boundary.
+std::vector<std::pair<std::string, std::string>> hashed_area_shapes(const std::string& good) {
+    const uint32_t opt = peek32(good, 0x3c) + 24;
+    const uint32_t opt_size = static_cast<uint8_t>(good[opt - 4]) | static_cast<uint8_t>(good[opt - 3]) << 8;
+    const uint32_t dirs_at = opt + (static_cast<uint8_t>(good[opt + 1]) == 2 ? 108 : 92);
+    std::vector<std::pair<std::string, std::string>> shapes;
+    std::string short_headers = good;  // SizeOfHeaders ends where the section table starts
+    poke32(short_headers, opt + 60, opt + opt_size);
+    shapes.emplace_back("section-table-outside-headers", short_headers);
+    std::string dirs = good;  // the data directories end before the optional header does
+    poke32(dirs, dirs_at, peek32(good, dirs_at) - 1);
+    shapes.emplace_back("dirs-end-before-optional-header", dirs);
+    shapes.emplace_back("bytes-after-certificate-table", good + "appended");
+    return shapes;
+}
+
 void authenticode_seeds() {
     BzImageSpec small;
     small.size = 8192;
-    seed("authenticode", "signed-bzimage.efi", signed_efi_bzimage(small));
+    const std::string bzimage = signed_efi_bzimage(small);
+    seed("authenticode", "signed-bzimage.efi", bzimage);
     UkiSpec spec;
-    spec.linux_image = signed_efi_bzimage(small);
+    spec.linux_image = bzimage;
     spec.cmdline = "quiet";
-    seed("authenticode", "uki-with-signed-kernel.efi", build_uki(UkiStyle::Ukify254, spec));
+    const std::string uki = build_uki(UkiStyle::Ukify254, spec);
+    seed("authenticode", "uki-with-signed-kernel.efi", uki);
+    for (const auto& [name, bytes] : hashed_area_shapes(bzimage)) {
+        seed("authenticode", "bzimage-" + name + ".efi", bytes);
+        seed("uki", "bzimage-" + name + ".efi", bytes);
+    }
 }
 
 // EFI_SIGNATURE_LIST: type GUID, list size, header size, entry size; each
@@ -198,6 +223,17 @@ void signature_list_seeds() {
                           signature_list(sha256, {std::string(32, '\x11'), std::string(32, '\x22')}));
     seed("esl", "dbx", attributes + signature_list(sha256, {std::string(32, '\x33')}) +
                            signature_list(std::string(16, '\x42'), {std::string(20, 'x')}));
+    // Every hash type dbx may hold: image digests, and certificate TBS
+    // hashes with a revocation time (UEFI 2.10, 32.4.1).
+    const std::string sha1 = "\x12\xa5\x6c\x82\x10\xcf\xc9\x4a\xb1\x87\xbe\x01\x49\x66\x31\xbd"s;
+    const std::string sha384 = "\x07\x53\x3e\xff\xd0\x9f\xc9\x48\x85\xf1\x8a\xd5\x6c\x70\x1e\x01"s;
+    const std::string x509_sha256 = "\x92\xa4\xd2\x3b\xc0\x96\x79\x40\xb4\x20\xfc\xf9\x8e\xf1\x03\xed"s;
+    const std::string x509_sha512 = "\x63\xbf\x6d\x44\x02\x25\xda\x4c\xbc\xfa\x24\x65\xd2\xb0\xfe\x9d"s;
+    const std::string revoked_2023 = "\xe7\x07\x05\x09\0\0\0\0\0\0\0\0\0\0\0\0"s;
+    seed("esl", "dbx-every-type", attributes + signature_list(sha1, {std::string(20, '\x44')}) +
+                                      signature_list(sha384, {std::string(48, '\x55')}) +
+                                      signature_list(x509_sha256, {std::string(32, '\x66') + std::string(16, '\0')}) +
+                                      signature_list(x509_sha512, {std::string(64, '\x77') + revoked_2023}));
 }
 
 void small_seeds() {

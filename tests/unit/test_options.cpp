@@ -516,3 +516,46 @@ Test(options, remove_parameter_edges) {
     kx_assert_str(remove_parameter("a x=1", "x"), "a ");
     kx_assert_str(remove_parameter("nox=1 x=2", "x"), "nox=1 x=2");
 }
+
+// --sysroot and KEXEC_UKI_SYSROOT choose where db, dbx, Secure Boot and
+// lockdown are read: honoured for --dry-run, --uki-info and
+// --print-ckr-size, refused (a usage error, exit 1) for anything that
+// would reach the real backend, before any file is read (issue 24). The
+// kernels named here do not exist, so the old code failed on them, not on
+// a syscall; KEXEC_UKI_NO_REAL_SYSCALLS stays set as a second guard.
+Test(sysroot, a_real_load_with_a_sysroot_is_refused_before_any_file_is_read) {
+    setenv("KEXEC_UKI_NO_REAL_SYSCALLS", "1", 1);
+    const std::string root = make_sysroot({{"/proc/cmdline", "BOOT_IMAGE=/vmlinuz\n"}});
+    const std::vector<std::vector<std::string>> real = {
+        {"-l", "/missing/kernel"}, {"-s", "-l", "/missing/kernel"}, {"-c", "-l", "/missing/kernel"},
+        {"-p", "/missing/kernel"}, {"-S"}};
+    for (const auto& args : real) {
+        std::vector<std::string> with = args;
+        with.insert(with.begin(), "--sysroot=" + root);
+        RunResult r = run_kexec(with, nullptr);
+        cr_expect_eq(r.rc, 1, "%s: %d", args[0].c_str(), r.rc);
+        kx_assert_str(r.err, "kexec: --sysroot=" + root + ": only --dry-run, --uki-info and --print-ckr-size honour "
+                             "it; a load, unload, exec or -S reads db, dbx, Secure Boot and lockdown from this machine\n");
+    }
+    setenv("KEXEC_UKI_SYSROOT", root.c_str(), 1);
+    for (const auto& args : real) {
+        RunResult r = run_kexec(args, nullptr);
+        cr_expect_eq(r.rc, 1, "%s: %d", args[0].c_str(), r.rc);
+        kx_assert_str(r.err, "kexec: KEXEC_UKI_SYSROOT is set (to \"" + root + "\"): only --dry-run, --uki-info and "
+                             "--print-ckr-size honour it; unset it for a load, unload, exec or -S, which read db, dbx, "
+                             "Secure Boot and lockdown from this machine\n");
+    }
+    // Where it is honoured, it still works; and a test's own backend is no real load.
+    const std::string dir = scratch_dir();
+    const std::string kernel = write_file(dir + "/bzImage", make_bzimage());
+    RunResult dry = run_kexec({"-s", "-l", "--dry-run", kernel}, nullptr);
+    cr_assert_eq(dry.rc, 0, "%s", dry.err.c_str());
+    RunResult ckr = run_kexec({"--print-ckr-size"}, nullptr);
+    cr_assert_eq(ckr.rc, 0, "%s", ckr.err.c_str());
+    RunResult help = run_kexec({"--help"}, nullptr);
+    cr_assert_eq(help.rc, 0);
+    RecordingBackend rec(0, 0);
+    RunResult injected = run_kexec({"-s", "-l", kernel}, &rec);
+    cr_assert_eq(injected.rc, 0, "%s", injected.err.c_str());
+    unsetenv("KEXEC_UKI_SYSROOT");
+}

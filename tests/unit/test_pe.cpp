@@ -10,6 +10,7 @@
 #include "byte_reader.hpp"
 #include "pe/pe_file.hpp"
 #include "uki/uki.hpp"
+#include "strings.hpp"
 
 using namespace kx;
 using namespace kxt;
@@ -188,19 +189,21 @@ Test(pe_malformed, too_many_data_directories) {
 Test(pe_malformed, data_directories_do_not_fit) {
     std::string b = sample_uki();
     poke16(b, 0x94, 120);  // room for one directory, 16 claimed
-    expect_rejected(b, "16 data directories do not fit the optional header (120 bytes)");
+    expect_rejected(b, "SizeOfOptionalHeader 120 is not the 240 bytes its 16 data directories end at");
 }
 Test(pe_malformed, size_of_headers_past_eof) {
     std::string b = sample_uki();
     poke32(b, 0x98 + 60, 0x7fffffff);
-    expect_rejected(b, "SizeOfHeaders 0x7fffffff exceeds the file size");
+    expect_rejected(b, "SizeOfHeaders 0x7fffffff is not less than the file size");
 }
 Test(pe_malformed, section_table_past_eof) {
     PeLayout L;
     std::string b = sample_uki(&L);
     b.resize(L.section_table + 3 * 40 + 5);
     poke32(b, 0x98 + 60, 0x200);  // keep SizeOfHeaders inside the cut file
-    expect_rejected(b, "section table (5 entries at 0x188) extends past end of file");
+    // SizeOfHeaders must hold the table and be less than the file, so a
+    // table cut off by the end of the file is always outside SizeOfHeaders.
+    expect_rejected(b, "SizeOfHeaders 0x200 ends before the section table does (at 0x250)");
 }
 Test(pe_malformed, section_count_larger_than_table) {
     PeLayout L;
@@ -290,7 +293,7 @@ Test(pe_malformed, certificate_table_overlaps_section) {
     PeLayout L;
     sample_uki(&L);
     std::string b = with_cert_dir(L.raw_offsets[3], 64);
-    expect_rejected(b, "overlaps section .linux");
+    expect_rejected(b, "begins before the end of the headers and sections' raw data");
 }
 Test(pe_malformed, certificate_entry_bad_length) {
     std::string base = sample_uki();
@@ -310,7 +313,7 @@ Test(pe_malformed, certificate_entry_truncated) {
     std::string base = sample_uki();
     while (base.size() % 8)
         base.push_back('\0');
-    std::string b = with_cert_dir(static_cast<uint32_t>(base.size()), 4, std::string(8, '\0'));
+    std::string b = with_cert_dir(static_cast<uint32_t>(base.size()), 4, std::string(4, '\0'));
     expect_rejected(b, "is truncated");
 }
 
@@ -376,4 +379,60 @@ Test(pe_malformed, kexec_refuses_without_a_syscall) {
     cr_assert(rec.calls.empty());
     cr_assert(contains(r.err, path + ": section .linux extends past end of file"), "%s", r.err.c_str());
     cr_assert_eq(std::count(r.err.begin(), r.err.end(), '\n'), 1);
+}
+
+// --- headers whose hashed area is not what verifiers agree on (issue 24) ---
+// Each shape below was accepted before; each is refused by Linux's
+// verify_pefile or EDK2, because Authenticode would leave part of what the
+// loader uses unsigned, or two verifiers would hash different bytes.
+
+// The section table beyond SizeOfHeaders is never hashed: the sections of
+// a signed file could be resized after signing and it would still verify.
+Test(pe_hashed_area, section_table_beyond_size_of_headers_is_refused) {
+    PeLayout L;
+    std::string b = sample_uki(&L);  // table 0x188..0x250, SizeOfHeaders 0x400
+    poke32(b, 0x98 + 60, 0x200);
+    expect_rejected(b, "SizeOfHeaders 0x200 ends before the section table does (at 0x250): the section table "
+                       "would not be covered by a signature");
+    poke32(b, 0x98 + 60, 0x240);  // ends inside the last entry
+    expect_rejected(b, "SizeOfHeaders 0x240 ends before the section table does");
+    poke32(b, 0x98 + 60, 0x250);  // exactly the table's end: covered
+    cr_assert(parse_error(b).empty(), "%s", parse_error(b).c_str());
+}
+
+// Linux finds the section table after the data directories, EDK2 after
+// SizeOfOptionalHeader: they must be the same place.
+Test(pe_hashed_area, optional_header_size_must_end_with_the_data_directories) {
+    std::string b = sample_uki();
+    poke32(b, 0x98 + 108, 15);  // 15 directories end 8 bytes before the optional header does
+    expect_rejected(b, "SizeOfOptionalHeader 240 is not the 232 bytes its 15 data directories end at");
+}
+
+// Raw data inside SizeOfHeaders (after the table) would be hashed twice.
+Test(pe_hashed_area, raw_data_inside_size_of_headers_is_refused) {
+    PeLayout L;
+    std::string b = sample_uki(&L);
+    poke32(b, L.section_table + 1 * 40 + 20, 0x300);  // .osrel at 0x300 of the 0x400 header bytes
+    poke32(b, L.section_table + 1 * 40 + 16, 0x100);
+    expect_rejected(b, "section .osrel raw data at 0x300 overlaps the PE headers (SizeOfHeaders 0x400)");
+}
+
+// The certificate table must follow everything hashed and end the file:
+// Linux and EDK2 hash up to the file size minus the table's size.
+Test(pe_hashed_area, certificate_table_inside_the_headers_is_refused) {
+    std::string b = with_cert_dir(0x300, 16);
+    const std::string entry = cert_entry(16, 16);
+    b.replace(0x300, entry.size(), entry);
+    expect_rejected(b, "certificate table (offset 0x300, size 0x10) begins before the end of the headers and "
+                       "sections' raw data");
+}
+Test(pe_hashed_area, bytes_after_the_certificate_table_are_refused) {
+    std::string base = sample_uki();
+    while (base.size() % 8)
+        base.push_back('\0');
+    std::string b = with_cert_dir(static_cast<uint32_t>(base.size()), 16, cert_entry(16, 16) + "APPENDED");
+    expect_rejected(b, "does not end at the end of the file (size " + hex(b.size()) + ")");
+    // An embedded kernel (a UKI's .linux, padded by the UKI builder) ends
+    // where its table does: what follows is padding, not part of it.
+    cr_assert_eq(uki::embedded_kernel_size(span_of(b)), base.size() + 16);
 }

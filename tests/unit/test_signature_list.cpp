@@ -59,8 +59,9 @@ Test(signature_list, reads_what_efitools_writes) {
     cr_assert_eq(db->x509_certificates.size(), 2u);
     cr_assert(std::string(db->x509_certificates[0].begin(), db->x509_certificates[0].end()) == a);
     cr_assert(std::string(db->x509_certificates[1].begin(), db->x509_certificates[1].end()) == b);
-    cr_assert_eq(db->sha256_digests.size(), 1u);
-    const std::string listed = hex_bytes(db->sha256_digests[0].data(), 32);
+    cr_assert_eq(db->image_digests.size(), 1u);
+    cr_assert(db->image_digests[0].algorithm == pe::DigestAlgorithm::Sha256);
+    const std::string listed = hex_bytes(db->image_digests[0].digest.data(), db->image_digests[0].digest.size());
     cr_assert(contains(printed, "HASH IS " + listed), "%s vs %s", printed.c_str(), listed.c_str());
     cr_assert_eq(db->other_entries, 0u);
 }
@@ -71,7 +72,29 @@ Test(signature_list, other_types_are_counted_and_an_empty_variable_is_empty) {
     cr_assert(db.ok());
     cr_assert_eq(db->other_entries, 2u);
     auto empty = pe::parse_efi_variable_signature_lists(span_of(kAttributes), "dbx");
-    cr_assert(empty.ok() && empty->x509_certificates.empty() && empty->sha256_digests.empty());
+    cr_assert(empty.ok() && empty->x509_certificates.empty() && empty->image_digests.empty() &&
+              empty->certificate_hashes.empty());
+}
+
+// Every hash type has its size: a digest, or a TBS hash and an EFI_TIME.
+Test(signature_list, hash_entries_of_the_wrong_size_are_refused_for_every_type) {
+    const std::string sha1_guid("\x12\xa5\x6c\x82\x10\xcf\xc9\x4a\xb1\x87\xbe\x01\x49\x66\x31\xbd", 16);
+    const std::string x509_sha384_guid("\x6e\x87\x76\x70\xc2\x80\xe6\x4e\xaa\xd2\x28\xb3\x49\xa6\x86\x5b", 16);
+    kx_assert_str(parse_error(kAttributes + esl_header(sha1_guid, 28 + 48, 0, 48) + std::string(48, 'h')),
+                  "db: signature list 0: a SHA-1 entry of 48 bytes, not 36");
+    kx_assert_str(parse_error(kAttributes + esl_header(x509_sha384_guid, 28 + 64, 0, 64) + std::string(64, 'h')),
+                  "db: signature list 0: a certificate SHA-384 entry of 64 bytes, not 80");
+    std::string time(16, '\0');
+    poke16(time, 0, 2023);
+    time[2] = 5;
+    time[3] = 9;
+    const std::string good = esl_header(x509_sha384_guid, 28 + 80, 0, 80) + std::string(16, 'o') + std::string(48, 'h') + time;
+    auto db = pe::parse_efi_variable_signature_lists(span_of(kAttributes + good), "dbx");
+    cr_assert(db.ok(), "%s", db.ok() ? "" : db.error().message.c_str());
+    cr_assert_eq(db->certificate_hashes.size(), 1u);
+    cr_assert(db->certificate_hashes[0].algorithm == pe::DigestAlgorithm::Sha384);
+    cr_assert(db->certificate_hashes[0].tbs_digest == std::vector<uint8_t>(48, 'h'));
+    kx_assert_str(db->certificate_hashes[0].revocation_time_text(), "2023-05-09 00:00:00");
 }
 
 Test(signature_list, malformed_sizes_are_refused_each_with_its_reason) {

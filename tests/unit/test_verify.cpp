@@ -233,10 +233,10 @@ Test(verify, dbx_forbids_the_image_digest_or_the_signer) {
     auto pe = pe::PeFile::parse(span_of(image), "a.efi");
     const std::string digest_hex = pe::authenticode_digest_hex(*pe, "sha256").value_or("");
     pe::TrustStore by_digest = s.pem_store({"alpha"});
-    std::array<uint8_t, 32> digest{};
+    std::vector<uint8_t> digest(32);
     for (size_t i = 0; i < 32; i++)
         digest[i] = static_cast<uint8_t>(std::stoul(digest_hex.substr(2 * i, 2), nullptr, 16));
-    by_digest.forbidden.sha256_digests.push_back(digest);
+    by_digest.forbidden.image_digests.push_back({pe::DigestAlgorithm::Sha256, digest});
     pe::Verdict d = verify(image, by_digest);
     cr_assert(!d.trusted);
     kx_assert_str(d.reason, "its SHA-256 Authenticode digest " + digest_hex + " is forbidden by dbx");
