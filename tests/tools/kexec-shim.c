@@ -17,11 +17,11 @@
  *                      KiB (VmHWM, RssAnon, RssFile, RssShmem of
  *                      /proc/self/status; memfd: bytes held in memfds, mapped
  *                      or not, which RSS does not show).
- *   KX_SHIM_LOAD_LIMIT=N  (benchmarks) open() of
- *                      /proc/sys/kernel/kexec_load_limit_reboot reads "N":
- *                      a machine whose kernel allows N more loads, without
- *                      a fixture sysroot (which kexec honours only in dry
- *                      runs).
+ *   KX_SHIM_OVERLAY=DIR  (benchmarks) open() of an absolute path P opens
+ *                      DIR/P instead when that exists: the machine's own
+ *                      /proc and /sys but for a few files (lockdown, the
+ *                      load limit), without a fixture sysroot (which kexec
+ *                      honours only in dry runs).
  *
  * A test tool; no part of kexec-uki. */
 #ifndef _GNU_SOURCE
@@ -39,7 +39,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <sys/mman.h>
 
 struct segment {
     const void *buf;
@@ -133,26 +132,22 @@ static long fake_file_load(int kernel_fd, int initrd_fd) {
     return 0;
 }
 
-/* KX_SHIM_LOAD_LIMIT: the limit file's contents, in a memfd of its own;
- * -2 when `path` is another file or no limit is set. */
-static const char kLoadLimitPath[] = "/proc/sys/kernel/kexec_load_limit_reboot";
-static int load_limit_fd(const char *path) {
-    const char *limit = getenv("KX_SHIM_LOAD_LIMIT");
-    if (!limit || !path || strcmp(path, kLoadLimitPath) != 0)
+/* KX_SHIM_OVERLAY=DIR: open() of an absolute path P opens DIR/P instead
+ * when that exists. -2 when there is no such file (or no overlay). */
+static int overlay_fd(const char *name, const char *path, int flags) {
+    const char *dir = getenv("KX_SHIM_OVERLAY");
+    char in_overlay[4096];
+    if (!dir || !path || path[0] != '/' ||
+        snprintf(in_overlay, sizeof in_overlay, "%s%s", dir, path) >= (int)sizeof in_overlay ||
+        access(in_overlay, F_OK) != 0)
         return -2;
-    int fd = memfd_create("kexec_load_limit_reboot", MFD_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    if (dprintf(fd, "%s\n", limit) < 0 || lseek(fd, 0, SEEK_SET) != 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
+    int (*real)(const char *, int, ...) = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, name);
+    return real(in_overlay, flags);
 }
 
 static int open_with(const char *name, const char *path, int flags, va_list ap) {
     mode_t mode = (flags & (O_CREAT | O_TMPFILE)) ? (mode_t)va_arg(ap, int) : 0;
-    int fd = load_limit_fd(path);
+    int fd = overlay_fd(name, path, flags);
     if (fd != -2)
         return fd;
     int (*real)(const char *, int, ...) = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, name);
