@@ -418,7 +418,13 @@ Result<Options> parse_options(int argc, char** argv) {
             return o;
         }
         if (opt == '?') {
-            std::string bad = optopt ? std::string("-") + static_cast<char>(optopt) : std::string(av[optind - 1]);
+            // A long option is named by the word typed; optopt then holds its
+            // value (or 0), not a character to show.
+            const std::string word = av[optind - 1];
+            if (starts_with(word, "--") && word.find('=') != std::string::npos && optopt != 0)
+                return usage_error("option " + quote(word.substr(0, word.find('='))) +
+                                   " takes no value (see kexec --help)");
+            std::string bad = starts_with(word, "--") || !optopt ? word : std::string("-") + static_cast<char>(optopt);
             return usage_error("unrecognized option " + quote(bad) + " (see kexec --help)");
         }
         if (opt == ':')

@@ -213,7 +213,7 @@ pe::SignaturePolicy signature_policy(const Options& o) {
 
 Status plan_uki(LoadPlan& plan, const KernelFile& k, const Options& o, const SystemView& sys) {
     const std::string& name = k.original->path();
-    const uint64_t copy_limit = memory_copy_limit(sys);
+    uint64_t copy_budget = memory_copy_limit(sys);  // for every sealed copy of this load
     // --uki-verify: the whole UKI, before anything is taken out of it, and
     // what is verified is what is loaded: a sealed copy, not a file that
     // could be rewritten in place between the two.
@@ -221,7 +221,7 @@ Status plan_uki(LoadPlan& plan, const KernelFile& k, const Options& o, const Sys
     std::shared_ptr<const pe::TrustStore> trust;
     if (o.uki_verify) {
         KX_ASSIGN(trust, uki::trust_store_for(o.uki_verify_option, *o.uki_verify, sys, signature_policy(o)));
-        KX_ASSIGN(uki::VerifiedFile verified, uki::verify_sealed_copy(k.contents, *trust, copy_limit));
+        KX_ASSIGN(uki::VerifiedFile verified, uki::verify_sealed_copy(k.contents, *trust, copy_budget));
         contents = std::move(verified.copy);
         plan.notes.push_back(name + ": Authenticode verified, " + verified.vouched);
     }
@@ -250,7 +250,7 @@ Status plan_uki(LoadPlan& plan, const KernelFile& k, const Options& o, const Sys
     req.secure_boot = read_security_state(sys).secure_boot.value_or(false);
     req.addon_trust = uki::addon_trust_for(trust, o.uki_verify_option, req.secure_boot, sys, signature_policy(o));
     KX_ASSIGN(req.places, uki::sidecar_places(*k.original, sys));
-    req.copy_limit = copy_limit;
+    req.copy_limit = copy_budget;
     KX_ASSIGN(uki::UkiBoot boot, uki::plan_uki_boot(image, req));
 
     const std::string kernel_name = ".linux of " + name;

@@ -110,15 +110,15 @@ std::string terminal_text(std::string_view s) { return escape_for_terminal(s, fa
 
 namespace {
 
-std::string cut_note(std::string_view s) {
-    return s.size() > kFieldLimit ? "...(" + std::to_string(s.size()) + " bytes)" : std::string();
+std::string cut_note(std::string_view s, size_t limit) {
+    return s.size() > limit ? "...(" + std::to_string(s.size()) + " bytes)" : std::string();
 }
 
 }  // namespace
 
-std::string field(std::string_view s) { return printable(s.substr(0, kFieldLimit)) + cut_note(s); }
+std::string field(std::string_view s, size_t limit) { return printable(s.substr(0, limit)) + cut_note(s, limit); }
 
-std::string quoted_field(std::string_view s) { return quote(s.substr(0, kFieldLimit)) + cut_note(s); }
+std::string quoted_field(std::string_view s, size_t limit) { return quote(s.substr(0, limit)) + cut_note(s, limit); }
 
 std::string format_size(uint64_t bytes) {
     char buf[64];

@@ -45,11 +45,13 @@ std::string terminal_line(std::string_view s);
 // Several lines at a sink (a plan, a report): only '\n' is kept.
 std::string terminal_text(std::string_view s);
 constexpr size_t kFieldLimit = 64;
-// printable() of the first kFieldLimit bytes; a longer field ends in
-// "...(N bytes)" with its full size.
-std::string field(std::string_view s);
+// printable() of the first `limit` bytes; a longer field ends in
+// "...(N bytes)" with its full size. A line of text that is longer by
+// nature (an SBAT entry) takes kLineLimit.
+constexpr size_t kLineLimit = 256;
+std::string field(std::string_view s, size_t limit = kFieldLimit);
 // The same in double quotes, as quote() escapes them.
-std::string quoted_field(std::string_view s);
+std::string quoted_field(std::string_view s, size_t limit = kFieldLimit);
 std::string format_size(uint64_t bytes);         // "8.0 MiB (8388608 bytes)"
 std::string errno_name(int err);                 // "ENOEXEC"
 

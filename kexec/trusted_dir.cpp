@@ -104,16 +104,31 @@ TrustedDir::~TrustedDir() {
         ::close(fd_);
 }
 
-std::vector<TrustedDir::Entry> TrustedDir::list() const {
+bool TrustedDir::is_refusal(const Error& e) {
+    return e.sys_errno == 0 || e.sys_errno == ENOTDIR || e.sys_errno == ELOOP;
+}
+
+Result<std::vector<TrustedDir::Entry>> TrustedDir::list() const {
     std::vector<Entry> entries;
     int fd = ::openat(fd_, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     DIR* d = fd < 0 ? nullptr : fdopendir(fd);
     if (!d) {
+        const int err = errno;
         if (fd >= 0)
             ::close(fd);
-        return entries;
+        return make_error(path_ + ": cannot read the directory: " + std::strerror(err), err);
     }
-    while (struct dirent* e = ::readdir(d)) {
+    for (;;) {
+        errno = 0;
+        struct dirent* e = ::readdir(d);
+        if (!e) {
+            const int err = errno;
+            if (err != 0) {
+                ::closedir(d);
+                return make_error(path_ + ": cannot read the directory: " + std::strerror(err), err);
+            }
+            break;
+        }
         std::string name = e->d_name;
         if (name == "." || name == "..")
             continue;

@@ -40,8 +40,15 @@ public:
         std::string name;
         std::string refusal;  // empty when the entry is a trusted regular file; else why not
     };
-    // Every entry but "." and "..", sorted by name.
-    std::vector<Entry> list() const;
+    // Every entry but "." and "..", sorted by name; an error when the
+    // directory cannot be read (never a shorter list).
+    Result<std::vector<Entry>> list() const;
+
+    // Whether an error from open() is a refusal (not trusted: owner, mode,
+    // a symbolic link, not a directory), which callers answer by skipping
+    // the directory as systemd-stub would skip it, rather than a failure
+    // to read what is there (no descriptors, no memory, I/O).
+    static bool is_refusal(const Error& e);
 
     // The file `name` (no '/') of this directory, mapped, if it is still
     // trusted. Two ways it may not be, kept apart because callers treat

@@ -104,8 +104,6 @@ using X509StackPtr = std::unique_ptr<STACK_OF(X509), Deleter<STACK_OF(X509), fre
 using X509ChainPtr = std::unique_ptr<STACK_OF(X509), Deleter<STACK_OF(X509), free_x509_chain>>;  // owned ones
 using StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, Deleter<X509_STORE_CTX, X509_STORE_CTX_free>>;
 
-constexpr uint16_t kWinCertRevision2 = 0x0200;
-
 // Why a digest algorithm (an OpenSSL NID) may not vouch for an image; empty
 // when it may. MD5 never (collisions are cheap); SHA-1 only when asked
 // for (chosen-prefix collisions are practical); otherwise what EDK2's
@@ -155,6 +153,21 @@ std::string signature_policy_problem(const Certificate& c, PKCS7* p7, const std:
         if (obj && OBJ_find_sigid_algs(OBJ_obj2nid(obj), &sig_md, &pk) && sig_md != NID_undef)
             if (std::string why = refused_digest(sig_md, policy); !why.empty())
                 return "its signer info is signed with " + nid_name(OBJ_obj2nid(obj)) + ": " + why;
+    }
+    // The certificates it carries (the signer's and those its chain is built
+    // from): a certificate signed with MD5 (or SHA-1) can be forged as
+    // easily as a digest. A self-signed one is an anchor, which vouches by
+    // being trusted, not by its own signature.
+    STACK_OF(X509)* bag = PKCS7_type_is_signed(p7) && p7->d.sign ? p7->d.sign->cert : nullptr;
+    for (int i = 0; bag && i < sk_X509_num(bag); i++) {
+        X509* cert = sk_X509_value(bag, i);
+        int sig_md = NID_undef, pk = NID_undef;
+        if (X509_check_issued(cert, cert) == X509_V_OK ||
+            !OBJ_find_sigid_algs(X509_get_signature_nid(cert), &sig_md, &pk) || sig_md == NID_undef)
+            continue;  // an anchor, or a scheme naming its digest elsewhere (RSASSA-PSS)
+        if (std::string why = refused_digest(sig_md, policy); !why.empty())
+            return "certificate " + field(name_string(X509_get_subject_name(cert))) + " is signed with " +
+                   nid_name(X509_get_signature_nid(cert)) + ": " + why;
     }
     return {};
 }
@@ -383,7 +396,7 @@ std::string check_signature(const PeFile& pe, const Certificate& c, const TrustS
     sk_X509_free(signers);
     if (!signer)
         return at + ": not exactly one signer certificate inside it";
-    signer_subject = name_string(X509_get_subject_name(signer));
+    signer_subject = field(name_string(X509_get_subject_name(signer)));  // a certificate's text: cut
     const std::string by = at + " by " + signer_subject;
     // PKCS#7's messageDigest covers the SpcIndirectDataContent's value,
     // without its own SEQUENCE header.
@@ -399,7 +412,7 @@ std::string check_signature(const PeFile& pe, const Certificate& c, const TrustS
         const unsigned long err = ERR_peek_last_error();
         ERR_clear_error();
         const bool chain = ERR_GET_REASON(err) == PKCS7_R_CERTIFICATE_VERIFY_ERROR;
-        return by + (chain ? " (issued by " + name_string(X509_get_issuer_name(signer)) +
+        return by + (chain ? " (issued by " + field(name_string(X509_get_issuer_name(signer))) +
                                  "): its certificate does not chain to one in " + trust.source
                            : ": its PKCS#7 signature does not verify");
     }

@@ -23,6 +23,7 @@ constexpr uint16_t kMagicPe32Plus = 0x20b;
 constexpr uint32_t kMaxSections = 96;   // the PE loader limit (systemd and Windows agree)
 constexpr unsigned kDirCertificate = 4;  // IMAGE_DIRECTORY_ENTRY_SECURITY
 constexpr uint16_t kWinCertTypePkcsSignedData = 0x0002;
+constexpr uint16_t kWinCertRevision2 = 0x0200;  // WIN_CERT_REVISION_2_0, the only one Linux and sbverify take
 
 struct Section {
     unsigned index = 0;

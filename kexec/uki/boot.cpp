@@ -36,18 +36,22 @@ struct SidecarDir {
     std::vector<TrustedDir::Entry> entries;
 };
 
-SidecarDir open_sidecar_dir(const std::optional<std::string>& path, std::vector<std::string>& notes) {
+// One that is not trusted is ignored with a note, as the stub would never
+// have found it; one that cannot be read is an error, never an empty one.
+Result<SidecarDir> open_sidecar_dir(const std::optional<std::string>& path, std::vector<std::string>& notes) {
     SidecarDir sidecars;
     if (!path)
         return sidecars;
     auto opened = TrustedDir::open(*path);
     if (!opened.ok()) {
+        if (!TrustedDir::is_refusal(opened.error()))
+            return opened.take_error();
         notes.push_back("ignored " + *path + ": " + opened.error().message);
         return sidecars;
     }
     if (*opened) {
         sidecars.dir.emplace(std::move(**opened));
-        sidecars.entries = sidecars.dir->list();
+        KX_ASSIGN(sidecars.entries, sidecars.dir->list());
     }
     return sidecars;
 }
@@ -323,14 +327,15 @@ Result<unsigned> choose_profile(const Uki& uki, const BootRequest& req, std::opt
 // An addon as it will be used: when it must verify (--uki-verify, Secure
 // Boot), the sealed copy that was verified, so that what is parsed, hashed
 // and loaded is one version of it; else the file as mapped.
-Result<FileRef> addon_to_use(FileRef file, const BootRequest& req, std::string& trusted_because) {
+Result<FileRef> addon_to_use(FileRef file, const BootRequest& req, uint64_t& copy_budget,
+                             std::string& trusted_because) {
     const AddonTrust& trust = req.addon_trust;
     if (!trust.required())
         return file;
     if (!trust.store)
         return make_error(file->path() + ": cannot be verified, as " + trust.required_by + " requires: " +
                           trust.unavailable);
-    KX_ASSIGN(VerifiedFile verified, verify_sealed_copy(file, *trust.store, req.copy_limit));
+    KX_ASSIGN(VerifiedFile verified, verify_sealed_copy(file, *trust.store, copy_budget));
     trusted_because = std::move(verified.vouched);
     return std::move(verified.copy);
 }
@@ -344,10 +349,11 @@ struct AddonCandidate {
 // name, then --uki-addon in order. A found file that cannot be opened at
 // all is an error (booting without it is not what the directory says); one
 // that is no longer trusted is skipped with a note.
-Result<std::vector<AddonCandidate>> find_addons(const BootRequest& req, const Sidecars& where, UkiBoot& boot) {
+Result<std::vector<AddonCandidate>> find_addons(const BootRequest& req, bool search, const Sidecars& where,
+                                                UkiBoot& boot) {
     std::vector<AddonCandidate> candidates;
     for (const SidecarDir* dir : {&where.esp_addons, &where.extra}) {
-        if (!req.search_addons)
+        if (!search)
             break;
         const char* origin = dir == &where.extra ? "per-UKI" : "global";
         for (const auto& name : sidecar_files(*dir, ".addon.efi", {}, boot.notes)) {
@@ -368,14 +374,19 @@ Result<std::vector<AddonCandidate>> find_addons(const BootRequest& req, const Si
     return candidates;
 }
 
-Result<std::vector<LoadedAddon>> load_addons(const BootRequest& req, const Sidecars& where,
+Result<std::vector<LoadedAddon>> load_addons(const BootRequest& req, bool search, const Sidecars& where,
                                              const std::string& uname, UkiBoot& boot) {
-    KX_ASSIGN(std::vector<AddonCandidate> candidates, find_addons(req, where, boot));
+    KX_ASSIGN(std::vector<AddonCandidate> candidates, find_addons(req, search, where, boot));
     std::vector<LoadedAddon> addons;
+    uint64_t copy_budget = req.copy_limit;
     for (AddonCandidate& c : candidates) {
         const bool named = c.origin == std::string_view(kAddonOptionOrigin);
         std::string trusted_because;
-        auto used = addon_to_use(c.file, req, trusted_because);
+        auto used = addon_to_use(c.file, req, copy_budget, trusted_because);
+        // No memory or descriptors for its copy: not an addon that does not
+        // apply, but one the load would go without. An error.
+        if (!used.ok() && used.error().sys_errno != 0)
+            return used.take_error();
         auto loaded = used.ok() ? load_addon(*used, c.origin, uname) : Result<LoadedAddon>(used.take_error());
         if (!loaded.ok()) {
             // Like systemd-stub, an addon found on disk that does not apply
@@ -414,6 +425,9 @@ Status compose_cmdline(const Uki& uki, const Selection& sel, const BootRequest& 
     if (user_cmdline && !user_cmdline->empty()) {
         if (req.strict && cmdline_section)
             return make_error(uki.path() + ": --uki-strict: refusing to override the UKI's .cmdline with " +
+                              req.user_cmdline_origin);
+        if (req.strict && !addon_cmdline.empty())
+            return make_error(uki.path() + ": --uki-strict: refusing to override its addons' command lines with " +
                               req.user_cmdline_origin);
         boot.cmdline = *user_cmdline;
         boot.cmdline_source = req.user_cmdline_origin;
@@ -501,22 +515,34 @@ Result<UkiBoot> plan_uki_boot(const Uki& uki, const BootRequest& req) {
     const std::optional<std::string>& esp = req.places.esp_root;
     auto on_esp = [&](const char* dir) { return esp ? std::optional<std::string>(*esp + dir) : std::nullopt; };
     Sidecars where;
-    where.extra = open_sidecar_dir(req.places.extra_dir, boot.notes);
-    if (req.search_addons)
-        where.esp_addons = open_sidecar_dir(on_esp("/loader/addons"), boot.notes);
+    KX_ASSIGN(where.extra, open_sidecar_dir(req.places.extra_dir, boot.notes));
+    // --uki-strict looks for addons even with --uki-no-addons: leaving out
+    // a signed one is replacing a signed part too (refused below).
+    const bool search_addons = req.search_addons || req.strict;
+    if (search_addons) {
+        KX_ASSIGN(where.esp_addons, open_sidecar_dir(on_esp("/loader/addons"), boot.notes));
+    }
     if (req.user_initrd.empty()) {
-        where.esp_credentials = open_sidecar_dir(on_esp("/loader/credentials"), boot.notes);
-        where.esp_extensions = open_sidecar_dir(on_esp("/loader/extensions"), boot.notes);
+        KX_ASSIGN(where.esp_credentials, open_sidecar_dir(on_esp("/loader/credentials"), boot.notes));
+        KX_ASSIGN(where.esp_extensions, open_sidecar_dir(on_esp("/loader/extensions"), boot.notes));
     }
     const UkiSection* uname = sel.get(SectionKind::Uname);
-    KX_ASSIGN(std::vector<LoadedAddon> addons, load_addons(req, where, uname ? uname->text() : "", boot));
+    KX_ASSIGN(std::vector<LoadedAddon> addons,
+              load_addons(req, search_addons, where, uname ? uname->text() : "", boot));
+    if (req.strict && !req.search_addons)
+        for (const LoadedAddon& a : addons)
+            if (a.use.origin != kAddonOptionOrigin)
+                return make_error(uki.path() + ": --uki-strict: refusing --uki-no-addons, which would leave out the "
+                                               "signed addon " + a.use.path);
     KX_TRY(compose_cmdline(uki, sel, req, user_cmdline, boot));
 
     if (!req.user_initrd.empty()) {
-        // Every signed section that would go into the initrd: its .ucode and
-        // .initrd, and those packed as /.extra files.
-        const bool signed_initrd_parts = std::any_of(kInitrdSections.begin(), kInitrdSections.end(),
-                                                     [&](SectionKind k) { return sel.get(k) != nullptr; });
+        // Every signed part that would go into the initrd: the UKI's .ucode
+        // and .initrd, those packed as /.extra files, and its addons'.
+        const bool signed_initrd_parts =
+            std::any_of(kInitrdSections.begin(), kInitrdSections.end(),
+                        [&](SectionKind k) { return sel.get(k) != nullptr; }) ||
+            std::any_of(addons.begin(), addons.end(), [](const LoadedAddon& a) { return a.use.initrd || a.use.ucode; });
         if (req.strict && signed_initrd_parts)
             return make_error(uki.path() + ": --uki-strict: refusing to replace the UKI's initrd with " +
                               req.user_initrd);

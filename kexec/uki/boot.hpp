@@ -40,7 +40,7 @@ struct BootRequest {
     bool secure_boot = false;                 // the running system booted with Secure Boot on
     AddonTrust addon_trust;
     SidecarPlaces places;                     // none: no addons, credentials or extensions are found
-    uint64_t copy_limit = UINT64_MAX;         // the most an addon that must verify may take in sealed memory
+    uint64_t copy_limit = UINT64_MAX;         // the most all addons that must verify may take in sealed memory
 };
 
 struct AddonUse {

@@ -333,7 +333,8 @@ void signatures_text(std::string& out, const std::vector<pe::Signature>& sigs, c
             out += " " + terminal_line(s.error);
         out += "\n";
         for (const auto& g : s.signers)
-            out += indent + "  signer: " + printable(g.subject) + "\n" + indent + "  issuer: " + printable(g.issuer) + "\n";
+            out += indent + "  signer: " + field(g.subject, kLineLimit) + "\n" + indent + "  issuer: " +
+                   field(g.issuer, kLineLimit) + "\n";
         if (s.digest_matches)
             out += indent + "  " + printable(s.digest_algorithm) + " digest: " +
                    (*s.digest_matches ? "matches this file" : "DOES NOT match this file (modified after signing?)") + "\n";
@@ -394,11 +395,12 @@ std::string to_text(const Report& r) {
     out += "command line:\n";
     for (size_t i = 0; i < r.profiles.size(); i++)
         out += "  @" + std::to_string(r.profiles[i].index) + ": " + quote(r.cmdlines[i]) + "\n";
-    out += "os-release: PRETTY_NAME=" + quote(r.pretty_name) + " VERSION_ID=" + quote(r.version_id) + "\n";
-    out += "uname: " + (r.uname.empty() ? std::string("(none)") : printable(r.uname)) + "\n";
+    out += "os-release: PRETTY_NAME=" + quoted_field(r.pretty_name, kLineLimit) +
+           " VERSION_ID=" + quoted_field(r.version_id) + "\n";
+    out += "uname: " + (r.uname.empty() ? std::string("(none)") : field(r.uname, kLineLimit)) + "\n";
     out += "sbat: " + (r.sbat.empty() ? std::string("(none)\n") : "\n");
     for (const auto& l : split_lines(r.sbat))
-        out += "  " + printable(l) + "\n";
+        out += "  " + field(l, kLineLimit) + "\n";
     out += std::string(".pcrsig: ") + (r.pcrsig ? "present" : "absent") + ", .pcrpkey: " +
            (r.pcrpkey ? "present" : "absent") + "\n";
     if (r.kernel.present) {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "uki/verify.hpp"
 
+#include <algorithm>
+
 #include "memfd.hpp"
 #include "strings.hpp"
 
@@ -87,7 +89,7 @@ Result<std::string> require_trusted(const pe::PeFile& pe, const std::string& nam
     return std::move(v.reason);
 }
 
-Result<VerifiedFile> verify_sealed_copy(const FileRef& file, const pe::TrustStore& trust, uint64_t copy_limit) {
+Result<VerifiedFile> verify_sealed_copy(const FileRef& file, const pe::TrustStore& trust, uint64_t& copy_budget) {
     const std::string& name = file->path();
     // Refuse before copying what cannot verify: a file without a signature
     // (its headers and certificate table are all that is read of it), or
@@ -95,11 +97,19 @@ Result<VerifiedFile> verify_sealed_copy(const FileRef& file, const pe::TrustStor
     KX_ASSIGN(pe::PeFile headers, pe::PeFile::parse(file->bytes(), name));
     if (headers.certificates().empty())
         return make_error(name + ": not trusted by " + trust.source + ": it is not signed");
-    if (file->size() > copy_limit)
+    const auto& certs = headers.certificates();
+    if (std::none_of(certs.begin(), certs.end(), [](const pe::Certificate& c) {
+            return c.type == pe::kWinCertTypePkcsSignedData && c.revision == pe::kWinCertRevision2;
+        }))
+        return make_error(name + ": not trusted by " + trust.source +
+                          ": it carries no Authenticode signature (no PKCS#7 certificate entry of revision 2.0)");
+    if (file->size() > copy_budget)
         return make_error(name + ": too large to verify: kexec verifies a copy in sealed memory, and " +
-                          format_size(file->size()) + " is more than it may take now (" + format_size(copy_limit) +
-                          ", half the memory available)", ENOMEM);
+                              format_size(file->size()) + " is more than it may take now (" +
+                              format_size(copy_budget) + " left of half the memory available)",
+                          ENOMEM);
     KX_ASSIGN(FileRef copy, sealed_copy(file));
+    copy_budget -= file->size();
     KX_ASSIGN(pe::PeFile sealed, pe::PeFile::parse(copy->bytes(), name));
     KX_ASSIGN(std::string vouched, require_trusted(sealed, name, trust));
     return VerifiedFile{std::move(copy), std::move(vouched)};

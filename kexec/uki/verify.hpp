@@ -34,15 +34,16 @@ Result<std::shared_ptr<const pe::TrustStore>> trust_store_for(const std::string&
 Result<std::string> require_trusted(const pe::PeFile& pe, const std::string& name, const pe::TrustStore& trust);
 
 // What is verified is what is used: `file` is refused at once when it
-// carries no signature or is larger than `copy_limit` (the memory kexec may
-// take for it), else copied once into a sealed memfd, and that copy is
+// carries no signature or is larger than `copy_budget` (what is left of the
+// memory kexec may take for all such copies of one load, which the copy
+// then spends), else copied once into a sealed memfd, and that copy is
 // verified against `trust`. The caller parses and loads the copy only, so a
 // writer racing kexec can change neither what was hashed nor what is loaded.
 struct VerifiedFile {
     FileRef copy;         // sealed, mapped; named as `file` is
     std::string vouched;  // who vouched for it ("signed by CN=..., trusted by SOURCE")
 };
-Result<VerifiedFile> verify_sealed_copy(const FileRef& file, const pe::TrustStore& trust, uint64_t copy_limit);
+Result<VerifiedFile> verify_sealed_copy(const FileRef& file, const pe::TrustStore& trust, uint64_t& copy_budget);
 
 // What addons must verify against before they are used, and who asks.
 struct AddonTrust {

@@ -185,3 +185,18 @@ Test(escaping, helpers) {
     eq(field(std::string(kFieldLimit + 1, 'f')), std::string(kFieldLimit, 'f') + "...(65 bytes)");
     eq(quoted_field("\xff"), "\"\\xff\"");
 }
+
+// Text fields --uki-info shows from the file's sections (.uname, .osrel's
+// PRETTY_NAME, each .sbat line) are cut like any single field, at the
+// longer line limit (found by an outside review: 200,000-byte lines).
+Test(escaping, long_text_fields_in_uki_info_are_cut) {
+    const std::string big(100000, 'u');
+    const std::string uki = uki_with({section(".uname", big), section(".osrel", "PRETTY_NAME=\"" + big + "\"\n"),
+                                      section(".sbat", "sbat,1," + big + "\n")});
+    RunResult text = run_kexec({"--uki-info", uki}, nullptr);
+    cr_assert_eq(text.rc, 0, "%s", text.err.c_str());
+    expect_clean(text, "--uki-info");
+    for (const std::string& line : split_lines(text.out))
+        cr_expect(line.size() <= kLineLimit + 64, "a line of %zu bytes: %.80s...", line.size(), line.c_str());
+    cr_expect(contains(text.out, "...(100000 bytes)"), "%s", text.out.substr(0, 2000).c_str());
+}

@@ -559,3 +559,16 @@ Test(sysroot, a_real_load_with_a_sysroot_is_refused_before_any_file_is_read) {
     cr_assert_eq(injected.rc, 0, "%s", injected.err.c_str());
     unsetenv("KEXEC_UKI_SYSROOT");
 }
+
+// A value given to a long option that takes none is named by the option
+// typed, not by its internal number read as a character (outside review).
+Test(options, a_value_for_an_option_that_takes_none_names_the_option) {
+    for (const std::string opt : {"--uki-strict", "--no-cma", "--hotplug"}) {
+        auto r = parse_args({opt + "=x", "-l", "k"});
+        cr_assert(!r.ok());
+        kx_assert_str(r.error().message, "option \"" + opt + "\" takes no value (see kexec --help)");
+    }
+    auto unknown = parse_args({"--no-such-option", "-l", "k"});
+    cr_assert(!unknown.ok());
+    kx_assert_str(unknown.error().message, "unrecognized option \"--no-such-option\" (see kexec --help)");
+}

@@ -646,3 +646,65 @@ Test(uki_verify, strict_refuses_every_option_that_replaces_a_signed_part) {
     kx_assert_str(osrel.error().message, s.dir + "/osrel.efi: --uki-strict: refusing to replace the UKI's initrd "
                                                  "with --initrd");
 }
+
+// --uki-strict: a verified addon's command line and initrd are signed parts
+// too. A caller's line or initrd would replace them, and --uki-no-addons
+// would leave them out: each refused (found by an outside review).
+Test(uki_verify, strict_counts_a_verified_addons_parts_as_signed) {
+    SignedUki s;
+    UkiSpec bare_spec;  // only .linux: every signed part comes from the addon
+    bare_spec.linux_image = make_efi_bzimage();
+    write_file(s.dir + "/bare.unsigned", build_uki(UkiStyle::Ukify254, bare_spec));
+    s.sign("bare.unsigned", "alpha", "uki.efi");  // in s.uki's place, beside its .extra.d
+    const std::string addon = s.addon("sec.addon.efi", "lockdown=integrity", true, "ADDON-INITRD");
+    const std::string pem = "--uki-verify=" + s.dir + "/alpha.pem";
+    const std::string img = write_file(s.dir + "/i.img", "I");
+    auto plain = plan_with({"-l", "--uki-strict", pem, s.uki});
+    cr_assert(plain.ok(), "%s", plain.ok() ? "" : plain.error().message.c_str());
+    kx_assert_str(plain->load->boot.cmdline, "lockdown=integrity");
+    struct Case {
+        std::string option, refusal;
+    };
+    for (const Case& c : std::vector<Case>{
+             {"--append=init=/bin/sh", "refusing to override its addons' command lines with --append"},
+             {"--initrd=" + img, "refusing to replace the UKI's initrd with --initrd"},
+             {"--uki-no-addons", "refusing --uki-no-addons, which would leave out the signed addon " + addon}}) {
+        auto inv = plan_with({"-l", "--uki-strict", pem, c.option, s.uki});
+        cr_assert(!inv.ok(), "%s accepted under --uki-strict", c.option.c_str());
+        kx_assert_str(inv.error().message, s.uki + ": --uki-strict: " + c.refusal);
+    }
+}
+
+// The memory for sealed copies is one budget for the whole load, not a
+// limit per file; and a file whose certificate table holds no Authenticode
+// signature is refused before it is copied (found by an outside review).
+Test(uki_verify, sealed_copies_share_one_budget_and_junk_certificates_are_not_copied) {
+    SignedUki s;
+    const std::string a1 = s.addon("a1.addon.efi", "a1=1", true, std::string(100000, 'x'));
+    const std::string a2 = s.addon("a2.addon.efi", "a2=1", true, std::string(100000, 'y'));
+    const uint64_t total = read_file(s.uki).size() + read_file(a1).size() + read_file(a2).size();
+    const uint64_t largest = std::max<uint64_t>(read_file(s.uki).size(), read_file(a1).size());
+    // Room for any one file, not for all three.
+    const std::string kib = std::to_string((largest + total) / 2 * 2 / 1024);
+    const std::string tight = make_sysroot({{"/proc/meminfo", "MemAvailable: " + kib + " kB\n"}});
+    auto inv = plan_with({"-l", "--uki-verify=" + s.dir + "/alpha.pem", s.uki}, tight);
+    cr_assert(!inv.ok(), "three sealed copies fit a budget meant for fewer");
+    cr_assert(contains(inv.error().message, ": too large to verify: ") &&
+                  contains(inv.error().message, "left of half the memory available"),
+              "%s", inv.error().message.c_str());
+
+    // A WIN_CERTIFICATE of type 1 (X.509), not PKCS#7: no Authenticode
+    // signature, refused from the headers.
+    PeSpec spec;
+    spec.sections = {section(".linux", make_efi_bzimage())};
+    std::string entry(16, '\0');
+    poke32(entry, 0, 16);
+    poke16(entry, 4, 0x0200);
+    poke16(entry, 6, 0x0001);
+    spec.certificate = entry;
+    const std::string junk = write_file(s.dir + "/junk.efi", make_pe(spec));
+    auto refused = plan_with({"-l", "--uki-verify=" + s.dir + "/alpha.pem", junk});
+    cr_assert(!refused.ok());
+    kx_assert_str(refused.error().message, junk + ": not trusted by " + s.dir + "/alpha.pem: it carries no "
+                                                  "Authenticode signature (no PKCS#7 certificate entry of revision 2.0)");
+}

@@ -395,3 +395,31 @@ Test(verify_policy, uki_info_and_a_load_apply_the_same_policy_and_allow_sha1) {
         }
     }
 }
+
+// A certificate the signature carries that is itself signed with MD5 (or
+// SHA-1 without --uki-allow-sha1) can be forged like a digest: refused,
+// however well the signer info itself is made (found by an outside review).
+Test(verify_policy, certificates_signed_with_md5_or_sha1_are_refused) {
+    Keys k;
+    k.key("authority");
+    for (const std::string md : {"md5", "sha1"}) {
+        const std::string leaf = "leaf" + md;
+        cr_assert_eq(run_shell("cd '" + k.dir + "' && openssl req -new -newkey rsa:2048 -nodes -subj /CN=" + leaf +
+                               " -keyout " + leaf + ".key -out " + leaf + ".csr 2>/dev/null && openssl x509 -req -" +
+                               md + " -in " + leaf + ".csr -CA authority.pem -CAkey authority.key -CAcreateserial "
+                               "-days 30 -out " + leaf + ".pem 2>/dev/null"),
+                     0);
+        const std::string image = k.sign("unsigned.efi", leaf, leaf + ".efi");
+        pe::TrustStore trust = k.pem_store("authority");
+        pe::Verdict v = verify(image, trust);
+        cr_assert(!v.trusted, "a %s-signed certificate vouched for the image", md.c_str());
+        const std::string name = md == "md5" ? "RSA-MD5" : "RSA-SHA1";
+        cr_assert(contains(v.reason, "certificate CN=" + leaf + " is signed with " + name + ": "), "%s",
+                  v.reason.c_str());
+        if (md == "sha1") {
+            trust.policy.allow_sha1 = true;
+            pe::Verdict allowed = verify(image, trust);
+            cr_assert(allowed.trusted, "--uki-allow-sha1 allows SHA-1 certificates too: %s", allowed.reason.c_str());
+        }
+    }
+}
