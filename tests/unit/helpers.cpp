@@ -284,4 +284,36 @@ bool have_tool(const std::string& name) {
 
 namespace kxt {
 bool starts_with(const std::string& s, const std::string& prefix) { return s.compare(0, prefix.size(), prefix) == 0; }
+std::string der(uint8_t tag, const std::string& contents) {
+    std::string out(1, static_cast<char>(tag));
+    const size_t n = contents.size();
+    if (n < 0x80) {
+        out.push_back(static_cast<char>(n));
+    } else {
+        std::string len;
+        for (size_t v = n; v; v >>= 8)
+            len.insert(len.begin(), static_cast<char>(v & 0xff));
+        out.push_back(static_cast<char>(0x80 | len.size()));
+        out += len;
+    }
+    return out + contents;
+}
+
+std::string with_signature(std::string image, const std::string& pkcs7) {
+    while (image.size() % 8)
+        image.push_back('\0');
+    const uint32_t lfanew = static_cast<uint8_t>(image[0x3c]) | static_cast<uint8_t>(image[0x3d]) << 8;
+    std::string entry(8, '\0');
+    poke32(entry, 0, static_cast<uint32_t>(8 + pkcs7.size()));
+    poke16(entry, 4, 0x200);
+    poke16(entry, 6, 2);  // WIN_CERT_TYPE_PKCS_SIGNED_DATA
+    entry += pkcs7;
+    while (entry.size() % 8)
+        entry.push_back('\0');
+    const size_t security_directory = lfanew + 24 + 112 + 4 * 8;
+    poke32(image, security_directory, static_cast<uint32_t>(image.size()));
+    poke32(image, security_directory + 4, static_cast<uint32_t>(entry.size()));
+    return image + entry;
+}
+
 }  // namespace kxt

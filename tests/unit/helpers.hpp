@@ -94,6 +94,12 @@ std::string make_sysroot(std::initializer_list<std::pair<std::string, std::strin
 // A /proc and /sys tree captured from a real guest: "bios", "uefi",
 // "secureboot" (tests/fixtures/sysroot-*).
 std::string fixture_sysroot(const std::string& mode);
+// DER: tag, definite length, contents (hand-made ASN.1 for signatures).
+std::string der(uint8_t tag, const std::string& contents);
+// `image` (PE32+) with `pkcs7` as its only WIN_CERTIFICATE (revision 2.0,
+// PKCS#7 signed data), as sbattach would put it, without judging what it holds.
+std::string with_signature(std::string image, const std::string& pkcs7);
+
 // A byte string as the span the parsers take.
 std::span<const uint8_t> span_of(const std::string& s);
 

@@ -117,21 +117,6 @@ std::string unhex(const std::string& hex) {
     return b;
 }
 
-std::string der(uint8_t tag, const std::string& contents) {
-    std::string out(1, static_cast<char>(tag));
-    const size_t n = contents.size();
-    if (n < 0x80) {
-        out.push_back(static_cast<char>(n));
-    } else {
-        std::string len;
-        for (size_t v = n; v; v >>= 8)
-            len.insert(len.begin(), static_cast<char>(v & 0xff));
-        out.push_back(static_cast<char>(0x80 | len.size()));
-        out += len;
-    }
-    return out + contents;
-}
-
 std::string oid(const char* text) {
     ASN1_OBJECT* o = OBJ_txt2obj(text, 0);
     cr_assert(o, "unknown OID %s", text);
@@ -141,24 +126,6 @@ std::string oid(const char* text) {
     OPENSSL_free(out);
     ASN1_OBJECT_free(o);
     return b;
-}
-
-// `image` with `pkcs7` as its only WIN_CERTIFICATE (revision 2.0, PKCS#7).
-std::string with_signature(std::string image, const std::string& pkcs7) {
-    while (image.size() % 8)
-        image.push_back('\0');
-    const uint32_t lfanew = static_cast<uint8_t>(image[0x3c]) | static_cast<uint8_t>(image[0x3d]) << 8;
-    std::string entry(8, '\0');
-    poke32(entry, 0, static_cast<uint32_t>(8 + pkcs7.size()));
-    poke16(entry, 4, 0x200);
-    poke16(entry, 6, 2);
-    entry += pkcs7;
-    while (entry.size() % 8)
-        entry.push_back('\0');
-    const size_t security_directory = lfanew + 24 + 112 + 4 * 8;
-    poke32(image, security_directory, static_cast<uint32_t>(image.size()));
-    poke32(image, security_directory + 4, static_cast<uint32_t>(entry.size()));
-    return image + entry;
 }
 
 // `image` signed by `name` as osslsigncode signs, with `image_md` for the
