@@ -10,6 +10,7 @@
 
 #include "backend.hpp"
 #include "helpers.hpp"
+#include "signing.hpp"
 #include "uki_styles.hpp"
 #include "planner.hpp"
 #include "uki_builder.hpp"
@@ -21,46 +22,6 @@ using namespace kx;
 using namespace kxt;
 
 namespace {
-
-struct Signing {
-    std::string dir = scratch_dir();
-    Signing() {
-        if (!have_tool("sbsign") || !have_tool("openssl"))
-            cr_skip_test("needs sbsigntool and openssl (scripts/install-deps installs them)");
-        cr_assert_eq(run_shell("cp '" + systemd_stub_path() + "' '" + dir + "/unsigned.efi'"), 0);
-    }
-    // A self-signed key pair named `name` (extra: more `openssl req` options).
-    void key(const std::string& name, const std::string& extra = "") const {
-        cr_assert_eq(run_shell("cd '" + dir + "' && openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=" +
-                               name + " " + extra + " -keyout " + name + ".key -out " + name + ".pem 2>/dev/null"),
-                     0);
-    }
-    // A certificate whose validity ended in 2020 (firmware has no clock: still good).
-    void expired_key(const std::string& name) const {
-        cr_assert_eq(run_shell("cd '" + dir + "' && mkdir ca && touch ca/index.txt && echo 01 >ca/serial && "
-                               "printf '[ca]\\ndefault_ca=d\\n[d]\\ndatabase=ca/index.txt\\nserial=ca/serial\\n"
-                               "new_certs_dir=ca\\ndefault_md=sha256\\npolicy=p\\n[p]\\ncommonName=supplied\\n' >ca.cnf"
-                               " && openssl req -new -newkey rsa:2048 -nodes -subj /CN=" + name + " -keyout " + name +
-                               ".key -out " + name + ".csr 2>/dev/null && openssl ca -batch -config ca.cnf -selfsign "
-                               "-keyfile " + name + ".key -in " + name + ".csr -startdate 20200101000000Z "
-                               "-enddate 20200102000000Z -out " + name + ".pem >/dev/null 2>&1"),
-                     0);
-    }
-    std::string sign(const std::string& in, const std::string& name, const std::string& out) const {
-        cr_assert_eq(run_shell("cd '" + dir + "' && sbsign --key " + name + ".key --cert " + name + ".pem --output " +
-                               out + " " + in + " >/dev/null 2>&1"),
-                     0);
-        return read_file(dir + "/" + out);
-    }
-    pe::TrustStore pem_store(const std::vector<std::string>& names) const {
-        std::string pem;
-        for (const auto& n : names)
-            pem += read_file(dir + "/" + n + ".pem");
-        auto t = pe::trust_store_from_pem(span_of(pem), "bundle.pem");
-        cr_assert(t.ok(), "%s", t.ok() ? "" : t.error().message.c_str());
-        return *t;
-    }
-};
 
 pe::Verdict verify(const std::string& image, const pe::TrustStore& trust) {
     auto pe = pe::PeFile::parse(span_of(image), "image.efi");

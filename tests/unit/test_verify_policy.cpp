@@ -16,6 +16,7 @@
 #include <openssl/x509.h>
 
 #include "helpers.hpp"
+#include "signing.hpp"
 #include "pe/authenticode.hpp"
 #include "pe/pe_file.hpp"
 #include "pe/signature_list.hpp"
@@ -27,18 +28,7 @@ using namespace kxt;
 
 namespace {
 
-struct Keys {
-    std::string dir = scratch_dir();
-    Keys() {
-        if (!have_tool("sbsign") || !have_tool("openssl"))
-            cr_skip_test("needs sbsigntool and openssl (scripts/install-deps installs them)");
-        cr_assert_eq(run_shell("cp '" + systemd_stub_path() + "' '" + dir + "/unsigned.efi'"), 0);
-    }
-    void key(const std::string& name) const {
-        cr_assert_eq(run_shell("cd '" + dir + "' && openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=" +
-                               name + " -keyout " + name + ".key -out " + name + ".pem 2>/dev/null"),
-                     0);
-    }
+struct Keys : Signing {
     // `name`, issued by the certificate authority `ca` (made with key()).
     void issued_key(const std::string& name, const std::string& ca) const {
         cr_assert_eq(run_shell("cd '" + dir + "' && openssl req -new -newkey rsa:2048 -nodes -subj /CN=" + name +
@@ -47,17 +37,7 @@ struct Keys {
                                name + ".pem 2>/dev/null"),
                      0);
     }
-    std::string sign(const std::string& in, const std::string& name, const std::string& out) const {
-        cr_assert_eq(run_shell("cd '" + dir + "' && sbsign --key " + name + ".key --cert " + name + ".pem --output " +
-                               out + " " + in + " >/dev/null 2>&1"),
-                     0);
-        return read_file(dir + "/" + out);
-    }
-    pe::TrustStore pem_store(const std::string& name) const {
-        auto t = pe::trust_store_from_pem(span_of(read_file(dir + "/" + name + ".pem")), "bundle.pem");
-        cr_assert(t.ok(), "%s", t.ok() ? "" : t.error().message.c_str());
-        return *t;
-    }
+    pe::TrustStore pem_store(const std::string& name) const { return Signing::pem_store({name}); }
     // dbx as efivarfs shows it: the attribute word, then `lists`.
     static pe::SignatureDatabase dbx(const std::string& lists) {
         auto db = pe::parse_efi_variable_signature_lists(span_of(std::string("\x27\0\0\0", 4) + lists), "dbx");
