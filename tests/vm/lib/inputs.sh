@@ -23,21 +23,28 @@ kx_require_tools() {
         command -v "$t" >/dev/null 2>&1 || missing="$missing $t"
     done
     [ -z "$missing" ] || kx_die "missing tools:$missing (see README.md for the apt-get line)"
-    [ -f /usr/lib/systemd/boot/efi/linuxx64.efi.stub ] || kx_die "missing systemd-boot-efi"
+    [ -f "${KX_TEST_INPUTS:-/var/cache/kexec-uki-test}/systemd-boot-efi-252/usr/lib/systemd/boot/efi/linuxx64.efi.stub" ] ||
+        kx_die "missing the systemd stubs (scripts/install-deps extracts them)"
     [ -f /usr/share/OVMF/OVMF_CODE_4M.secboot.fd ] || kx_die "missing ovmf"
     busybox --list 2>/dev/null | grep -qx poweroff || kx_die "busybox lacks poweroff"
     ldd "$(command -v busybox)" 2>&1 | grep -q 'not a dynamic' || kx_die "busybox must be static (busybox-static)"
 }
 
-# Download a Debian package into $1 (cache dir) and print its path.
+# Download a Debian package of the release the guests are made of (Debian 12,
+# or the suite named as PKG/SUITE) into DIR (a cache) and print its path.
+# scripts/debian-archive reads the archive through its own apt
+# configuration, so the host's release and sources do not matter.
+KX_ARCHIVE=$KX_VM_DIR/../../scripts/debian-archive
 kx_fetch_deb() {
-    local dir=$1 pkg=$2 deb
-    deb=$(find "$dir" -maxdepth 1 -name "${pkg}_*.deb" | sort | head -n1)
-    if [ -z "$deb" ]; then
-        (cd "$dir" && apt-get download "$pkg" >/dev/null 2>&1) || kx_die "apt-get download $pkg failed"
-        deb=$(find "$dir" -maxdepth 1 -name "${pkg}_*.deb" | sort | head -n1)
-    fi
-    echo "$deb"
+    local dir=$1 spec=$2
+    case $spec in */*) ;; *) spec=$spec/bookworm ;; esac
+    "$KX_ARCHIVE" download "$spec" "$dir" || kx_die "cannot download $spec"
+}
+
+# The kernel image package a linux-image-amd64 of SUITE depends on.
+kx_kernel_package() {
+    "$KX_ARCHIVE" apt-cache depends "linux-image-amd64/$1" 2>/dev/null |
+        awk '/Depends: linux-image-[0-9]/{print $2; exit}'
 }
 
 # The ELF vmlinux inside a bzImage (xz, gzip or zstd payload).
@@ -64,8 +71,8 @@ kx_extract_vmlinux() {
 # modules an ESP needs, decompressed (6.12 ships .ko.xz; busybox insmod
 # takes plain modules, and their signatures are inside the .xz).
 kx_prepare_kernel() {
-    local pkg=$1 dir=$2 in=$WORK/inputs deb m
-    deb=$(kx_fetch_deb "$in" "$pkg")
+    local spec=$1 dir=$2 in=$WORK/inputs deb m
+    deb=$(kx_fetch_deb "$in" "$spec")
     rm -rf "$dir/kernel" "$dir/modules" && mkdir -p "$dir/kernel" "$dir/modules"
     dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$dir/kernel" --wildcards './boot/vmlinuz-*' \
         './lib/modules/*/kernel/fs/efivarfs/efivarfs.ko*' './lib/modules/*/kernel/drivers/block/loop.ko*' \
@@ -116,7 +123,7 @@ kx_prepare_inputs() {
     local in=$WORK/inputs
     mkdir -p "$in"
     # Bump when what is prepared here changes, so old work dirs are redone.
-    local version=4
+    local version=5
     if [ "$(cat "$in/ready" 2>/dev/null)" != "$version" ]; then
         # Snakeoil: the key OVMF_VARS_4M.snakeoil.fd trusts in db.
         openssl rsa -in /usr/share/ovmf/PkKek-1-snakeoil.key -passin pass:snakeoil \
@@ -126,13 +133,12 @@ kx_prepare_inputs() {
         # The kernels Debian 12 ships (6.1) and backports (6.12): resolve
         # the metapackage to the real image; neither is installed.
         local pkg deb
-        pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
-        [ -n "$pkg" ] || kx_die "cannot resolve linux-image-amd64 (apt-get update?)"
-        kx_prepare_kernel "$pkg" "$in"
-        pkg=$(apt-cache depends linux-image-amd64/bookworm-backports 2>/dev/null |
-              awk '/Depends: linux-image-[0-9]/{print $2; exit}')
-        [ -n "$pkg" ] || kx_die "cannot resolve linux-image-amd64/bookworm-backports (scripts/install-deps adds the suite)"
-        kx_prepare_kernel "$pkg" "$in/6.12"  # a name only backports has
+        pkg=$(kx_kernel_package bookworm)
+        [ -n "$pkg" ] || kx_die "cannot resolve linux-image-amd64/bookworm (scripts/debian-archive update?)"
+        kx_prepare_kernel "$pkg/bookworm" "$in"
+        pkg=$(kx_kernel_package bookworm-backports)
+        [ -n "$pkg" ] || kx_die "cannot resolve linux-image-amd64/bookworm-backports (scripts/debian-archive update?)"
+        kx_prepare_kernel "$pkg/bookworm-backports" "$in/6.12"
 
         # Debian's kexec-tools, run in guests through its own loader. It links
         # Xen's libraries (libxenctrl, for --load-live-update): they are
@@ -142,8 +148,8 @@ kx_prepare_inputs() {
         rm -rf "$in/kexec-tools" && mkdir -p "$in/kexec-tools"
         dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$in/kexec-tools" ./sbin/kexec
         local dep
-        for dep in $(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
-                         --no-replaces --no-enhances --no-pre-depends libxenmisc4.17 2>/dev/null |
+        for dep in $("$KX_ARCHIVE" apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
+                         --no-replaces --no-enhances --no-pre-depends libxenmisc4.17/bookworm 2>/dev/null |
                      awk '/^lib/{print $1}' | sort -u); do
             dpkg -s "$dep" >/dev/null 2>&1 && continue  # already on this machine
             deb=$(kx_fetch_deb "$in" "$dep")
