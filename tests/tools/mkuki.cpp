@@ -3,7 +3,7 @@
 // it out (tests/unit/uki_builder.hpp), for guest scenarios. Test tool, not
 // product.
 //
-//   mkuki --style objcopy|ukify-252|ukify-254 [--kind uki|profile|addon|bzimage] --out FILE
+//   mkuki --style objcopy|ukify-252|ukify-254|ukify-257|ukify-262 [--kind uki|profile|addon|bzimage] --out FILE
 //         [--linux F] [--initrd F]... [--ucode F] [--osrel F] [--cmdline TEXT]
 //         [--uname TEXT] [--profile TEXT] [--join-profile F]... [--section NAME=F]...
 #include <cstdio>
@@ -23,7 +23,8 @@ namespace {
 
 [[noreturn]] void usage() {
     std::fprintf(stderr,
-                 "usage: mkuki --style objcopy|ukify-252|ukify-254 [--kind uki|profile|addon|bzimage] --out FILE\n"
+                 "usage: mkuki --style objcopy|ukify-252|ukify-254|ukify-257|ukify-262\n"
+                 "             [--kind uki|profile|addon|bzimage] --out FILE\n"
                  "             [--linux F] [--initrd F]... [--ucode F] [--osrel F] [--cmdline TEXT]\n"
                  "             [--uname TEXT] [--profile TEXT] [--join-profile F]... [--section NAME=F]...\n");
     std::exit(2);
@@ -48,10 +49,11 @@ int main(int argc, char** argv) {
             usage();
         const std::string v = argv[++i];
         if (a == "--style") {
-            if (v == "objcopy") style = kxt::UkiStyle::Objcopy;
-            else if (v == "ukify-252") style = kxt::UkiStyle::Ukify252;
-            else if (v == "ukify-254") style = kxt::UkiStyle::Ukify254;
-            else usage();
+            for (kxt::UkiStyle s : kxt::kAllStyles)
+                if (v == (s == kxt::UkiStyle::Objcopy ? "objcopy" : "ukify-" + kxt::style_version(s)))
+                    style = s;
+            if (!style)
+                usage();
         } else if (a == "--kind") kind = v;
         else if (a == "--out") out = v;
         else if (a == "--linux") spec.linux_image = contents(v);
@@ -76,7 +78,7 @@ int main(int argc, char** argv) {
     std::string bytes;
     if (kind == "bzimage") bytes = kxt::make_efi_bzimage();  // the unit tests' relocatable EFI-stub bzImage
     else if (kind == "uki") bytes = kxt::build_uki(*style, spec);
-    else if (kind == "profile") bytes = kxt::build_profile_pe(spec);
+    else if (kind == "profile") bytes = kxt::build_profile_pe(spec, *style);
     else if (kind == "addon") bytes = kxt::build_addon(*style, spec);
     else usage();
     kxt::write_file(out, bytes);

@@ -274,8 +274,6 @@ std::span<const uint8_t> span_of(const std::string& s) {
     return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
 
-std::string systemd_stub_path() { return "/usr/lib/systemd/boot/efi/linuxx64.efi.stub"; }
-
 bool have_tool(const std::string& name) {
     return run_shell("command -v '" + name + "' >/dev/null 2>&1") == 0;
 }

@@ -104,7 +104,6 @@ std::string with_signature(std::string image, const std::string& pkcs7);
 std::span<const uint8_t> span_of(const std::string& s);
 
 // Paths to tools and data the tests use when present.
-std::string systemd_stub_path();  // /usr/lib/systemd/boot/efi/linuxx64.efi.stub
 bool have_tool(const std::string& name);
 
 }  // namespace kxt

@@ -10,6 +10,7 @@
 
 #include "helpers.hpp"
 #include "pe/authenticode.hpp"
+#include "uki_builder.hpp"
 
 namespace kxt {
 
@@ -18,7 +19,7 @@ struct Signing {
     Signing() {
         if (!have_tool("sbsign") || !have_tool("openssl"))
             cr_skip_test("needs sbsigntool and openssl (scripts/install-deps installs them)");
-        cr_assert_eq(run_shell("cp '" + systemd_stub_path() + "' '" + dir + "/unsigned.efi'"), 0);
+        cr_assert_eq(run_shell("cp '" + stub_path(UkiStyle::Ukify252) + "' '" + dir + "/unsigned.efi'"), 0);
     }
     // A self-signed key pair named `name` (extra: more `openssl req` options).
     void key(const std::string& name, const std::string& extra = "") const {

@@ -7,6 +7,7 @@
 #include "helpers.hpp"
 #include "pe/signature_list.hpp"
 #include "strings.hpp"
+#include "uki_builder.hpp"
 
 using namespace kx;
 using namespace kxt;
@@ -46,7 +47,7 @@ Test(signature_list, reads_what_efitools_writes) {
         cr_skip_test("needs efitools and openssl (scripts/install-deps installs them)");
     const std::string dir = scratch_dir();
     const std::string a = make_certificate(dir, "first"), b = make_certificate(dir, "second");
-    const std::string stub = systemd_stub_path();
+    const std::string stub = stub_path(UkiStyle::Ukify252);
     const std::string printed = shell_output("cd '" + dir + "' && cert-to-efi-sig-list -g " + kOwner +
                                              " first.pem first.esl && cert-to-efi-sig-list -g " + kOwner +
                                              " second.pem second.esl && hash-to-efi-sig-list '" + stub +

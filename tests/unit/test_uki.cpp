@@ -343,12 +343,13 @@ namespace {
 // Three profiles, joined as ukify --join-profile does. Debian 12's stub has
 // header room for 7 more sections only, too few for this UKI (ukify refuses
 // it there: see ukify_layout.252_stub_runs_out_of_header_room), so the
-// profile tests use the 254 stub; a two-profile UKI on the 252 stub follows.
+// profile tests run on the newer stubs (PROFILES_TEST); a two-profile UKI on
+// the 252 stub follows.
 struct ProfileUki {
     std::string dir = scratch_dir();
     std::string kernel = make_efi_bzimage(odd_kernel());
     std::string path;
-    explicit ProfileUki(UkiStyle style = UkiStyle::Ukify254) {
+    explicit ProfileUki(UkiStyle style) {
         UkiSpec rescue;
         rescue.profile = "ID=rescue\nTITLE=Rescue\n";
         rescue.cmdline = "rescue-cmdline";
@@ -362,7 +363,7 @@ struct ProfileUki {
         base.linux_image = kernel;
         base.initrds = {"BASE-INITRD!"};
         base.profile = "ID=default\nTITLE=\"Default boot\"\n";
-        base.join_profiles = {build_profile_pe(rescue), build_profile_pe(debug)};
+        base.join_profiles = {build_profile_pe(rescue, style), build_profile_pe(debug, style)};
         path = write_file(dir + "/multi.efi", build_uki(style, base));
     }
 };
@@ -377,15 +378,15 @@ UKIFY_TEST(uki_profiles, two_profiles_fit_either_stub) {
     base.cmdline = "base-cmdline";
     base.linux_image = make_efi_bzimage(odd_kernel());
     base.profile = "ID=main\n";
-    base.join_profiles = {build_profile_pe(alt)};
+    base.join_profiles = {build_profile_pe(alt, style)};
     std::string path = write_file(dir + "/two.efi", build_uki(style, base));
     kx_assert_str(plan_args({"-l", path}).load->boot.cmdline, "base-cmdline");
     kx_assert_str(plan_args({"-l", "--uki-profile=alt", path}).load->boot.cmdline, "alt-cmdline");
     kx_assert_str(plan_args({"-l", "--append=@1", path}).load->boot.cmdline, "alt-cmdline");
 }
 
-Test(uki_profiles, default_is_profile_zero) {
-    ProfileUki u;
+PROFILES_TEST(uki_profiles, default_is_profile_zero) {
+    ProfileUki u(style);
     Invocation inv = plan_args({"-l", u.path});
     cr_assert_str_eq(inv.load->boot.cmdline.c_str(), "base-cmdline", "profile 0 overrides nothing");
     std::string initrd = inv.load->boot.initrd->bytes_copy();
@@ -396,8 +397,8 @@ Test(uki_profiles, default_is_profile_zero) {
     cr_assert_str_eq(inv.load->cmdline_source.c_str(), source.c_str());
 }
 
-Test(uki_profiles, select_by_number_and_id) {
-    ProfileUki u;
+PROFILES_TEST(uki_profiles, select_by_number_and_id) {
+    ProfileUki u(style);
     Invocation one = plan_args({"-l", "--uki-profile=1", u.path});
     cr_assert_str_eq(one.load->boot.cmdline.c_str(), "rescue-cmdline");
     std::string initrd = one.load->boot.initrd->bytes_copy();
@@ -413,8 +414,8 @@ Test(uki_profiles, select_by_number_and_id) {
 
 // A kernel with a UKI loader picks the profile from the whole-UKI call's
 // command line ("@N", doc/kernel-uki-loader.md): --uki-profile must reach it.
-Test(uki_profiles, whole_uki_call_carries_the_profile) {
-    ProfileUki u;
+PROFILES_TEST(uki_profiles, whole_uki_call_carries_the_profile) {
+    ProfileUki u(style);
     auto whole_cmdline = [&](std::vector<std::string> args) {
         args.insert(args.begin(), {"-s", "-l"});
         args.push_back(u.path);
@@ -431,8 +432,8 @@ Test(uki_profiles, whole_uki_call_carries_the_profile) {
     kx_assert_str(*whole_cmdline({"--append=@0 quiet"}), "@0 quiet");  // profile 0: as given
 }
 
-Test(uki_profiles, at_prefix_selects_like_the_stub) {
-    ProfileUki u;
+PROFILES_TEST(uki_profiles, at_prefix_selects_like_the_stub) {
+    ProfileUki u(style);
     Invocation only = plan_args({"-l", "--append=@1", u.path});
     cr_assert_str_eq(only.load->boot.cmdline.c_str(), "rescue-cmdline", "an empty rest falls back to .cmdline");
     Invocation more = plan_args({"-l", "--append=@1 root=/dev/sda", u.path});
@@ -442,8 +443,8 @@ Test(uki_profiles, at_prefix_selects_like_the_stub) {
     cr_assert(contains(e, "the command line selects profile @0 but --uki-profile selects @1"), "%s", e.c_str());
 }
 
-Test(uki_profiles, unknown_profile_lists_the_available_ones) {
-    ProfileUki u;
+PROFILES_TEST(uki_profiles, unknown_profile_lists_the_available_ones) {
+    ProfileUki u(style);
     std::string e = plan_error({"-l", "--uki-profile=7", u.path});
     cr_assert(contains(e, "no profile @7; available: @0 (ID=default, TITLE=\"Default boot\"), @1 (ID=rescue, "
                           "TITLE=\"Rescue\"), @2 (ID=debug)"),

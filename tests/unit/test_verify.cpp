@@ -68,7 +68,7 @@ UKI_TEST(verify, our_digest_is_pesigns_and_sbsigns_for_ukis_addons_and_bzimages)
     for (const auto& [name, bytes] : images) {
         write_file(s.dir + "/" + name + ".efi", bytes);
         s.sign(name + ".efi", "alpha", name + ".signed.efi");
-        for (const std::string file : {name + ".efi", name + ".signed.efi"}) {
+        for (const std::string& file : {name + ".efi", name + ".signed.efi"}) {
             const std::string image = read_file(s.dir + "/" + file);
             auto pe = pe::PeFile::parse(span_of(image), file);
             cr_assert(pe.ok(), "%s", pe.ok() ? "" : pe.error().message.c_str());

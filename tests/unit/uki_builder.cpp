@@ -316,13 +316,74 @@ std::string objcopy_build(const std::string& stub, const UkiSpec& spec) {
     return read_file(out);
 }
 
+// The real ukify of systemd 257 or 262 (the systemd-ukify package, which
+// scripts/install-deps extracts, never installs) on its own release's stub:
+// each UkiSpec field becomes the ukify option that makes that section, with
+// file contents passed as @PATH so that they arrive verbatim. Run with
+// Debian's python3 (python3-pefile), not whatever python3 PATH finds first.
+std::string real_ukify_build(UkiStyle style, const UkiSpec& spec, const std::string& stub) {
+    const std::string dir = scratch_dir();
+    int n = 0;
+    auto file = [&](const std::string& data) { return write_file(dir + "/in" + std::to_string(n++), data); };
+    std::string args = " --stub='" + stub + "'";
+    auto opt = [&](const char* name, const std::string& value) { args += std::string(" '--") + name + "=" + value + "'"; };
+    if (spec.linux_image)
+        opt("linux", file(*spec.linux_image));
+    for (const auto& initrd : spec.initrds)
+        opt("initrd", file(initrd));
+    if (spec.ucode)
+        opt("microcode", file(*spec.ucode));
+    // ukify fills .osrel from the build host's /etc/os-release and .uname
+    // from the kernel's version string when they are not given: an empty
+    // text makes no section, as the spec says, and keeps the host out.
+    opt("os-release", spec.osrel ? "@" + file(*spec.osrel) : "");
+    require(spec.uname.value_or("").find_first_of("'\n") == std::string::npos, "ukify takes --uname as one line of text");
+    opt("uname", spec.uname.value_or(""));
+    if (spec.cmdline)
+        opt("cmdline", "@" + file(*spec.cmdline));
+    for (const auto& [name, content] : std::initializer_list<std::pair<const char*, const std::optional<std::string>*>>{
+             {"devicetree", &spec.dtb}, {"splash", &spec.splash}, {"pcrpkey", &spec.pcrpkey}})
+        if (*content)
+            opt(name, file(**content));
+    if (spec.profile)
+        opt("profile", "@" + file(*spec.profile));
+    if (spec.sbat)
+        opt("sbat", "@" + file(*spec.sbat));
+    for (const auto& s : spec.extra)
+        opt("section", s.name + ":@" + file(s.data));
+    for (const auto& pe : spec.join_profiles)
+        opt("join-profile", file(pe));
+    const std::string out = dir + "/ukify.efi";
+    const std::string ukify = test_inputs_dir() + "/systemd-ukify-" + style_version(style) + "/usr/lib/systemd/ukify";
+    require(!read_file(ukify).empty(), ukify + " is missing: run scripts/install-deps");
+    require(run_shell("/usr/bin/python3 '" + ukify + "' build" + args + " --output='" + out + "' >'" + dir +
+                      "/ukify.log' 2>&1") == 0,
+            std::string(style_name(style)) + " failed: " + read_file(dir + "/ukify.log"));
+    return read_file(out);
+}
+
 }  // namespace
 
 const char* style_name(UkiStyle style) {
     switch (style) {
     case UkiStyle::Objcopy: return "objcopy on the 252 stub";
-    case UkiStyle::Ukify252: return "ukify on the 252 stub";
-    case UkiStyle::Ukify254: return "ukify on the 254 stub";
+    case UkiStyle::Ukify252: return "ukify's layout (reproduced) on the 252 stub";
+    case UkiStyle::Ukify254: return "ukify's layout (reproduced) on the 254 stub";
+    case UkiStyle::Ukify257: return "ukify 257 on its own stub";
+    case UkiStyle::Ukify262: return "ukify 262 on its own stub";
+    }
+    return "?";
+}
+
+bool is_real_ukify(UkiStyle style) { return style == UkiStyle::Ukify257 || style == UkiStyle::Ukify262; }
+
+std::string style_version(UkiStyle style) {
+    switch (style) {
+    case UkiStyle::Objcopy:
+    case UkiStyle::Ukify252: return "252";
+    case UkiStyle::Ukify254: return "254";
+    case UkiStyle::Ukify257: return "257";
+    case UkiStyle::Ukify262: return "262";
     }
     return "?";
 }
@@ -332,14 +393,16 @@ std::string test_inputs_dir() {
     return env && *env ? env : "/var/cache/kexec-uki-test";
 }
 
-std::string stub_path(UkiStyle style) {
-    if (style == UkiStyle::Ukify254)
-        return test_inputs_dir() + "/systemd-boot-efi-254/usr/lib/systemd/boot/efi/linuxx64.efi.stub";
-    return systemd_stub_path();
+std::string systemd_boot_efi(const std::string& version, const std::string& file) {
+    return test_inputs_dir() + "/systemd-boot-efi-" + version + "/usr/lib/systemd/boot/efi/" + file;
 }
 
-std::string addon_stub_path() {
-    return test_inputs_dir() + "/systemd-boot-efi-254/usr/lib/systemd/boot/efi/addonx64.efi.stub";
+std::string stub_path(UkiStyle style) { return systemd_boot_efi(style_version(style), "linuxx64.efi.stub"); }
+
+// systemd ships an addon stub since 254: the reproduced layouts and objcopy
+// build addons on 254's, the real ukify on its own release's.
+std::string addon_stub_path(UkiStyle style) {
+    return systemd_boot_efi(is_real_ukify(style) ? style_version(style) : "254", "addonx64.efi.stub");
 }
 
 std::string ukify_build(const std::string& stub, const UkiSpec& spec, std::string& error) {
@@ -353,16 +416,20 @@ std::string ukify_build(const std::string& stub, const UkiSpec& spec, std::strin
 std::string build_uki(UkiStyle style, const UkiSpec& spec) {
     if (style == UkiStyle::Objcopy)
         return objcopy_build(stub_path(style), spec);
+    if (is_real_ukify(style))
+        return real_ukify_build(style, spec, stub_path(style));
     std::string error;
     std::string out = ukify_build(read_required(stub_path(style), style_name(style)), spec, error);
     require(error.empty(), std::string("ukify (") + style_name(style) + ") would refuse: " + error);
     return out;
 }
 
-std::string build_profile_pe(const UkiSpec& spec) {
+std::string build_profile_pe(const UkiSpec& spec, UkiStyle style) {
     require(spec.profile && !spec.linux_image, "a profile PE has a .profile and no .linux");
+    if (is_real_ukify(style))
+        return real_ukify_build(style, spec, addon_stub_path(style));
     std::string error;
-    std::string out = ukify_build(read_required(addon_stub_path(), "addon stub"), spec, error);
+    std::string out = ukify_build(read_required(addon_stub_path(style), "addon stub"), spec, error);
     require(error.empty(), "ukify would refuse the profile PE: " + error);
     return out;
 }
@@ -370,9 +437,11 @@ std::string build_profile_pe(const UkiSpec& spec) {
 std::string build_addon(UkiStyle style, const UkiSpec& spec) {
     require(!spec.linux_image && !spec.profile, "an addon has no .linux and no .profile");
     if (style == UkiStyle::Objcopy)
-        return objcopy_build(addon_stub_path(), spec);  // objcopy --add-section .cmdline onto the addon stub
+        return objcopy_build(addon_stub_path(style), spec);  // objcopy --add-section .cmdline onto the addon stub
+    if (is_real_ukify(style))
+        return real_ukify_build(style, spec, addon_stub_path(style));
     std::string error;
-    std::string out = ukify_build(read_required(addon_stub_path(), "addon stub"), spec, error);
+    std::string out = ukify_build(read_required(addon_stub_path(style), "addon stub"), spec, error);
     require(error.empty(), "ukify would refuse the addon: " + error);
     return out;
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Run a UKI test once per real producer layout (uki_builder.hpp): objcopy on
-// Debian 12's stub, ukify on the 252 stub, ukify on the 254 stub. The body
-// takes `style` and builds its UKIs with build_uki(style, ...).
+// the 252 stub, ukify's layout reproduced on the 252 and 254 stubs, and the
+// real ukify of 257 and 262 on their own stubs. The body takes `style` and
+// builds its UKIs with build_uki(style, ...).
 #pragma once
 
 #include <criterion/criterion.h>
@@ -9,19 +10,40 @@
 #include "uki_builder.hpp"
 
 #define KX_UKI_STYLE_TEST_BODY(suite, name) static void suite##_##name##_body(kxt::UkiStyle style)
+#define KX_UKI_STYLE(suite, name, tag, style) \
+    Test(suite, name##__##tag) { suite##_##name##_body(kxt::UkiStyle::style); }
 
 // Every style.
-#define UKI_TEST(suite, name)                                                         \
-    KX_UKI_STYLE_TEST_BODY(suite, name);                                              \
-    Test(suite, name##__objcopy) { suite##_##name##_body(kxt::UkiStyle::Objcopy); }   \
-    Test(suite, name##__ukify252) { suite##_##name##_body(kxt::UkiStyle::Ukify252); } \
-    Test(suite, name##__ukify254) { suite##_##name##_body(kxt::UkiStyle::Ukify254); } \
+#define UKI_TEST(suite, name)                          \
+    KX_UKI_STYLE_TEST_BODY(suite, name);               \
+    KX_UKI_STYLE(suite, name, objcopy, Objcopy)        \
+    KX_UKI_STYLE(suite, name, ukify252, Ukify252)      \
+    KX_UKI_STYLE(suite, name, ukify254, Ukify254)      \
+    KX_UKI_STYLE(suite, name, ukify257, Ukify257)      \
+    KX_UKI_STYLE(suite, name, ukify262, Ukify262)      \
     KX_UKI_STYLE_TEST_BODY(suite, name)
 
 // Only ukify can build what the test needs (several profiles: objcopy cannot
 // add a second section of one name).
-#define UKIFY_TEST(suite, name)                                                       \
-    KX_UKI_STYLE_TEST_BODY(suite, name);                                              \
-    Test(suite, name##__ukify252) { suite##_##name##_body(kxt::UkiStyle::Ukify252); } \
-    Test(suite, name##__ukify254) { suite##_##name##_body(kxt::UkiStyle::Ukify254); } \
+#define UKIFY_TEST(suite, name)                        \
+    KX_UKI_STYLE_TEST_BODY(suite, name);               \
+    KX_UKI_STYLE(suite, name, ukify252, Ukify252)      \
+    KX_UKI_STYLE(suite, name, ukify254, Ukify254)      \
+    KX_UKI_STYLE(suite, name, ukify257, Ukify257)      \
+    KX_UKI_STYLE(suite, name, ukify262, Ukify262)      \
+    KX_UKI_STYLE_TEST_BODY(suite, name)
+
+// Three profiles need more header room than the 252 stub has.
+#define PROFILES_TEST(suite, name)                     \
+    KX_UKI_STYLE_TEST_BODY(suite, name);               \
+    KX_UKI_STYLE(suite, name, ukify254, Ukify254)      \
+    KX_UKI_STYLE(suite, name, ukify257, Ukify257)      \
+    KX_UKI_STYLE(suite, name, ukify262, Ukify262)      \
+    KX_UKI_STYLE_TEST_BODY(suite, name)
+
+// Tests of the reproduction itself (uki_builder.cpp's ukify rules).
+#define REPRODUCED_UKIFY_TEST(suite, name)             \
+    KX_UKI_STYLE_TEST_BODY(suite, name);               \
+    KX_UKI_STYLE(suite, name, ukify252, Ukify252)      \
+    KX_UKI_STYLE(suite, name, ukify254, Ukify254)      \
     KX_UKI_STYLE_TEST_BODY(suite, name)
