@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# A real Debian 12 guest: a root made with debootstrap from Debian's
+# A real Debian guest (Debian 12 by default; a scenario sets DEBIAN_SUITE=
+# trixie for Debian 13): a root made with debootstrap from Debian's
 # packages (systemd, kdump-tools, makedumpfile, initramfs-tools, Debian's
 # kernel) with our package installed in kexec-tools' place, booted from an
 # ext4 disk image. Scenarios with GUEST=debian run their script
@@ -11,6 +12,23 @@
 # reports its command line (KX-STAGE2-CMDLINE) and powers off.
 
 KX_DEBIAN_PACKAGES=systemd-sysv,udev,kmod,initramfs-tools,linux-image-amd64,kdump-tools,makedumpfile,procps,e2fsprogs
+
+# What a suite's root holds: Debian 13 also has ukify packaged, so its own
+# kernel-install makes the UKIs there (layout=uki), on its own stub.
+kx_debian_packages() {
+    case $1 in
+    bookworm) echo "$KX_DEBIAN_PACKAGES" ;;
+    *) echo "$KX_DEBIAN_PACKAGES,systemd-ukify,systemd-boot-efi,busybox" ;;
+    esac
+}
+
+# Where a suite's root image, kernel and initrd are kept.
+kx_debian_dir() {
+    case $1 in
+    bookworm) echo "$WORK/debian" ;;
+    *) echo "$WORK/debian-$1" ;;
+    esac
+}
 
 # Runs at every boot of the guest (kx-guest.service).
 kx_debian_runner() {
@@ -76,12 +94,15 @@ WantedBy=kdump-tools-dump.service
 UNIT
 }
 
-# kx_debian_root DEB: build (once per work directory and package) the root
-# image $WORK/debian/root.img and its kernel and initrd beside it.
+# kx_debian_root DEB SUITE: build (once per work directory, package and
+# suite) the root image root.img in kx_debian_dir SUITE, and its kernel and
+# initrd beside it.
 kx_debian_root() {
-    local deb=$1 dir=$WORK/debian stamp root base mirror
-    stamp="3 $(sha256sum <"$deb" | cut -c1-16) $KX_DEBIAN_PACKAGES"  # bump when the image's setup changes
-    base=$dir/debootstrap-$(echo "$KX_DEBIAN_PACKAGES" | sha256sum | cut -c1-12).tar
+    local deb=$1 suite=$2 dir stamp root base mirror packages
+    dir=$(kx_debian_dir "$suite")
+    packages=$(kx_debian_packages "$suite")
+    stamp="4 $(sha256sum <"$deb" | cut -c1-16) $packages"  # bump when the image's setup changes
+    base=$dir/debootstrap-$(echo "$packages" | sha256sum | cut -c1-12).tar
     [ "$(cat "$dir/ready" 2>/dev/null)" = "$stamp" ] && return 0
     mkdir -p "$dir"
     root=$dir/root
@@ -90,12 +111,15 @@ kx_debian_root() {
         tar -C "$root" -xf "$base"
     else
         mirror=$("$KX_VM_DIR/../../scripts/debian-mirror") || kx_die "no Debian mirror in apt's configuration"
-        debootstrap --variant=minbase --include="$KX_DEBIAN_PACKAGES" bookworm "$root" \
+        debootstrap --variant=minbase --include="$packages" "$suite" "$root" \
             "$mirror" >"$dir/debootstrap.log" 2>&1 ||
             kx_die "debootstrap failed (see $dir/debootstrap.log)"
         rm -f "$dir"/debootstrap-*.tar
         tar -C "$root" -cf "$base" .
     fi
+    # kdump-tools brought Debian's kexec-tools in: ours replaces it.
+    # shellcheck disable=SC2016  # dpkg-query's format, not the shell's
+    chroot "$root" dpkg-query -W -f='${Package} ${Version}\n' kexec-tools >"$dir/replaced" 2>&1 || true
     cp "$deb" "$root/tmp/kexec-uki.deb"
     cp /etc/resolv.conf "$root/etc/resolv.conf"
     chroot "$root" apt-get install -y -q /tmp/kexec-uki.deb >"$dir/install.log" 2>&1 ||
@@ -114,6 +138,7 @@ kx_debian_root() {
     echo "/dev/vda / ext4 rw 0 1" >"$root/etc/fstab"
     cp "$root"/boot/vmlinuz-* "$dir/vmlinuz"
     cp "$root"/boot/initrd.img-* "$dir/initrd.img"
+    ls "$root/lib/modules" >"$dir/kernel-release"  # uname -r of the guest
     rm -f "$dir/root.img"
     truncate -s 3G "$dir/root.img"
     mkfs.ext4 -q -F -d "$root" "$dir/root.img" || kx_die "mkfs.ext4 -d failed"
@@ -122,9 +147,10 @@ kx_debian_root() {
 }
 
 # kx_boot_debian LOG TIMEOUT MEM CMDLINE_EXTRA: boot $RUN/disk.img with the
-# scenario ($RUN/scenario.sh) and payload ($RUN/payload.img).
+# scenario ($RUN/scenario.sh) and payload ($RUN/payload.img), on the kernel
+# and initrd of $DEBIAN_DIR.
 kx_boot_debian() {
-    local log=$1 timeout=$2 mem=$3 extra=$4 dir=$WORK/debian
+    local log=$1 timeout=$2 mem=$3 extra=$4 dir=$DEBIAN_DIR
     timeout --kill-after=10 "$timeout" qemu-system-x86_64 -cpu max -m "$mem" -smp "${QEMU_SMP:-1}" -machine q35 \
         -display none -serial stdio -monitor none -no-reboot -net none \
         -kernel "$dir/vmlinuz" -initrd "$dir/initrd.img" \
@@ -136,4 +162,30 @@ kx_boot_debian() {
     tr -d '\r' <"$log.raw" | sed 's/\x1b\[[0-9;=?]*[a-zA-Z]//g' >"$log"
     rm -f "$log.raw"
     return $rc
+}
+
+# A guest script (put on the payload disk) defining make_uki CMDLINE: the
+# guest's own kernel-install (layout=uki, so its ukify on its own stub)
+# makes a UKI of the running kernel and its initrd, with CMDLINE as the
+# UKI's .cmdline (/etc/kernel/cmdline), in an ESP at /efi, where systemd
+# looks for Type #2 entries. Sets UKI to its path and reports it (KX-UKI).
+kx_debian_make_uki_script() {
+    cat <<'SH'
+make_uki() {
+    # vfat, mounted where systemd looks (it checks the partition type too,
+    # which a loop device has not: SYSTEMD_RELAX_ESP_CHECKS).
+    truncate -s 200M /var/tmp/esp.img
+    busybox mkdosfs /var/tmp/esp.img
+    mkdir -p /efi
+    mount -o loop /var/tmp/esp.img /efi
+    printf '%s\n' "$1" >/etc/kernel/cmdline
+    printf 'layout=uki\nuki_generator=ukify\n' >/etc/kernel/install.conf
+    kver=$(uname -r)
+    SYSTEMD_RELAX_ESP_CHECKS=1 kernel-install --verbose --entry-token=os-id --esp-path=/efi \
+        add "$kver" "/boot/vmlinuz-$kver" "/boot/initrd.img-$kver"
+    UKI=$(ls /efi/EFI/Linux/*.efi | head -n 1)
+    echo "KX-UKI: $UKI made by kernel-install (systemd $(kernel-install --version | sed -n 's/^systemd \([0-9]*\).*/\1/p'))"
+    kexec --uki-info "$UKI" | sed 's/^/KX-UKI-INFO: /'
+}
+SH
 }

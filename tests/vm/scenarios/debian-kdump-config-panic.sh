@@ -50,7 +50,8 @@ kx_kdump_dump_check() {
     rm -f "$RUN/dump.kdump"
     makedumpfile -R "$RUN/dump.kdump" <"$RUN/dump" >/dev/null 2>&1 || { echo "makedumpfile -R cannot read the dump"; return 1; }
     [ "$(head -c 8 "$RUN/dump.kdump")" = "KDUMP   " ] || { echo "the dump is not kdump-compressed"; return 1; }
-    grep -aq 'OSRELEASE=6\.1\.' "$RUN/dump.kdump" || { echo "the dump holds no vmcoreinfo of the first kernel"; return 1; }
+    grep -aqF "OSRELEASE=$(cat "$DEBIAN_DIR/kernel-release")" "$RUN/dump.kdump" ||
+        { echo "the dump holds no vmcoreinfo of the first kernel ($(cat "$DEBIAN_DIR/kernel-release"))"; return 1; }
     rm -f "$RUN/dmesg"
     makedumpfile --dump-dmesg "$RUN/dump.kdump" "$RUN/dmesg" >/dev/null 2>&1 || { echo "no dmesg in the dump"; return 1; }
     grep -q 'sysrq triggered crash' "$RUN/dmesg" || { echo "the dump's dmesg is not the crashed kernel's"; return 1; }

@@ -9,8 +9,8 @@ GUEST=debian
 TIMEOUT=600
 EXPECT_MARKERS=debian-root
 scenario_build() {
-    kx_build_uki "$PAYLOAD/debian.efi" --style ukify-254 --linux "$WORK/debian/vmlinuz" \
-        --initrd "$WORK/debian/initrd.img" --cmdline "console=ttyS0 root=/dev/vda rw panic=-1 kx.stage=2 kx.nonce=$NONCE"
+    kx_build_uki "$PAYLOAD/debian.efi" --style ukify-254 --linux "$DEBIAN_DIR/vmlinuz" \
+        --initrd "$DEBIAN_DIR/initrd.img" --cmdline "console=ttyS0 root=/dev/vda rw panic=-1 kx.stage=2 kx.nonce=$NONCE"
 }
 scenario_debian() {
     cat <<'GUEST'
