@@ -237,6 +237,30 @@ std::optional<unsigned> take_profile_prefix(std::string& cmdline) {
     return n;
 }
 
+std::string remove_boot_count(std::string path) {
+    const size_t plus = path.find('+');
+    if (plus == std::string::npos)
+        return path;
+    auto digits_from = [&](size_t at) {
+        size_t end = at;
+        while (end < path.size() && path[end] >= '0' && path[end] <= '9')
+            end++;
+        return end;
+    };
+    size_t end = digits_from(plus + 1);
+    if (end == plus + 1)
+        return path;
+    if (end < path.size() && path[end] == '-') {
+        const size_t done = digits_from(end + 1);
+        if (done == end + 1)
+            return path;
+        end = done;
+    }
+    if (end < path.size() && path[end] != '.')
+        return path;
+    return path.erase(plus, end - plus);
+}
+
 Result<std::optional<std::string>> esp_root_of(const std::string& path, const SystemView& sys) {
     using Root = std::optional<std::string>;
     const std::string& file = path;
@@ -294,8 +318,10 @@ Result<SidecarPlaces> sidecar_places(const MappedFile& opened, const SystemView&
         ::fstat(opened.fd(), &open_file) != 0 || now.st_dev != open_file.st_dev || now.st_ino != open_file.st_ino)
         return make_error(opened.path() + ": was moved, removed or replaced while kexec read it: load it again");
     SidecarPlaces places;
-    places.extra_dir = canonical + ".extra.d";
     KX_ASSIGN(places.esp_root, esp_root_of(canonical, sys));
+    // The stub sees the path below the ESP; off an ESP, the file's own name.
+    const size_t below = places.esp_root ? places.esp_root->size() : canonical.rfind('/') + 1;
+    places.extra_dir = canonical.substr(0, below) + remove_boot_count(canonical.substr(below)) + ".extra.d";
     return places;
 }
 

@@ -74,6 +74,15 @@ Result<UkiBoot> plan_uki_boot(const Uki& uki, const BootRequest& req);
 // exactly "@N" plus one space and returns N; nullopt when there is none.
 std::optional<unsigned> take_profile_prefix(std::string& cmdline);
 
+// The name systemd-stub derives <uki>.extra.d from, for a UKI at `path_on_esp`
+// (its path below the ESP root, as the firmware's device path names it):
+// systemd-boot's boot counting renames NAME.efi to NAME+LEFT-DONE.efi, and
+// the stub removes that suffix again (remove_boot_count() in systemd's
+// src/boot/util.c): the first '+' of the path, a decimal number, optionally
+// '-' and another, then the end of the name or a '.'. Anything else is left
+// as it is.
+std::string remove_boot_count(std::string path_on_esp);
+
 // The root of the vfat file system (ESP or XBOOTLDR) holding the file at
 // canonical path `path`, from /proc/self/mountinfo; nullopt when it is not
 // on one.

@@ -512,6 +512,46 @@ UKI_TEST(uki_addons, per_uki_extra_dir_is_searched_sorted_and_can_be_disabled) {
     cr_assert_str_eq(user.load->boot.cmdline.c_str(), "mine", "a user command line is taken literally");
 }
 
+// systemd-boot's boot counting renames NAME.efi to NAME+LEFT-DONE.efi; the
+// stub strips that suffix before it looks for NAME.efi.extra.d
+// (remove_boot_count() and get_extra_dir() in systemd's src/boot/util.c).
+Test(uki_addons, boot_count_suffix_is_removed_as_the_stub_does) {
+    const std::pair<const char*, const char*> cases[] = {
+        {"/EFI/Linux/k+3-1.efi", "/EFI/Linux/k.efi"},     {"/EFI/Linux/k+3.efi", "/EFI/Linux/k.efi"},
+        {"/EFI/Linux/k+0-0.efi", "/EFI/Linux/k.efi"},     {"/EFI/Linux/k+3-1.v2.efi", "/EFI/Linux/k.v2.efi"},
+        {"/EFI/Linux/k+3-1", "/EFI/Linux/k"},             {"/EFI/Linux/k+x.efi", "/EFI/Linux/k+x.efi"},
+        {"/EFI/Linux/k+3-.efi", "/EFI/Linux/k+3-.efi"},   {"/EFI/Linux/k+3x.efi", "/EFI/Linux/k+3x.efi"},
+        {"/EFI/Linux/k+.efi", "/EFI/Linux/k+.efi"},       {"/EFI/Linux/k.efi", "/EFI/Linux/k.efi"},
+        // Only the first '+' of the path counts, as in the stub:
+        {"/EFI/a+b/k+3-1.efi", "/EFI/a+b/k+3-1.efi"},     {"/EFI/a+1/k.efi", "/EFI/a+1/k.efi"},
+        {"/EFI/Linux/k+1+2.efi", "/EFI/Linux/k+1+2.efi"},
+    };
+    for (const auto& [in, out] : cases)
+        kx_assert_str(uki::remove_boot_count(in), out);
+}
+
+UKI_TEST(uki_addons, a_boot_counted_uki_finds_its_extra_dir) {
+    SimpleUki u(style);
+    const std::string esp = u.dir + "/esp";
+    const std::string counted = write_file(esp + "/EFI/Linux/k+3-1.efi", read_file(u.path));
+    u.addon(esp + "/EFI/Linux/k.efi.extra.d/a.addon.efi", cmdline_addon("counted"));
+    u.addon(counted + ".extra.d/b.addon.efi", cmdline_addon("suffixed-dir-is-not-read"));
+    const std::string vfat = make_sysroot({{"/proc/self/mountinfo",
+                                            "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n"
+                                            "40 22 8:2 / " + esp + " rw,relatime - vfat /dev/sda2 rw\n"}});
+    kx_assert_str(plan_args({"-l", counted}, vfat).load->boot.cmdline, "console=ttyS0 quiet counted");
+    // Off an ESP the rule applies to the file's own name; a '+' in the ESP's
+    // mount point is not part of what the stub sees.
+    const std::string plus_dir = u.dir + "/mnt+1";
+    const std::string on_plus = write_file(plus_dir + "/EFI/Linux/k+2.efi", read_file(u.path));
+    u.addon(plus_dir + "/EFI/Linux/k.efi.extra.d/a.addon.efi", cmdline_addon("under-plus"));
+    const std::string plus_esp = make_sysroot({{"/proc/self/mountinfo",
+                                                "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n"
+                                                "40 22 8:2 / " + plus_dir + " rw - vfat /dev/sda2 rw\n"}});
+    kx_assert_str(plan_args({"-l", on_plus}, plus_esp).load->boot.cmdline, "console=ttyS0 quiet under-plus");
+    kx_assert_str(plan_args({"-l", on_plus}).load->boot.cmdline, "console=ttyS0 quiet under-plus");
+}
+
 UKI_TEST(uki_addons, global_addons_only_on_an_esp) {
     SimpleUki u(style);
     std::string esp = u.dir + "/esp";
