@@ -196,8 +196,25 @@ struct LoadedAddon {
     AddonUse use;
 };
 
+// systemd-stub's .uname check (load_addons() in src/boot/stub.c):
+// strneq8(UKI's uname, addon's .uname, the section's VirtualSize), so an addon
+// whose .uname is "6.1" applies to a UKI of "6.1.0-57-amd64". Past the
+// file's bytes the section reads as zeros in memory, which ends the compare.
+bool addon_uname_matches(const std::string& uki_uname, const UkiSection& addon_uname) {
+    for (uint64_t i = 0; i < addon_uname.header->virtual_size; i++) {
+        const char uki = i < uki_uname.size() ? uki_uname[i] : '\0';
+        const char addon = i < addon_uname.data.size() ? static_cast<char>(addon_uname.data[i]) : '\0';
+        if (uki != addon)
+            return false;
+        if (uki == '\0')
+            break;
+    }
+    return true;
+}
+
 // An addon as systemd-stub takes it: not a UKI, for x86-64, and with a
-// .uname (if any) equal to the UKI's. The error says why it does not apply.
+// .uname (if any) that the UKI's starts with (addon_uname_matches). The
+// error says why it does not apply.
 Result<LoadedAddon> load_addon(const FileRef& f, const std::string& origin, const std::string& uki_uname) {
     const std::string& path = f->path();
     KX_ASSIGN(Uki addon, Uki::parse(f));
@@ -208,7 +225,7 @@ Result<LoadedAddon> load_addon(const FileRef& f, const std::string& origin, cons
         return make_error(path + ": is a UKI (it has a .linux section), not an addon");
     KX_ASSIGN(Selection sel, addon.select(0));
     if (const UkiSection* u = sel.get(SectionKind::Uname); u && !uki_uname.empty() &&
-                                                             u->text() != uki_uname)
+                                                             !addon_uname_matches(uki_uname, *u))
         return make_error(path + ": addon .uname " + quote(u->text()) + " does not match the UKI's " +
                           quote(uki_uname));
     AddonUse use{path, origin};

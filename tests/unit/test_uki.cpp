@@ -498,6 +498,37 @@ UKI_TEST(uki_addons, addon_with_linux_or_other_uname_is_refused) {
     cr_assert_str_eq(inv.load->boot.cmdline.c_str(), "ok=1");
 }
 
+// The stub compares only as many bytes as the addon's .uname holds
+// (strneq8() in load_addons(), systemd's src/boot/stub.c): "6.1" applies to a
+// UKI of "6.1.0-test", a longer or different one does not; a UKI without
+// .uname takes any.
+UKI_TEST(uki_addons, addon_uname_is_a_prefix_match_as_in_the_stub) {
+    SimpleUki u(style);
+    UkiSpec named;
+    named.uname = "6.1.0-test";
+    named.linux_image = u.kernel;
+    const std::string uki = u.another("named.efi", named);
+    UkiSpec unnamed;
+    unnamed.linux_image = u.kernel;
+    const std::string bare = u.another("bare.efi", unnamed);
+    auto addon = [&](const std::string& name, const std::string& uname) {
+        UkiSpec spec = cmdline_addon(name + "=1");
+        spec.uname = uname;
+        return u.addon(u.dir + "/" + name + ".addon.efi", spec);
+    };
+    for (const auto& [uname, applies] : std::initializer_list<std::pair<const char*, bool>>{
+             {"6.1", true}, {"6.1.0-", true}, {"6.1.0-test", true}, {"6", true},
+             {"6.1.0-test-rt", false}, {"6.2", false}, {"6.1.0-tesT", false}}) {
+        const std::string a = addon("a", uname);
+        auto inv = try_plan({"-l", "--uki-addon=" + a, uki}, "/nonexistent-sysroot");
+        cr_assert_eq(inv.ok(), applies, "addon .uname \"%s\" on a UKI of \"6.1.0-test\": %s", uname,
+                     inv.ok() ? "applied" : inv.error().message.c_str());
+        if (applies)
+            kx_assert_str(inv->load->boot.cmdline, "a=1");
+        kx_assert_str(plan_args({"-l", "--uki-addon=" + a, bare}).load->boot.cmdline, "a=1");
+    }
+}
+
 UKI_TEST(uki_addons, per_uki_extra_dir_is_searched_sorted_and_can_be_disabled) {
     SimpleUki u(style);
     u.addon(u.path + ".extra.d/b.addon.efi", cmdline_addon("bee"));
