@@ -148,7 +148,7 @@ public:
                 continue;
             }
             if (count++ == 0)
-                cpio.add_parents(parent + "/", target.dir_mode);
+                cpio.add_directory(parent, target.dir_mode);
             KX_TRY(cpio.add_file(parent + "/" + name, target.file_mode, Payload::whole_file(opened.file, name)));
         }
         if (count > 0)

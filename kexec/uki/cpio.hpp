@@ -14,18 +14,21 @@ namespace kx::uki {
 
 class CpioWriter {
 public:
-    // `path` is relative, without a leading '/', e.g. ".extra/os-release".
+    // Paths are relative, without a leading '/', e.g. ".extra/os-release".
+    // The directory `path` with `mode`, each leading directory first with
+    // 0555, as systemd-stub's pack_cpio_prefix() (src/boot/cpio.c) writes
+    // them: ".extra/credentials" with 0500 is ".extra" 0555, then
+    // ".extra/credentials" 0500. A directory already added is not repeated.
     void add_directory(const std::string& path, uint32_t mode);
     // An error for what newc cannot hold: 4 GiB or more, a NUL in the name,
     // the name that marks the end of an archive.
     Status add_file(const std::string& path, uint32_t mode, const Payload& contents);
-    // Add every missing parent directory of `path` with `dir_mode` first.
-    void add_parents(const std::string& path, uint32_t dir_mode);
     // Append the trailer and return the archive (a multiple of 4 bytes).
     Payload finish();
 
 private:
-    void add_entry(const std::string& path, uint32_t mode, uint32_t nlink, const Payload& contents);
+    void add_entry(const std::string& path, uint32_t mode, const Payload& contents);
+    void add_one_directory(const std::string& path, uint32_t mode);
     void pad();
     void flush();
     Payload out_;

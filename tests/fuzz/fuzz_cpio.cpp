@@ -50,7 +50,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             // Directory names are kexec's own constants (".extra/sysext/"),
             // never a file's: only their shape is fuzzed.
             if (name.find('\0') == std::string::npos && name.find("TRAILER!!!") == std::string::npos)
-                w.add_parents(name, mode);
+                w.add_directory(name, mode);
             continue;
         }
         const std::string contents = in.ConsumeRandomLengthString(2048);
@@ -63,7 +63,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     size_t i = 0;
     for (const Entry& e : back) {
         if ((e.mode & 0170000) == 0040000)
-            continue;  // a directory from add_parents
+            continue;  // a directory from add_directory
         KXF_CHECK(i < written.size());
         KXF_CHECK(e.name == written[i].name && e.data == written[i].data && e.mode == written[i].mode);
         i++;

@@ -161,7 +161,8 @@ std::string early_cpio_find(const std::string& image, const std::string& path) {
 std::string cpio_of(const std::vector<std::pair<std::string, std::string>>& files) {
     uki::CpioWriter w;
     for (const auto& [name, contents] : files) {
-        w.add_parents(name, 0755);
+        if (const size_t slash = name.rfind('/'); slash != std::string::npos)
+            w.add_directory(name.substr(0, slash), 0755);
         cr_assert(w.add_file(name, 0644, Payload::generated(name, contents)).ok());
     }
     return w.finish().bytes_copy();

@@ -3,6 +3,8 @@
 // command line rules, sidecar files. Checked on the plan (in-process) and on
 // what a RecordingBackend received.
 #include <criterion/criterion.h>
+
+#include <functional>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -639,13 +641,13 @@ UKI_TEST(uki_sidecars, pcr_files_and_osrel) {
 Test(cpio, writer_matches_gnu_cpio) {
     cr_assert(have_tool("cpio"), "GNU cpio is needed (apt-get install cpio)");
     uki::CpioWriter w;
-    w.add_parents(".extra/credentials/", 0500);
+    w.add_directory(".extra/credentials", 0500);
     cr_assert(w.add_file(".extra/credentials/a.cred", 0400, Payload::generated("a", "alpha")).ok());
     cr_assert(w.add_file(".extra/credentials/b.cred", 0400, Payload::generated("b", std::string(1001, 'b'))).ok());
     std::string archive = w.finish().bytes_copy();
     cr_assert_eq(archive.size() % 4, 0u);
     std::string listing = cpio_listing(archive);
-    cr_assert(contains(listing, "dr-x------ .extra\n"), "%s", listing.c_str());
+    cr_assert(contains(listing, "dr-xr-xr-x .extra\n"), "leading directories 0555: %s", listing.c_str());
     cr_assert(contains(listing, "dr-x------ .extra/credentials\n"), "%s", listing.c_str());
     cr_assert(contains(listing, "-r-------- .extra/credentials/a.cred\n"), "%s", listing.c_str());
     cr_assert(contains(listing, "-r-------- .extra/credentials/b.cred\n"), "%s", listing.c_str());
@@ -653,6 +655,61 @@ Test(cpio, writer_matches_gnu_cpio) {
     const std::string b = cpio_extract(archive, ".extra/credentials/b.cred");
     cr_assert_str_eq(a.c_str(), "alpha");
     cr_assert(b == std::string(1001, 'b'));
+}
+
+// Every archive the stub would generate, read back with GNU cpio: its
+// leading /.extra 0555 (pack_cpio_prefix()), then the target directory and
+// files with the modes stub.c passes to pack_cpio()/pack_cpio_literal(), each
+// entry with one link. One UKI per kind, so each combination stands alone:
+// a UKI with only credentials must still get /.extra 0555, not 0500.
+Test(cpio, generated_archives_have_the_stubs_modes) {
+    const std::string kernel = make_efi_bzimage(odd_kernel());
+    struct Kind {
+        const char* name;
+        std::function<void(UkiSpec&, const std::string& uki, const std::string& esp)> add;
+        std::string listing;  // cpio -itv: mode, links, name
+    };
+    const std::string dirs = "dr-xr-xr-x 1 .extra\n";
+    const std::vector<Kind> kinds = {
+        {"credential", [](UkiSpec&, const std::string& uki, const std::string&) { write_file(uki + ".extra.d/a.cred", "C"); },
+         dirs + "dr-x------ 1 .extra/credentials\n-r-------- 1 .extra/credentials/a.cred\n"},
+        {"global credential", [](UkiSpec&, const std::string&, const std::string& esp) { write_file(esp + "/loader/credentials/g.cred", "G"); },
+         dirs + "dr-x------ 1 .extra/global_credentials\n-r-------- 1 .extra/global_credentials/g.cred\n"},
+        {"sysext", [](UkiSpec&, const std::string& uki, const std::string&) { write_file(uki + ".extra.d/s.sysext.raw", "S"); },
+         dirs + "dr-xr-xr-x 1 .extra/sysext\n-r--r--r-- 1 .extra/sysext/s.sysext.raw\n"},
+        {"global sysext", [](UkiSpec&, const std::string&, const std::string& esp) { write_file(esp + "/loader/extensions/g.raw", "S"); },
+         dirs + "dr-xr-xr-x 1 .extra/global_sysext\n-r--r--r-- 1 .extra/global_sysext/g.raw\n"},
+        {"confext", [](UkiSpec&, const std::string& uki, const std::string&) { write_file(uki + ".extra.d/c.confext.raw", "C"); },
+         dirs + "dr-xr-xr-x 1 .extra/confext\n-r--r--r-- 1 .extra/confext/c.confext.raw\n"},
+        {"global confext", [](UkiSpec&, const std::string&, const std::string& esp) { write_file(esp + "/loader/extensions/g.confext.raw", "C"); },
+         dirs + "dr-xr-xr-x 1 .extra/global_confext\n-r--r--r-- 1 .extra/global_confext/g.confext.raw\n"},
+        {".osrel", [](UkiSpec& s, const std::string&, const std::string&) { s.osrel = kOsrel; },
+         dirs + "-r--r--r-- 1 .extra/os-release\n"},
+        {".pcrsig", [](UkiSpec& s, const std::string&, const std::string&) { s.extra = {section(".pcrsig", "{}")}; },
+         dirs + "-r--r--r-- 1 .extra/tpm2-pcr-signature.json\n"},
+        {".pcrpkey", [](UkiSpec& s, const std::string&, const std::string&) { s.pcrpkey = "KEY"; },
+         dirs + "-r--r--r-- 1 .extra/tpm2-pcr-public-key.pem\n"},
+    };
+    for (const Kind& kind : kinds) {
+        const std::string dir = scratch_dir(), esp = dir + "/esp", uki = esp + "/EFI/Linux/k.efi";
+        UkiSpec spec;
+        spec.linux_image = kernel;  // no .initrd, no .ucode: the initrd is only what is generated
+        kind.add(spec, uki, esp);
+        write_file(uki, build_uki(UkiStyle::Ukify254, spec));
+        const std::string vfat = make_sysroot({{"/proc/self/mountinfo",
+                                                "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n"
+                                                "40 22 8:2 / " + esp + " rw - vfat /dev/sda2 rw\n"}});
+        Invocation inv = plan_args({"-l", uki}, vfat);
+        cr_assert(inv.load->boot.initrd, "%s: no initrd", kind.name);
+        const std::string archive = inv.load->boot.initrd->bytes_copy();
+        write_file(dir + "/a.cpio", archive);
+        const std::string listing =
+            shell_output("cd '" + dir + "' && cpio -itv --quiet < a.cpio 2>&1 | awk '{print $1, $2, $NF}'");
+        kx_assert_str(listing, kind.listing);
+        cr_assert(contains(archive, "0000000B00000000TRAILER!!!"), "%s: the stub's trailer literal", kind.name);
+        cr_assert(contains(archive, "070701000000010000416d"), "%s: /.extra first, mode 040555 in lower-case hex",
+                  kind.name);
+    }
 }
 
 UKI_TEST(cpio, assembled_extra_archive_reads_back) {
