@@ -3,6 +3,8 @@
 
 #include <cstdio>
 
+#include "utf8.hpp"
+
 namespace kx {
 
 Json& Json::set(std::string key, Json value) {
@@ -15,30 +17,54 @@ Json& Json::push(Json value) {
     return *this;
 }
 
+namespace {
+
+void append_escape(std::string& out, unsigned code) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "\\u%04x", code);
+    out += buf;
+}
+
+// Characters that are valid text but would act on a terminal or an editor
+// reading the output: C0 and C1 controls, DEL, the line and paragraph
+// separators, and the bidirectional formatting marks (which can make a
+// command line read differently from what it is).
+bool escaped_character(char32_t c) {
+    return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 || c == 0x2029 || c == 0x200e || c == 0x200f ||
+           (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+}
+
+}  // namespace
+
 std::string json_escape(const std::string& s) {
     std::string out = "\"";
-    for (unsigned char c : s) {
-        switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-            if (c < 0x20 || c == 0x7f) {
-                char buf[8];
-                std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                out += buf;
-            } else if (c >= 0x80) {
-                // Payloads (command lines, os-release) may hold any bytes;
-                // escape non-ASCII byte-wise so the output is always valid.
-                char buf[8];
-                std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                out += buf;
-            } else {
-                out.push_back(static_cast<char>(c));
-            }
+    for (size_t i = 0; i < s.size();) {
+        char32_t c = 0;
+        const size_t length = utf8_character(s, i, c);
+        if (length == 0) {
+            // A byte that is not part of well-formed UTF-8: the lone surrogate
+            // U+DC80 + (byte - 0x80), as Python's "surrogateescape" names it,
+            // so no such byte reads back as a real character and the bytes
+            // can be recovered exactly (doc/dry-run-json.md).
+            append_escape(out, 0xdc00 + static_cast<unsigned char>(s[i]));
+            i++;
+            continue;
         }
+        if (c == '"')
+            out += "\\\"";
+        else if (c == '\\')
+            out += "\\\\";
+        else if (c == '\n')
+            out += "\\n";
+        else if (c == '\r')
+            out += "\\r";
+        else if (c == '\t')
+            out += "\\t";
+        else if (escaped_character(c))
+            append_escape(out, static_cast<unsigned>(c));
+        else
+            out.append(s, i, length);
+        i += length;
     }
     out += '"';
     return out;

@@ -9,6 +9,8 @@
 
 #include "helpers.hpp"
 #include "strings.hpp"
+#include "uki_builder.hpp"
+#include "utf8.hpp"
 
 using namespace kx;
 using namespace kxt;
@@ -20,12 +22,20 @@ namespace {
 const std::string kHostile = "\x1b[2J\x07\r\n\xff";
 
 // The bytes no output may hold: control characters but newline, DEL, and
-// everything >= 0x80 (this program's output is ASCII).
-std::string raw_bytes_in(const std::string& s) {
+// everything >= 0x80 (text output is ASCII). JSON may hold well-formed
+// UTF-8, but no C1 control in it.
+std::string raw_bytes_in(const std::string& s, bool json = false) {
     std::string found;
-    for (unsigned char c : s)
+    for (size_t i = 0; i < s.size(); i++) {
+        const unsigned char c = static_cast<unsigned char>(s[i]);
+        char32_t cp = 0;
+        if (const size_t n = json && c >= 0x80 ? utf8_character(s, i, cp) : 0; n > 1 && cp > 0x9f) {
+            i += n - 1;
+            continue;
+        }
         if ((c < 0x20 && c != '\n') || c >= 0x7f)
             found += hex(c) + " ";
+    }
     return found;
 }
 
@@ -40,7 +50,7 @@ bool one_message_per_line(const std::string& err) {
 // `json`: JSON escapes backslashes as its own transport, so text escaped
 // once shows \\x1b there; escaped twice would be \\\\x1b.
 void expect_clean(const RunResult& r, const char* what, bool json = false) {
-    cr_expect(raw_bytes_in(r.out).empty(), "%s: raw bytes on stdout: %s", what, raw_bytes_in(r.out).c_str());
+    cr_expect(raw_bytes_in(r.out, json).empty(), "%s: raw bytes on stdout: %s", what, raw_bytes_in(r.out, json).c_str());
     cr_expect(raw_bytes_in(r.err).empty(), "%s: raw bytes on stderr: %s", what, raw_bytes_in(r.err).c_str());
     cr_expect(one_message_per_line(r.err), "%s: a message was split: %s", what, printable(r.err).c_str());
     cr_expect(!contains(r.out + r.err, json ? "\\\\\\\\x" : "\\\\x"), "%s: escaped twice: %s%s", what, printable(r.out).c_str(),
@@ -94,7 +104,44 @@ Test(escaping, section_names_in_uki_info) {
     RunResult json = run_kexec({"--uki-info", uki, "--json"}, nullptr);
     cr_assert_eq(json.rc, 0, "%s", json.err.c_str());
     expect_clean(json, "--uki-info --json", true);
-    cr_expect(contains(json.out, "\\u001b[2J\\u0007\\r\\n\\u00ff"), "%s", json.out.c_str());
+    cr_expect(contains(json.out, "\\u001b[2J\\u0007\\r\\n\\udcff"), "%s", json.out.c_str());
+}
+
+// JSON writes well-formed UTF-8 as text, so "café" reads back as "café";
+// characters that act on a terminal are \u-escaped; a byte that is not
+// well-formed UTF-8 (a lone 0xff, an overlong NUL, an encoded surrogate) is
+// the lone surrogate \udcNN, and Python's surrogateescape recovers the
+// bytes exactly.
+Test(escaping, json_text_is_utf8_and_invalid_bytes_come_back) {
+    const std::string text = "caf\xc3\xa9 \xe2\x98\x95 \xf0\x9f\x90\xa7";  // café ☕ 🐧
+    const std::string odd = "x\xff \xc0\x80 \xed\xa0\x80 \xc2\x9b \xe2\x80\xae \xf4\x90\x80\x80 \xe2\x82";
+    const std::string dir = scratch_dir();
+    UkiSpec spec;
+    spec.linux_image = make_efi_bzimage();
+    spec.osrel = "ID=t\nPRETTY_NAME=\"" + text + "\"\n";
+    spec.cmdline = "marker " + text + " " + odd;
+    const std::string uki = write_file(dir + "/u.efi", build_uki(UkiStyle::Ukify254, spec));
+    for (const auto& args : std::vector<std::vector<std::string>>{{"--uki-info", "--json", uki},
+                                                                 {"-l", "--dry-run=json", uki}}) {
+        RunResult r = run_kexec(args, nullptr);
+        cr_assert_eq(r.rc, 0, "%s", r.err.c_str());
+        expect_clean(r, args[1].c_str(), true);
+        cr_expect(contains(r.out, "caf\xc3\xa9 \xe2\x98\x95 \xf0\x9f\x90\xa7"), "UTF-8 as text: %s", r.out.c_str());
+        cr_expect(contains(r.out, "x\\udcff \\udcc0\\udc80 \\udced\\udca0\\udc80 \\u009b \\u202e "
+                                  "\\udcf4\\udc90\\udc80\\udc80 \\udce2\\udc82"),
+                  "%s", r.out.c_str());
+        write_file(dir + "/out.json", r.out);
+        // The command line, found anywhere in the document, back to bytes.
+        const std::string back = shell_output(
+            "/usr/bin/python3 -c 'import json, sys\n"
+            "def walk(v):\n"
+            "    if isinstance(v, dict): v = list(v.values())\n"
+            "    if isinstance(v, list): return next((w for w in map(walk, v) if w), None)\n"
+            "    return v if isinstance(v, str) and v.startswith(\"marker \") else None\n"
+            "s = walk(json.load(open(sys.argv[1])))\n"
+            "sys.stdout.buffer.write(s.encode(\"utf-8\", \"surrogateescape\"))' '" + dir + "/out.json'");
+        cr_expect(back == *spec.cmdline, "%s: read back as %s", args[1].c_str(), printable(back).c_str());
+    }
 }
 
 // A profile's ID= is shown in the plan's note, in -d's notes, in the
