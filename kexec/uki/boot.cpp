@@ -465,6 +465,15 @@ Status compose_cmdline(const Uki& uki, const Selection& sel, const BootRequest& 
         if (!a.cmdline.empty())
             addon_cmdline += (addon_cmdline.empty() ? "" : " ") + a.cmdline;
     const UkiSection* cmdline_section = sel.get(SectionKind::Cmdline);
+    if (cmdline_section) {
+        const std::string_view raw(reinterpret_cast<const char*>(cmdline_section->data.data()),
+                                   cmdline_section->data.size());
+        const std::string_view text = raw.substr(0, raw.find('\0'));
+        if (stub_text(raw) != text)
+            boot.notes.push_back("the UKI's .cmdline is not all UTF-8 that systemd-stub can read: it drops what "
+                                 "does not decode (and characters above U+FFFF, and ends at an encoded NUL), "
+                                 "so the kernel gets " + quote(cmdline_section->cmdline()));
+    }
     if (user_cmdline && !user_cmdline->empty()) {
         if (req.strict && cmdline_section)
             return make_error(uki.path() + ": --uki-strict: refusing to override the UKI's .cmdline with " +
@@ -542,6 +551,13 @@ Result<UkiBoot> plan_uki_boot(const Uki& uki, const BootRequest& req) {
     UkiBoot boot;
     std::optional<std::string> user_cmdline = req.user_cmdline;
     KX_ASSIGN(boot.profile, choose_profile(uki, req, user_cmdline));
+    // The stub mangles a boot loader's command line as it does its own
+    // (process_arguments(), src/boot/stub.c), after taking "@N " off.
+    if (user_cmdline && mangle_cmdline(*user_cmdline) != *user_cmdline) {
+        boot.notes.push_back(req.user_cmdline_origin + " " + quote(*user_cmdline) + " is read as systemd-stub reads a "
+                             "boot loader's: " + quote(mangle_cmdline(*user_cmdline)));
+        *user_cmdline = mangle_cmdline(*user_cmdline);
+    }
     KX_ASSIGN(Selection sel, uki.select(boot.profile));
     if (uki.has_profile_sections())
         boot.notes.push_back("profile @" + std::to_string(boot.profile) + " of " + uki.describe_profiles());

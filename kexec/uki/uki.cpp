@@ -14,7 +14,62 @@ std::string UkiSection::text() const {
 }
 
 std::string UkiSection::cmdline() const {
-    return mangle_cmdline({reinterpret_cast<const char*>(data.data()), data.size()});
+    return mangle_cmdline(stub_text({reinterpret_cast<const char*>(data.data()), data.size()}));
+}
+
+namespace {
+
+void append_utf8(std::string& out, char32_t c) {
+    if (c < 0x80) {
+        out += static_cast<char>(c);
+    } else if (c < 0x800) {
+        out += static_cast<char>(0xc0 | (c >> 6));
+        out += static_cast<char>(0x80 | (c & 0x3f));
+    } else {
+        out += static_cast<char>(0xe0 | (c >> 12));
+        out += static_cast<char>(0x80 | ((c >> 6) & 0x3f));
+        out += static_cast<char>(0x80 | (c & 0x3f));
+    }
+}
+
+}  // namespace
+
+std::string stub_text(std::string_view raw) {
+    // xstrn8_to_16() and utf8_to_unichar() (systemd's src/boot/efi-string.c),
+    // then Linux's EFI stub (efi_convert_cmdline()) encoding UCS-2 as UTF-8.
+    constexpr char32_t kInvalid = UINT32_MAX;
+    std::string out;
+    for (size_t at = 0; at < raw.size() && raw[at] != '\0';) {
+        const unsigned char lead = static_cast<unsigned char>(raw[at]);
+        size_t length = 1;
+        char32_t c = kInvalid;
+        if (lead < 0x80)
+            c = lead;
+        else if ((lead & 0xe0) == 0xc0)
+            length = 2, c = lead & 0x1f;
+        else if ((lead & 0xf0) == 0xe0)
+            length = 3, c = lead & 0x0f;
+        else if ((lead & 0xf8) == 0xf0)
+            length = 4, c = lead & 0x07;
+        else if ((lead & 0xfc) == 0xf8)
+            length = 5, c = lead & 0x03;
+        else if ((lead & 0xfe) == 0xfc)
+            length = 6, c = lead & 0x01;
+        // A short or broken sequence is skipped whole (its length as the lead
+        // byte says), even a NUL inside it. No check for overlong forms.
+        if (length > raw.size() - at)
+            c = kInvalid;
+        for (size_t i = 1; c != kInvalid && i < length; i++) {
+            const unsigned char b = static_cast<unsigned char>(raw[at + i]);
+            c = (b & 0xc0) == 0x80 ? (c << 6) | (b & 0x3f) : kInvalid;
+        }
+        at += std::min(length, raw.size() - at);
+        if (c == 0)
+            break;  // an overlong NUL ends the UCS-2 string
+        if (c <= 0xd7ff || (c >= 0xe000 && c <= 0xffff))
+            append_utf8(out, c);  // surrogates and what UCS-2 cannot hold are dropped
+    }
+    return out;
 }
 
 std::string mangle_cmdline(std::string_view raw) {

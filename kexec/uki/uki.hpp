@@ -25,7 +25,7 @@ struct UkiSection {
 
     const std::string& name() const { return header->name; }
     std::string text() const;  // payload up to the first NUL
-    std::string cmdline() const;  // the payload as a command line, as the stub reads it (mangle_cmdline)
+    std::string cmdline() const;  // the payload as a command line, as the stub reads it (stub_text, mangle_cmdline)
 };
 
 struct Profile {
@@ -98,9 +98,16 @@ std::string shown_profile_id(const std::string& id);
 // a kernel that is no PE file keeps all the bytes.
 uint64_t embedded_kernel_size(std::span<const uint8_t> linux_bytes);
 
-// systemd-stub's treatment of a command line string from a section: stop at
-// the first NUL, drop leading and trailing whitespace and control
-// characters, turn inner ones into spaces.
+// systemd-stub's treatment of a command line string: stop at the first NUL,
+// drop leading and trailing whitespace and control characters, turn inner
+// ones into spaces.
 std::string mangle_cmdline(std::string_view raw);
+
+// A section's text as the booted kernel gets it through systemd-stub: the
+// stub reads it as UTF-8 into UCS-2, dropping bytes that do not decode,
+// surrogates and characters above U+FFFF, and ending at a NUL (an overlong
+// one too); the kernel's EFI stub writes the UCS-2 back as UTF-8. Valid UTF-8
+// without such characters comes back unchanged.
+std::string stub_text(std::string_view raw);
 
 }  // namespace kx::uki

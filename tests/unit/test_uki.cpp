@@ -323,6 +323,50 @@ UKI_TEST(uki, cmdline_leading_space_dropped) {
     kx_assert_str(inv.load->boot.cmdline, "rd.luks=0 quiet");
 }
 
+// systemd-stub reads .cmdline as UTF-8 into UCS-2 (xstrn8_to_16() and
+// utf8_to_unichar() in src/boot/efi-string.c): what does not decode is
+// dropped (a broken sequence whole, as long as its lead byte says, even a
+// NUL inside it), overlong forms decode, surrogates and characters above
+// U+FFFF are dropped, and an overlong NUL ends the string; the kernel's EFI
+// stub writes the rest back as UTF-8. -d and the dry run say so.
+Test(uki, cmdline_bytes_as_systemd_stub_decodes_them) {
+    const std::string raw("a=\xc3\xa9 b=\xff c=\xc1\x81 d=\xed\xa0\x80 e=\xf0\x9f\x90\xa7 f=\xc3\x00x "
+                          "h=\xf8\x88\x80\x80\x80 g=\xc0\x80tail \xc3",
+                          51);
+    kx_assert_str(uki::stub_text(raw), "a=\xc3\xa9 b= c=A d= e= f=x h= g=");
+    kx_assert_str(uki::stub_text("plain, and \xe2\x98\x95"), "plain, and \xe2\x98\x95");  // valid BMP: unchanged
+    kx_assert_str(uki::stub_text("short \xe2\x98"), "short ");
+    for (UkiStyle style : {UkiStyle::Objcopy, UkiStyle::Ukify254}) {
+        SimpleUki u(style);
+        UkiSpec spec;
+        spec.cmdline = raw;
+        spec.linux_image = u.kernel;
+        const std::string path = u.another("odd.efi", spec);
+        Invocation inv = plan_args({"-l", path});
+        kx_assert_str(inv.load->boot.cmdline, "a=\xc3\xa9 b= c=A d= e= f=x h= g=");
+        bool noted = false;
+        for (const auto& n : inv.load->notes)
+            noted = noted || contains(n, "the UKI's .cmdline is not all UTF-8 that systemd-stub can read");
+        cr_assert(noted, "%s: the change is noted", style_name(style));
+        Invocation clean = plan_args({"-l", u.path});
+        for (const auto& n : clean.load->notes)
+            cr_assert(!contains(n, "not all UTF-8"), "no note for valid text: %s", n.c_str());
+    }
+}
+
+// A boot loader's command line is mangled like the UKI's own, after "@N "
+// comes off (process_arguments() in src/boot/stub.c).
+UKI_TEST(uki, a_given_command_line_is_mangled_as_the_stub_mangles_it) {
+    SimpleUki u(style);
+    Invocation inv = plan_args({"-l", "--append=\t root=/dev/vda\nquiet  ", u.path});
+    kx_assert_str(inv.load->boot.cmdline, "root=/dev/vda quiet");
+    bool noted = false;
+    for (const auto& n : inv.load->notes)
+        noted = noted || contains(n, "is read as systemd-stub reads a boot loader's");
+    cr_assert(noted);
+    kx_assert_str(plan_args({"-l", "--append=@0  x ", u.path}).load->boot.cmdline, "x");
+}
+
 Test(uki, profile_prefix_parsing) {
     std::string s = "@1 root=x";
     cr_assert_eq(uki::take_profile_prefix(s), 1u);
