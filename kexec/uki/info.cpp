@@ -116,6 +116,10 @@ KernelFacts kernel_facts(const UkiSection& linux_section, const std::string& nam
 // What would stop this UKI from booting, in words a user can act on.
 std::vector<std::string> boot_problems(const Uki& uki, const Report& r) {
     std::vector<std::string> problems;
+    if (uki.ambiguity())
+        problems.push_back(*uki.ambiguity() + ": kexec refuses to load it, as which one counts is an accident of "
+                           "the section table's order (systemd-stub would take the first; the rest of this report "
+                           "shows what that would boot)");
     if (r.machine != pe::kMachineAmd64)
         problems.push_back("it is built for PE machine " + hex(r.machine) + ", not x86-64");
     for (const Profile& p : uki.profiles()) {
@@ -454,7 +458,7 @@ Status print_uki_info(const InfoRequest& req, const SystemView& sys, FILE* out) 
     KX_ASSIGN(FileRef file, MappedFile::open(path));
     if (!pe::looks_like_pe(file->bytes()))
         return make_error(path + ": not a PE file, so not a UKI or addon");
-    KX_ASSIGN(Uki uki, Uki::parse(file));
+    KX_ASSIGN(Uki uki, Uki::parse(file, Uki::Purpose::Inspection));
     Context ctx{&sys, nullptr, req.verify_option, {req.allow_sha1}};
     if (req.verify) {
         KX_ASSIGN(ctx.trust, trust_store_for(req.verify_option, *req.verify, sys, ctx.policy));

@@ -97,7 +97,7 @@ const UkiSection* Selection::get(SectionKind kind) const {
     return nullptr;
 }
 
-Result<Uki> Uki::parse(const FileRef& file) {
+Result<Uki> Uki::parse(const FileRef& file, Purpose purpose) {
     Uki u;
     u.file_ = file;
     KX_ASSIGN(u.pe_, pe::PeFile::parse(file->bytes(), file->path()));
@@ -120,22 +120,24 @@ Result<Uki> Uki::parse(const FileRef& file) {
     }
 
     // A singleton appearing twice in one profile is ambiguous: two readers
-    // (or the stub and us) could pick different ones. Refuse it.
-    for (size_t i = 0; i < u.sections_.size(); i++) {
+    // (or the stub and us) could pick different ones. Refuse it (the first
+    // such pair is named); describing it is still possible.
+    for (size_t i = 0; i < u.sections_.size() && !u.ambiguity_; i++) {
         const UkiSection& a = u.sections_[i];
         if (!a.info || !a.info->singleton || a.info->kind == SectionKind::Profile)
             continue;
-        for (size_t j = i + 1; j < u.sections_.size(); j++) {
+        for (size_t j = i + 1; j < u.sections_.size() && !u.ambiguity_; j++) {
             const UkiSection& b = u.sections_[j];
             if (b.profile == a.profile && b.info == a.info)
-                return make_error(name + ": section " + field(a.name()) + " appears twice in " +
-                                  (a.profile == kBaseProfile
-                                       ? std::string("the base profile")
-                                       : "profile @" + std::to_string(a.profile)) +
-                                  " (sections #" + std::to_string(a.header->index) + " and #" +
-                                  std::to_string(b.header->index) + ")");
+                u.ambiguity_ = "section " + field(a.name()) + " appears twice in " +
+                               (a.profile == kBaseProfile ? std::string("the base profile")
+                                                          : "profile @" + std::to_string(a.profile)) +
+                               " (sections #" + std::to_string(a.header->index) + " and #" +
+                               std::to_string(b.header->index) + ")";
         }
     }
+    if (u.ambiguity_ && purpose == Purpose::Load)
+        return make_error(name + ": " + *u.ambiguity_);
 
     if (u.has_profiles_) {
         for (const UkiSection& s : u.sections_) {

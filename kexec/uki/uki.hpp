@@ -51,8 +51,15 @@ public:
     Uki& operator=(Uki&&) = default;
 
     // Parse any PE as UKI-shaped (UKIs and addons). Checks spec sections'
-    // payload bounds and per-profile singletons.
-    static Result<Uki> parse(const FileRef& file);
+    // payload bounds and per-profile singletons: a second section of one
+    // kind in a profile is refused, since which one counts is an accident of
+    // table order that a signer may not have noticed (systemd-stub takes the
+    // first). Purpose::Inspection keeps such a file, for --uki-info to
+    // describe as the stub would read it, with the refusal in ambiguity().
+    enum class Purpose { Load, Inspection };
+    static Result<Uki> parse(const FileRef& file, Purpose purpose = Purpose::Load);
+    // Why kexec refuses to load this file though it could be described.
+    const std::optional<std::string>& ambiguity() const { return ambiguity_; }
 
     const FileRef& file() const { return file_; }
     const std::string& path() const { return file_->path(); }
@@ -81,6 +88,7 @@ private:
     std::vector<UkiSection> sections_;
     std::vector<Profile> profiles_;
     bool has_profiles_ = false;
+    std::optional<std::string> ambiguity_;
 };
 
 // A profile's ID= for a message or --uki-info: as it is when it is a plain

@@ -180,3 +180,27 @@ UKI_TEST(uki_info, dry_run_is_byte_exact) {
     cr_assert(contains(initrd.substr(5000), ".extra/os-release"));
     cr_assert(contains(initrd.substr(5000), osrel));
 }
+
+// Two sections of one kind in a profile: loading refuses the file (which one
+// counts is an accident of table order), but --uki-info describes it as
+// systemd-stub would read it (the first one; pe_locate_sections() in
+// systemd's src/boot/pe.c keeps the first match) and says why it is refused.
+Test(uki_info, a_duplicate_section_is_described_and_its_refusal_given) {
+    const std::string dir = scratch_dir();
+    const std::string uki = write_file(dir + "/dup.efi", make_stub_pe({section(".linux", make_bzimage()),
+                                                                        section(".cmdline", "first"),
+                                                                        section(".cmdline", "second")}));
+    RunResult text = run_kexec({"--uki-info", uki}, nullptr);
+    cr_assert_eq(text.rc, 0, "%s", text.err.c_str());
+    cr_assert(contains(text.out, "section .cmdline appears twice in the base profile (sections #2 and #3): kexec "
+                                 "refuses to load it"),
+              "%s", text.out.c_str());
+    cr_assert(contains(text.out, "@0: \"first\""), "the stub's reading: %s", text.out.c_str());
+    RunResult json = run_kexec({"--uki-info", "--json", uki}, nullptr);
+    cr_assert_eq(json.rc, 0, "%s", json.err.c_str());
+    cr_assert(contains(json.out, "\"bootable\": false"), "%s", json.out.c_str());
+    cr_assert(contains(json.out, "appears twice"), "%s", json.out.c_str());
+    RunResult load = run_kexec({"-l", "--dry-run", uki}, nullptr);
+    cr_assert_neq(load.rc, 0);
+    cr_assert(contains(load.err, uki + ": section .cmdline appears twice in the base profile"), "%s", load.err.c_str());
+}
