@@ -445,7 +445,12 @@ Result<std::vector<LoadedAddon>> load_addons(const BootRequest& req, bool search
         a.use.trusted_because = std::move(trusted_because);
         const std::string& path = a.use.path;
         if (a.use.cmdline.empty() && !a.use.initrd && !a.use.ucode && !a.use.dtb) {
-            boot.notes.push_back("addon " + path + " has no .cmdline, .initrd, .ucode or .dtb: ignored");
+            // systemd-stub: "No applicable .cmdline/.dtb/.dtbauto/.initrd/.ucode
+            // sections found", ignored. A skip like any other, so --uki-info
+            // lists it with the reason.
+            const std::string reason = path + ": has no .cmdline, .initrd, .ucode or .dtb: nothing to apply";
+            boot.notes.push_back(std::string("skipped ") + c.origin + " addon " + reason);
+            boot.skipped_addons.push_back({path, c.origin, reason});
             continue;
         }
         if (a.use.dtb)

@@ -133,6 +133,11 @@ std::vector<std::string> boot_problems(const Uki& uki, const Report& r) {
         KernelFacts k = kernel_facts(*l, ".linux", nullptr, {});
         if (!k.error.empty())
             problems.push_back(where + k.error);
+        // The same check every load of it makes (planner.cpp), on the
+        // profile's own command line (addons only make it longer).
+        const UkiSection* c = sel->get(SectionKind::Cmdline);
+        if (Status fits = x86::check_cmdline_fits(k.header, c ? c->cmdline() : "", ".linux"); k.error.empty() && !fits.ok())
+            problems.push_back(where + fits.error().message);
         if (signed_but_mismatched(k.signatures))
             problems.push_back(where + "the embedded kernel's signature does not match its bytes: refused "
                                "wherever kernel signatures are enforced (Secure Boot, lockdown)");

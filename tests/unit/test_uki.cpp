@@ -299,6 +299,14 @@ UKI_TEST(uki, command_line_too_long_for_the_kernel) {
     std::string e = plan_error({"-l", path});
     cr_assert(contains(e, ".linux of " + path + ": the command line is 30 bytes but this kernel accepts at most 16"),
               "%s", e.c_str());
+    // --uki-info makes the same decision: it cannot boot, for that reason.
+    RunResult info = run_kexec({"--uki-info", path}, nullptr);
+    cr_assert_eq(info.rc, 0, "%s", info.err.c_str());
+    cr_assert(contains(info.out, "the command line is 30 bytes but this kernel accepts at most 16"), "%s",
+              info.out.c_str());
+    cr_assert(!contains(info.out, "boot: can boot"), "%s", info.out.c_str());
+    RunResult fits = run_kexec({"--uki-info", u.path}, nullptr);
+    cr_assert(contains(fits.out, "boot: can boot"), "%s", fits.out.c_str());
 }
 
 // systemd-stub's mangle_stub_cmdline() (src/boot/util.c, 2025): control
@@ -627,6 +635,31 @@ UKI_TEST(uki_addons, a_boot_counted_uki_finds_its_extra_dir) {
                                                 "40 22 8:2 / " + plus_dir + " rw - vfat /dev/sda2 rw\n"}});
     kx_assert_str(plan_args({"-l", on_plus}, plus_esp).load->boot.cmdline, "console=ttyS0 quiet under-plus");
     kx_assert_str(plan_args({"-l", on_plus}).load->boot.cmdline, "console=ttyS0 quiet under-plus");
+}
+
+// An addon with nothing that applies (only .splash) is skipped, as
+// systemd-stub skips it ("No applicable ... sections found"), and the
+// loader's decision is the inspector's: the dry run's note and --uki-info's
+// list of skipped addons say the same.
+Test(uki_addons, an_addon_with_nothing_to_apply_is_listed_as_skipped) {
+    for (UkiStyle style : {UkiStyle::Objcopy, UkiStyle::Ukify254}) {
+        SimpleUki u(style);
+        UkiSpec splash;
+        splash.splash = "BM-not-much-of-a-picture";
+        const std::string addon = u.addon(u.path + ".extra.d/splash.addon.efi", splash);
+        Invocation inv = plan_args({"-l", u.path});
+        kx_assert_str(inv.load->boot.cmdline, "console=ttyS0 quiet");
+        bool noted = false;
+        for (const auto& n : inv.load->notes)
+            noted = noted || contains(n, "skipped per-UKI addon " + addon + ": has no .cmdline, .initrd, .ucode or "
+                                                                           ".dtb: nothing to apply");
+        cr_assert(noted, "%s: the plan notes the skip", style_name(style));
+        RunResult json = run_kexec({"--uki-info", "--json", u.path}, nullptr);
+        cr_assert_eq(json.rc, 0, "%s", json.err.c_str());
+        cr_assert(contains(json.out, "\"applied\": false,\n      \"skipped_because\": \"" + addon +
+                                         ": has no .cmdline, .initrd, .ucode or .dtb: nothing to apply\""),
+                  "%s: %s", style_name(style), json.out.c_str());
+    }
 }
 
 UKI_TEST(uki_addons, global_addons_only_on_an_esp) {
