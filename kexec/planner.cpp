@@ -229,6 +229,10 @@ Status plan_uki(LoadPlan& plan, const KernelFile& k, const Options& o, const Sys
     if (image.pe().machine() != pe::kMachineAmd64)
         return make_error(name + ": PE machine " + hex(image.pe().machine()) +
                           " is not x86-64; this UKI cannot boot here");
+    // kexec reads the sections from the file and boots what the stub would
+    // have booted; that firmware would not have started it is worth saying.
+    if (auto refusal = pe::firmware_load_refusal(image.pe()))
+        plan.notes.push_back(name + ": " + *refusal + "; kexec loads it all the same");
     // --uki-strict: no caller part replaces a signed one. The command line
     // and the initrd are judged against the UKI's sections in
     // plan_uki_boot; --entry would start the machine somewhere else than

@@ -31,6 +31,20 @@ bool looks_like_pe(std::span<const uint8_t> b) {
     return fits(b, lfanew, 4) && std::memcmp(b.data() + lfanew, "PE\0\0", 4) == 0;
 }
 
+std::optional<std::string> firmware_load_refusal(const PeFile& pe) {
+    for (const Section& s : pe.sections()) {
+        uint64_t loaded = s.virtual_size;  // what EDK2 copies: VirtualSize, or the raw size when that is smaller or 0
+        if (loaded == 0 || loaded > s.size_of_raw_data)
+            loaded = s.size_of_raw_data;
+        const uint64_t last = uint64_t{s.virtual_address} + s.virtual_size - (s.virtual_size ? 1 : 0);
+        if (loaded > 0 && (s.virtual_address >= pe.size_of_image() || last >= pe.size_of_image()))
+            return "section " + field(s.name) + " (VirtualAddress " + hex(s.virtual_address) + ", VirtualSize " +
+                   hex(s.virtual_size) + ") lies outside the image's SizeOfImage " + hex(pe.size_of_image()) +
+                   ": UEFI firmware refuses to load it, so its systemd-stub never runs";
+    }
+    return std::nullopt;
+}
+
 Error PeFile::err(const std::string& what) const { return make_error(name_ + ": " + what); }
 
 Result<PeFile> PeFile::parse(std::span<const uint8_t> bytes, std::string name) {

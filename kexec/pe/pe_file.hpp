@@ -53,6 +53,16 @@ struct Certificate {
 // MZ at 0 and "PE\0\0" where e_lfanew points; cheap, used for probing.
 bool looks_like_pe(std::span<const uint8_t> bytes);
 
+class PeFile;
+// Why UEFI firmware would not load this image, or nothing. EDK2's PE loader
+// (PeCoffLoaderLoadImage() in BasePeCoffLib) refuses a section with bytes to
+// load whose first or last byte in memory lies at or past SizeOfImage
+// (IMAGE_ERROR_SECTION_NOT_LOADED): what objcopy writes when a UKI builder
+// asks for addresses below the stub's image base, as dracut 059 does with
+// systemd 254's stub. kexec reads sections from the file, so it can still
+// load such a UKI; but no firmware would ever have started its stub.
+std::optional<std::string> firmware_load_refusal(const PeFile& pe);
+
 class PeFile {
 public:
     // `name` (the file name) prefixes every error message. The header

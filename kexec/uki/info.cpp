@@ -53,6 +53,7 @@ struct Report {
     KernelFacts kernel;
     std::vector<pe::Signature> signatures;
     std::vector<std::string> boot_problems;  // why it cannot boot; empty: it can (UKIs only)
+    std::optional<std::string> firmware_refusal;  // why UEFI firmware would not load the file at all
     std::string trust_source;                // set: verdicts below are against it
     std::optional<pe::Verdict> verdict;
     std::optional<std::vector<AddonRow>> addons;  // set when looked for (a UKI, with a system to look in)
@@ -208,6 +209,7 @@ Result<Report> build(const Uki& uki, const Context& ctx = {}) {
             r.kernel = kernel_facts(*l, ".linux of " + uki.path(), ctx.trust.get(), ctx.policy);
     }
     r.signatures = pe::read_signatures(uki.pe(), ctx.policy);
+    r.firmware_refusal = pe::firmware_load_refusal(uki.pe());
     if (r.kind != "addon")
         r.boot_problems = boot_problems(uki, r);
     if (ctx.trust) {
@@ -310,6 +312,7 @@ Json to_json(const Report& r) {
         .set("pe32_plus", r.pe32_plus)
         .set("bootable", r.kind == "addon" ? Json() : Json(r.boot_problems.empty()))
         .set("boot_problems", std::move(problems))
+        .set("firmware_refusal", r.firmware_refusal ? Json(*r.firmware_refusal) : Json())
         .set("sections", std::move(sections))
         .set("multi_profile", r.multi_profile)
         .set("profiles", std::move(profiles))
@@ -375,6 +378,9 @@ std::string to_text(const Report& r) {
         for (const auto& p : r.boot_problems)
             out += "  - " + terminal_line(p) + "\n";
     }
+    if (r.firmware_refusal)
+        out += "firmware: would not start it: " + terminal_line(*r.firmware_refusal) +
+               " (kexec loads it all the same, as the stub would have booted it)\n";
     out += "sections (bytes = min(vsize, raw): what the file holds):\n";
     char line[512];
     std::snprintf(line, sizeof line, "  %-12s %-8s %10s %10s %10s %10s  %-64s  %s\n", "name", "profile", "offset",

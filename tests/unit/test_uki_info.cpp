@@ -204,3 +204,38 @@ Test(uki_info, a_duplicate_section_is_described_and_its_refusal_given) {
     cr_assert_neq(load.rc, 0);
     cr_assert(contains(load.err, uki + ": section .cmdline appears twice in the base profile"), "%s", load.err.c_str());
 }
+
+// dracut 059 asks objcopy for section addresses below systemd 254's image
+// base; objcopy warns ("section below image base") and writes wrapped
+// VirtualAddresses far past SizeOfImage. EDK2's PE loader refuses such an
+// image (PeCoffLoaderLoadImage(): IMAGE_ERROR_SECTION_NOT_LOADED), so no
+// firmware starts it. --uki-info says so; kexec loads it (reading sections
+// from the file) and notes it.
+Test(uki_info, an_image_firmware_would_not_load_is_reported) {
+    const std::string dir = scratch_dir();
+    write_file(dir + "/cmdline", "console=ttyS0");
+    write_file(dir + "/k", make_efi_bzimage());
+    const std::string uki = dir + "/dracut.efi";
+    cr_assert_eq(run_shell("objcopy --add-section .cmdline='" + dir + "/cmdline' --change-section-vma .cmdline=0x30000 "
+                           "--add-section .linux='" + dir + "/k' --change-section-vma .linux=0x2000000 '" +
+                           stub_path(UkiStyle::Ukify254) + "' '" + uki + "' 2>/dev/null"),
+                 0);
+    RunResult text = run_kexec({"--uki-info", uki}, nullptr);
+    cr_assert_eq(text.rc, 0, "%s", text.err.c_str());
+    cr_assert(contains(text.out, "firmware: would not start it: section .cmdline (VirtualAddress 0x"), "%s",
+              text.out.c_str());
+    cr_assert(contains(text.out, "lies outside the image's SizeOfImage"), "%s", text.out.c_str());
+    RunResult json = run_kexec({"--uki-info", "--json", uki}, nullptr);
+    cr_assert(contains(json.out, "\"firmware_refusal\": \"section .cmdline"), "%s", json.out.c_str());
+    RunResult load = run_kexec({"-l", "--dry-run", uki}, nullptr);
+    cr_assert_eq(load.rc, 0, "%s", load.err.c_str());
+    cr_assert(contains(load.out, "UEFI firmware refuses to load it, so its systemd-stub never runs; kexec loads it "
+                                 "all the same"),
+              "%s", load.out.c_str());
+    // A UKI laid out inside its image has no such line.
+    UkiSpec spec;
+    spec.linux_image = make_efi_bzimage();
+    const std::string good = write_file(dir + "/good.efi", build_uki(UkiStyle::Objcopy, spec));
+    cr_assert(!contains(run_kexec({"--uki-info", good}, nullptr).out, "firmware:"));
+    cr_assert(contains(run_kexec({"--uki-info", "--json", good}, nullptr).out, "\"firmware_refusal\": null"));
+}
