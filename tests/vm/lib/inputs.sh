@@ -72,7 +72,7 @@ kx_extract_vmlinux() {
 # takes plain modules, and their signatures are inside the .xz).
 kx_prepare_kernel() {
     local spec=$1 dir=$2 in=$WORK/inputs deb m
-    deb=$(kx_fetch_deb "$in" "$spec")
+    deb=$(kx_fetch_deb "$in" "$spec") || exit 2
     rm -rf "$dir/kernel" "$dir/modules" && mkdir -p "$dir/kernel" "$dir/modules"
     dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$dir/kernel" --wildcards './boot/vmlinuz-*' \
         './lib/modules/*/kernel/fs/efivarfs/efivarfs.ko*' './lib/modules/*/kernel/drivers/block/loop.ko*' \
@@ -144,7 +144,7 @@ kx_prepare_inputs() {
         # Xen's libraries (libxenctrl, for --load-live-update): they are
         # extracted beside it, not installed (installing kexec-tools would
         # arm a kexec on this machine's reboot).
-        deb=$(kx_fetch_deb "$in" kexec-tools)
+        deb=$(kx_fetch_deb "$in" kexec-tools) || exit 2
         rm -rf "$in/kexec-tools" && mkdir -p "$in/kexec-tools"
         dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$in/kexec-tools" ./sbin/kexec
         local dep
@@ -152,7 +152,10 @@ kx_prepare_inputs() {
                          --no-replaces --no-enhances --no-pre-depends libxenmisc4.17/bookworm 2>/dev/null |
                      awk '/^lib/{print $1}' | sort -u); do
             dpkg -s "$dep" >/dev/null 2>&1 && continue  # already on this machine
-            deb=$(kx_fetch_deb "$in" "$dep")
+            # apt-cache lists every alternative, newer releases' names too
+            # (libext2fs2t64): only Debian 12's are wanted here.
+            "$KX_ARCHIVE" version "$dep/bookworm" >/dev/null 2>&1 || continue
+            deb=$(kx_fetch_deb "$in" "$dep") || exit 2
             dpkg-deb -x "$deb" "$in/kexec-tools/deps"
         done
         kx_libs_resolve "$in/kexec-tools/sbin/kexec" "$in/kexec-tools/deps/usr/lib/x86_64-linux-gnu" ||
