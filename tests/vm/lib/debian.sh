@@ -18,7 +18,9 @@ KX_DEBIAN_PACKAGES=systemd-sysv,udev,kmod,initramfs-tools,linux-image-amd64,kdum
 kx_debian_packages() {
     case $1 in
     bookworm) echo "$KX_DEBIAN_PACKAGES" ;;
-    *) echo "$KX_DEBIAN_PACKAGES,systemd-ukify,systemd-boot-efi,busybox" ;;
+    # python3-cffi-backend: ukify needs python3-zstandard, which needs a
+    # virtual package it provides, and debootstrap does not resolve those.
+    *) echo "$KX_DEBIAN_PACKAGES,systemd-ukify,systemd-boot-efi,busybox,python3-cffi-backend" ;;
     esac
 }
 
