@@ -12,7 +12,7 @@ KX_KDUMP_SETUP='. /payload/make-uki.sh
 make_uki "console=ttyS0 root=/dev/vda rw"
 sed -i "/^KDUMP_KERNEL=/d" /etc/default/kdump-tools
 echo "KDUMP_KERNEL=$UKI" >>/etc/default/kdump-tools'
-# shellcheck source=debian-kdump-config-panic.sh
+# shellcheck source=../scenarios/debian-kdump-config-panic.sh
 . "$KX_VM_DIR/scenarios/debian-kdump-config-panic.sh"
 scenario_build() { kx_debian_make_uki_script >"$PAYLOAD/make-uki.sh"; }
 scenario_check() {

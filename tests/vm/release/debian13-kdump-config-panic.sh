@@ -5,5 +5,5 @@
 # the dump it saves is read back here.
 GUEST=debian
 DEBIAN_SUITE=trixie
-# shellcheck source=debian-kdump-config-panic.sh
+# shellcheck source=../scenarios/debian-kdump-config-panic.sh
 . "$KX_VM_DIR/scenarios/debian-kdump-config-panic.sh"

@@ -5,5 +5,5 @@
 # back through kexec, loaded by our package's kexec-load scripts.
 GUEST=debian
 DEBIAN_SUITE=trixie
-# shellcheck source=debian-kexec-load-reboot.sh
+# shellcheck source=../scenarios/debian-kexec-load-reboot.sh
 . "$KX_VM_DIR/scenarios/debian-kexec-load-reboot.sh"
