@@ -170,6 +170,33 @@ UKI_TEST(real_ukis, signed_kernel_is_loaded_exactly_as_signed) {
     cr_assert(found);
 }
 
+// ukify --sign-kernel (257, 262): sbsign signs the embedded kernel, then the
+// whole UKI. Both signatures are read, the UKI verifies against the signer's
+// certificate, and the split load hands the kernel on exactly as signed.
+Test(real_ukis, ukify_sign_kernel_signs_kernel_and_uki) {
+    for (UkiStyle style : {UkiStyle::Ukify257, UkiStyle::Ukify262}) {
+        const std::string dir = scratch_dir();
+        cr_assert_eq(run_shell("cd '" + dir + "' && openssl req -x509 -newkey rsa:2048 -nodes -days 30 "
+                               "-subj /CN=ukify-signer -keyout s.key -out s.pem 2>/dev/null"),
+                     0);
+        UkiSpec spec = typical_uki(make_efi_bzimage(odd_kernel()));
+        spec.sign_kernel_and_uki = {{dir + "/s.key", dir + "/s.pem"}};
+        const std::string uki = write_file(dir + "/signed.efi", build_uki(style, spec));
+        RunResult info = run_kexec({"--uki-info", uki}, nullptr);
+        cr_assert_eq(info.rc, 0, "%s", info.err.c_str());
+        cr_assert(contains(info.out, "kernel signature:\n    signature #1:\n      signer: CN=ukify-signer"), "%s: %s",
+                  style_name(style), info.out.c_str());
+        cr_assert(contains(info.out, "signature:\n  signature #1:\n    signer: CN=ukify-signer"), "%s", info.out.c_str());
+        auto inv = plan({"-s", "-l", "--uki-verify=" + dir + "/s.pem", uki});
+        cr_assert(inv.ok(), "%s: %s", style_name(style), inv.ok() ? "" : inv.error().message.c_str());
+        cr_assert(has_note(*inv->load, "Authenticode verified, signed by CN=ukify-signer"), "%s", style_name(style));
+        const std::string kernel = inv->load->boot.kernel.bytes_copy();
+        auto sigs = pe::read_signatures(parse_pe(kernel));
+        cr_assert_eq(sigs.size(), 1u, "%s: the split kernel keeps its signature", style_name(style));
+        cr_assert(sigs[0].digest_matches && *sigs[0].digest_matches, "%s: and it matches", style_name(style));
+    }
+}
+
 // An unsigned EFI-stub kernel ends where its last section's raw data ends.
 UKI_TEST(real_ukis, unsigned_kernel_without_padding) {
     const std::string dir = scratch_dir();

@@ -353,6 +353,11 @@ std::string real_ukify_build(UkiStyle style, const UkiSpec& spec, const std::str
         opt("section", s.name + ":@" + file(s.data));
     for (const auto& pe : spec.join_profiles)
         opt("join-profile", file(pe));
+    if (spec.sign_kernel_and_uki) {
+        args += " --sign-kernel --signtool=sbsign";
+        opt("secureboot-private-key", spec.sign_kernel_and_uki->first);
+        opt("secureboot-certificate", spec.sign_kernel_and_uki->second);
+    }
     const std::string out = dir + "/ukify.efi";
     const std::string ukify = test_inputs_dir() + "/systemd-ukify-" + style_version(style) + "/usr/lib/systemd/ukify";
     require(!read_file(ukify).empty(), ukify + " is missing: run scripts/install-deps");
@@ -414,6 +419,7 @@ std::string ukify_build(const std::string& stub, const UkiSpec& spec, std::strin
 }
 
 std::string build_uki(UkiStyle style, const UkiSpec& spec) {
+    require(!spec.sign_kernel_and_uki || is_real_ukify(style), "only the real ukify signs (--sign-kernel)");
     if (style == UkiStyle::Objcopy)
         return objcopy_build(stub_path(style), spec);
     if (is_real_ukify(style))

@@ -25,6 +25,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "helpers.hpp"
@@ -41,6 +42,10 @@ struct UkiSpec {
     std::vector<PeSection> extra;            // ukify --section NAME:DATA
     std::vector<std::string> join_profiles;  // profile PE files (ukify --join-profile)
     std::optional<std::string> sbat;         // ukify --sbat; default: ukify's own line
+    // ukify --sign-kernel --signtool=sbsign with this key and certificate
+    // (paths): the embedded kernel and then the UKI are signed. The real
+    // ukify only; the other styles refuse it.
+    std::optional<std::pair<std::string, std::string>> sign_kernel_and_uki;
 };
 
 enum class UkiStyle { Objcopy, Ukify252, Ukify254, Ukify257, Ukify262 };
