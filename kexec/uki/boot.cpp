@@ -473,11 +473,11 @@ Status compose_cmdline(const Uki& uki, const Selection& sel, const BootRequest& 
     if (cmdline_section) {
         const std::string_view raw(reinterpret_cast<const char*>(cmdline_section->data.data()),
                                    cmdline_section->data.size());
-        const std::string_view text = raw.substr(0, raw.find('\0'));
-        if (stub_text(raw) != text)
+        const std::string decoded = stub_text(raw);
+        if (decoded != raw.substr(0, raw.find('\0')))
             boot.notes.push_back("the UKI's .cmdline is not all UTF-8 that systemd-stub can read: it drops what "
                                  "does not decode (and characters above U+FFFF, and ends at an encoded NUL), "
-                                 "so the kernel gets " + quote(cmdline_section->cmdline()));
+                                 "so the kernel gets " + quote(mangle_cmdline(decoded)));
     }
     if (user_cmdline && !user_cmdline->empty()) {
         if (req.strict && cmdline_section)
@@ -558,10 +558,12 @@ Result<UkiBoot> plan_uki_boot(const Uki& uki, const BootRequest& req) {
     KX_ASSIGN(boot.profile, choose_profile(uki, req, user_cmdline));
     // The stub mangles a boot loader's command line as it does its own
     // (process_arguments(), src/boot/stub.c), after taking "@N " off.
-    if (user_cmdline && mangle_cmdline(*user_cmdline) != *user_cmdline) {
-        boot.notes.push_back(req.user_cmdline_origin + " " + quote(*user_cmdline) + " is read as systemd-stub reads a "
-                             "boot loader's: " + quote(mangle_cmdline(*user_cmdline)));
-        *user_cmdline = mangle_cmdline(*user_cmdline);
+    if (user_cmdline) {
+        std::string mangled = mangle_cmdline(*user_cmdline);
+        if (mangled != *user_cmdline)
+            boot.notes.push_back(req.user_cmdline_origin + " " + quote(*user_cmdline) + " is read as systemd-stub "
+                                 "reads a boot loader's: " + quote(mangled));
+        *user_cmdline = std::move(mangled);
     }
     KX_ASSIGN(Selection sel, uki.select(boot.profile));
     if (uki.has_profile_sections())
