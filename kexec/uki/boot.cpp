@@ -214,8 +214,10 @@ bool addon_uname_matches(const std::string& uki_uname, const UkiSection& addon_u
 
 // An addon as systemd-stub takes it: not a UKI, for x86-64, and with a
 // .uname (if any) that the UKI's starts with (addon_uname_matches). The
-// error says why it does not apply.
-Result<LoadedAddon> load_addon(const FileRef& f, const std::string& origin, const std::string& uki_uname) {
+// error says why it does not apply. The UKI's stub decides which of its
+// sections count: before 257, only .cmdline.
+Result<LoadedAddon> load_addon(const FileRef& f, const std::string& origin, const std::string& uki_uname,
+                               const StubRules& stub, std::vector<std::string>& notes) {
     const std::string& path = f->path();
     KX_ASSIGN(Uki addon, Uki::parse(f));
     if (addon.pe().machine() != pe::kMachineAmd64)
@@ -224,6 +226,16 @@ Result<LoadedAddon> load_addon(const FileRef& f, const std::string& origin, cons
     if (addon.is_uki())
         return make_error(path + ": is a UKI (it has a .linux section), not an addon");
     KX_ASSIGN(Selection sel, addon.select(0));
+    if (!stub.has(StubFeature::AddonInitrdUcode)) {
+        auto initrd_or_ucode = [](const UkiSection* s) {
+            return s->info->kind == SectionKind::Initrd || s->info->kind == SectionKind::Ucode;
+        };
+        if (std::any_of(sel.sections.begin(), sel.sections.end(), initrd_or_ucode)) {
+            std::erase_if(sel.sections, initrd_or_ucode);
+            notes.push_back("addon " + path + ": its .initrd and .ucode are left out: " +
+                            stub.lacks(StubFeature::AddonInitrdUcode));
+        }
+    }
     if (const UkiSection* u = sel.get(SectionKind::Uname); u && !uki_uname.empty() &&
                                                              !addon_uname_matches(uki_uname, *u))
         return make_error(path + ": addon .uname " + quote(u->text()) + " does not match the UKI's " +
@@ -355,7 +367,7 @@ struct Sidecars {
 // --uki-profile, or the stub's "@N " prefix, which comes off the command line.
 Result<unsigned> choose_profile(const Uki& uki, const BootRequest& req, std::optional<std::string>& user_cmdline) {
     std::optional<unsigned> prefix_profile;
-    if (user_cmdline)
+    if (user_cmdline && uki.stub().has(StubFeature::Profiles))
         prefix_profile = take_profile_prefix(*user_cmdline);
     if (!req.profile)
         return prefix_profile.value_or(0);
@@ -392,8 +404,8 @@ struct AddonCandidate {
 // name, then --uki-addon in order. A found file that cannot be opened at
 // all is an error (booting without it is not what the directory says); one
 // that is no longer trusted is skipped with a note.
-Result<std::vector<AddonCandidate>> find_addons(const BootRequest& req, bool search, const Sidecars& where,
-                                                UkiBoot& boot) {
+Result<std::vector<AddonCandidate>> find_addons(const Uki& uki, const BootRequest& req, bool search,
+                                                const Sidecars& where, UkiBoot& boot) {
     std::vector<AddonCandidate> candidates;
     for (const SidecarDir* dir : {&where.esp_addons, &where.extra}) {
         if (!search)
@@ -414,12 +426,23 @@ Result<std::vector<AddonCandidate>> find_addons(const BootRequest& req, bool sea
         KX_ASSIGN(FileRef file, MappedFile::open(f));
         candidates.push_back({std::move(file), kAddonOptionOrigin});
     }
-    return candidates;
+    if (uki.stub().has(StubFeature::Addons))
+        return candidates;
+    // What the UKI's own stub would never load: an error when named, else
+    // skipped, with the reason.
+    for (const AddonCandidate& c : candidates) {
+        const std::string reason = c.file->path() + ": " + uki.stub().lacks(StubFeature::Addons);
+        if (c.origin == std::string_view(kAddonOptionOrigin))
+            return make_error("--uki-addon " + reason);
+        boot.notes.push_back(std::string("skipped ") + c.origin + " addon " + reason);
+        boot.skipped_addons.push_back({c.file->path(), c.origin, reason});
+    }
+    return std::vector<AddonCandidate>();
 }
 
-Result<std::vector<LoadedAddon>> load_addons(const BootRequest& req, bool search, const Sidecars& where,
-                                             const std::string& uname, UkiBoot& boot) {
-    KX_ASSIGN(std::vector<AddonCandidate> candidates, find_addons(req, search, where, boot));
+Result<std::vector<LoadedAddon>> load_addons(const Uki& uki, const BootRequest& req, bool search,
+                                             const Sidecars& where, const std::string& uname, UkiBoot& boot) {
+    KX_ASSIGN(std::vector<AddonCandidate> candidates, find_addons(uki, req, search, where, boot));
     std::vector<LoadedAddon> addons;
     uint64_t copy_budget = req.copy_limit;
     for (AddonCandidate& c : candidates) {
@@ -430,7 +453,8 @@ Result<std::vector<LoadedAddon>> load_addons(const BootRequest& req, bool search
         // apply, but one the load would go without. An error.
         if (!used.ok() && used.error().sys_errno != 0)
             return used.take_error();
-        auto loaded = used.ok() ? load_addon(*used, c.origin, uname) : Result<LoadedAddon>(used.take_error());
+        auto loaded = used.ok() ? load_addon(*used, c.origin, uname, uki.stub(), boot.notes)
+                                : Result<LoadedAddon>(used.take_error());
         if (!loaded.ok()) {
             // Like systemd-stub, an addon found on disk that does not apply
             // is skipped and the boot goes on: one stale file must not stop
@@ -526,7 +550,8 @@ Result<Payload> assemble_initrd(const Uki& uki, const Selection& sel, const std:
     for (auto it = addons.rbegin(); it != addons.rend(); ++it)  // reverse: the kernel takes the first
         if (const UkiSection* u = it->sections.get(SectionKind::Ucode))
             KX_TRY(initrd.add_section(it->addon, *u, ".ucode of " + it->use.path));
-    if (const UkiSection* u = sel.get(SectionKind::Ucode))
+    const StubRules& stub = uki.stub();
+    if (const UkiSection* u = sel.get(SectionKind::Ucode); u && stub.has(StubFeature::Ucode))
         KX_TRY(initrd.add_section(uki, *u, ".ucode"));
     if (const UkiSection* i = sel.get(SectionKind::Initrd))
         KX_TRY(initrd.add_section(uki, *i, ".initrd"));
@@ -534,16 +559,21 @@ Result<Payload> assemble_initrd(const Uki& uki, const Selection& sel, const std:
     KX_TRY(initrd.add_sidecars(where.extra, ".cred", {}, kCredentials, "/.extra/credentials", notes));
     KX_TRY(initrd.add_sidecars(where.esp_credentials, ".cred", {}, kGlobalCredentials, "/.extra/global_credentials",
                                notes));
-    KX_TRY(initrd.add_sidecars(where.extra, ".raw", ".confext.raw", kSysext, "/.extra/sysext", notes));
+    // Before confexts, the stub's "*.raw" took *.confext.raw for a sysext.
+    const bool confext = stub.has(StubFeature::Confext);
+    KX_TRY(initrd.add_sidecars(where.extra, ".raw", confext ? ".confext.raw" : "", kSysext, "/.extra/sysext", notes));
     KX_TRY(initrd.add_sidecars(where.esp_extensions, ".raw", ".confext.raw", kGlobalSysext, "/.extra/global_sysext",
                                notes));
-    KX_TRY(initrd.add_sidecars(where.extra, ".confext.raw", {}, kConfext, "/.extra/confext", notes));
+    if (confext)
+        KX_TRY(initrd.add_sidecars(where.extra, ".confext.raw", {}, kConfext, "/.extra/confext", notes));
     KX_TRY(initrd.add_sidecars(where.esp_extensions, ".confext.raw", {}, kGlobalConfext, "/.extra/global_confext",
                                notes));
     KX_TRY(initrd.add_literal(uki, sel.get(SectionKind::Pcrsig), "tpm2-pcr-signature.json"));
     KX_TRY(initrd.add_literal(uki, sel.get(SectionKind::Pcrpkey), "tpm2-pcr-public-key.pem"));
-    KX_TRY(initrd.add_literal(uki, sel.get(SectionKind::Osrel), "os-release"));
-    KX_TRY(initrd.add_literal(uki, sel.get(SectionKind::Profile), "profile"));
+    if (stub.has(StubFeature::ExtraOsRelease))
+        KX_TRY(initrd.add_literal(uki, sel.get(SectionKind::Osrel), "os-release"));
+    if (stub.has(StubFeature::Profiles))
+        KX_TRY(initrd.add_literal(uki, sel.get(SectionKind::Profile), "profile"));
     for (const auto& a : addons)
         if (const UkiSection* i = a.sections.get(SectionKind::Initrd))
             KX_TRY(initrd.add_section(a.addon, *i, ".initrd of " + a.use.path));
@@ -568,6 +598,9 @@ Result<UkiBoot> plan_uki_boot(const Uki& uki, const BootRequest& req) {
     KX_ASSIGN(Selection sel, uki.select(boot.profile));
     if (uki.has_profile_sections())
         boot.notes.push_back("profile @" + std::to_string(boot.profile) + " of " + uki.describe_profiles());
+    // Booted as the stub it carries would boot it; say what a newer one adds.
+    for (std::string& left_out : uki.stub_left_out())
+        boot.notes.push_back(std::move(left_out));
 
     const UkiSection* linux_section = sel.get(SectionKind::Linux);
     if (!linux_section)
@@ -590,11 +623,13 @@ Result<UkiBoot> plan_uki_boot(const Uki& uki, const BootRequest& req) {
     }
     if (req.user_initrd.empty()) {
         KX_ASSIGN(where.esp_credentials, open_sidecar_dir(on_esp("/loader/credentials"), boot.notes));
-        KX_ASSIGN(where.esp_extensions, open_sidecar_dir(on_esp("/loader/extensions"), boot.notes));
+        if (uki.stub().has(StubFeature::GlobalExtensions)) {
+            KX_ASSIGN(where.esp_extensions, open_sidecar_dir(on_esp("/loader/extensions"), boot.notes));
+        }
     }
     const UkiSection* uname = sel.get(SectionKind::Uname);
     KX_ASSIGN(std::vector<LoadedAddon> addons,
-              load_addons(req, search_addons, where, uname ? uname->text() : "", boot));
+              load_addons(uki, req, search_addons, where, uname ? uname->text() : "", boot));
     if (req.strict && !req.search_addons)
         for (const LoadedAddon& a : addons)
             if (a.use.origin != kAddonOptionOrigin)

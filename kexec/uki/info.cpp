@@ -54,6 +54,9 @@ struct Report {
     std::vector<pe::Signature> signatures;
     std::vector<std::string> boot_problems;  // why it cannot boot; empty: it can (UKIs only)
     std::optional<std::string> firmware_refusal;  // why UEFI firmware would not load the file at all
+    std::string stub;                        // the systemd-stub release it carries (.sdmagic), if it names one
+    std::optional<unsigned> stub_release;
+    std::vector<std::string> stub_left_out;  // what that stub leaves out that a newer one would use
     std::string trust_source;                // set: verdicts below are against it
     std::optional<pe::Verdict> verdict;
     std::optional<std::vector<AddonRow>> addons;  // set when looked for (a UKI, with a system to look in)
@@ -210,6 +213,9 @@ Result<Report> build(const Uki& uki, const Context& ctx = {}) {
     }
     r.signatures = pe::read_signatures(uki.pe(), ctx.policy);
     r.firmware_refusal = pe::firmware_load_refusal(uki.pe());
+    r.stub = uki.stub().identity();
+    r.stub_release = uki.stub().release();
+    r.stub_left_out = uki.stub_left_out();
     if (r.kind != "addon")
         r.boot_problems = boot_problems(uki, r);
     if (ctx.trust) {
@@ -300,6 +306,9 @@ Json to_json(const Report& r) {
                             .set("applied", a.applied)
                             .set(a.applied ? "verified" : "skipped_because", a.detail.empty() ? Json() : Json(a.detail)));
     }
+    Json left_out = Json::array();
+    for (const auto& l : r.stub_left_out)
+        left_out.push(l);
     Json problems = Json::array();
     for (const auto& p : r.boot_problems)
         problems.push(p);
@@ -313,6 +322,11 @@ Json to_json(const Report& r) {
         .set("bootable", r.kind == "addon" ? Json() : Json(r.boot_problems.empty()))
         .set("boot_problems", std::move(problems))
         .set("firmware_refusal", r.firmware_refusal ? Json(*r.firmware_refusal) : Json())
+        .set("stub", Json::object()
+                         .set("identity", opt(r.stub))
+                         .set("release", r.stub_release ? Json(*r.stub_release) : Json())
+                         // cppcheck-suppress accessMoved  ; moved once, in this chain
+                         .set("left_out", std::move(left_out)))
         .set("sections", std::move(sections))
         .set("multi_profile", r.multi_profile)
         .set("profiles", std::move(profiles))
@@ -381,6 +395,12 @@ std::string to_text(const Report& r) {
     if (r.firmware_refusal)
         out += "firmware: would not start it: " + terminal_line(*r.firmware_refusal) +
                " (kexec loads it all the same, as the stub would have booted it)\n";
+    if (r.kind != "addon") {
+        out += r.stub.empty() ? "stub: names no systemd-stub release (.sdmagic): booted as the newest stub would\n"
+                              : "stub: " + r.stub + ": booted as that release would\n";
+        for (const auto& l : r.stub_left_out)
+            out += "  - " + terminal_line(l) + "\n";
+    }
     out += "sections (bytes = min(vsize, raw): what the file holds):\n";
     char line[512];
     std::snprintf(line, sizeof line, "  %-12s %-8s %10s %10s %10s %10s  %-64s  %s\n", "name", "profile", "offset",

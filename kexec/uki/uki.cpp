@@ -103,14 +103,23 @@ Result<Uki> Uki::parse(const FileRef& file, Purpose purpose) {
     KX_ASSIGN(u.pe_, pe::PeFile::parse(file->bytes(), file->path()));
     const std::string& name = file->path();
 
+    // A stub older than profiles reads .profile as a section it does not
+    // know: every section is then the base profile's (and a second
+    // .cmdline, say, a duplicate).
+    u.stub_ = StubRules::of(u.pe_);
+    const bool profiles_known = u.stub_.has(StubFeature::Profiles);
     int profile = kBaseProfile;
     for (const pe::Section& s : u.pe_.sections()) {
         UkiSection us;
         us.header = &s;
         us.info = find_section_info(s.name);
         if (us.info && us.info->kind == SectionKind::Profile) {
-            profile++;
-            u.has_profiles_ = true;
+            if (profiles_known) {
+                profile++;
+                u.has_profiles_ = true;
+            } else {
+                u.ignored_profiles_++;
+            }
         }
         us.profile = profile;
         if (us.info) {
@@ -136,6 +145,8 @@ Result<Uki> Uki::parse(const FileRef& file, Purpose purpose) {
                                std::to_string(b.header->index) + ")";
         }
     }
+    if (u.ambiguity_)
+        *u.ambiguity_ += u.profiles_unknown();
     if (u.ambiguity_ && purpose == Purpose::Load)
         return make_error(name + ": " + *u.ambiguity_);
 
@@ -158,6 +169,22 @@ Result<Uki> Uki::parse(const FileRef& file, Purpose purpose) {
         u.profiles_.push_back(Profile{});
     }
     return u;
+}
+
+std::vector<std::string> Uki::stub_left_out() const {
+    std::vector<std::string> left_out;
+    auto has_section = [&](SectionKind kind) {
+        return std::any_of(sections_.begin(), sections_.end(),
+                           [&](const UkiSection& s) { return s.info && s.info->kind == kind && !s.data.empty(); });
+    };
+    if (has_section(SectionKind::Ucode) && !stub_.has(StubFeature::Ucode))
+        left_out.push_back(".ucode is left out: " + stub_.lacks(StubFeature::Ucode));
+    if (ignored_profiles_ > 0)
+        left_out.push_back("its " + std::to_string(ignored_profiles_) + " .profile section(s) are read as unknown "
+                           "sections, all in one profile: " + stub_.lacks(StubFeature::Profiles));
+    if (has_section(SectionKind::Osrel) && !stub_.has(StubFeature::ExtraOsRelease))
+        left_out.push_back("no /.extra/os-release: " + stub_.lacks(StubFeature::ExtraOsRelease));
+    return left_out;
 }
 
 bool Uki::is_uki() const {
@@ -195,6 +222,10 @@ std::string Uki::describe_profiles() const {
     return out;
 }
 
+std::string Uki::profiles_unknown() const {
+    return ignored_profiles_ > 0 ? " (" + stub_.lacks(StubFeature::Profiles) + ")" : "";
+}
+
 Result<unsigned> Uki::resolve_profile(const std::string& spec) const {
     std::string_view s = spec;
     if (!s.empty() && s.front() == '@')
@@ -203,13 +234,13 @@ Result<unsigned> Uki::resolve_profile(const std::string& spec) const {
         if (*n < profiles_.size())
             return static_cast<unsigned>(*n);
         return make_error(path() + ": no profile @" + std::string(s) + "; available: " +
-                          describe_profiles());
+                          describe_profiles() + profiles_unknown());
     }
     for (const Profile& p : profiles_)
         if (!p.id.empty() && p.id == spec)
             return p.index;
     return make_error(path() + ": no profile with ID " + quoted_field(spec) + "; available: " +
-                      describe_profiles());
+                      describe_profiles() + profiles_unknown());
 }
 
 Result<Selection> Uki::select(unsigned profile) const {

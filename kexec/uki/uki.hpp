@@ -12,6 +12,7 @@
 #include "payload.hpp"
 #include "pe/pe_file.hpp"
 #include "uki/sections.hpp"
+#include "uki/stub.hpp"
 
 namespace kx::uki {
 
@@ -65,6 +66,10 @@ public:
     const std::string& path() const { return file_->path(); }
     const pe::PeFile& pe() const { return pe_; }
     const std::vector<UkiSection>& sections() const { return sections_; }
+    // The rules of the systemd-stub it carries (.sdmagic), and what that
+    // stub leaves out of this UKI that a newer one would use (notes).
+    const StubRules& stub() const { return stub_; }
+    std::vector<std::string> stub_left_out() const;
     bool is_uki() const;    // has .linux
     bool is_addon() const;  // no .linux, at least one addon payload section
 
@@ -83,12 +88,15 @@ public:
 
 private:
     Uki() = default;
+    std::string profiles_unknown() const;  // why a profile is not there, for an error
     FileRef file_;
     pe::PeFile pe_;
     std::vector<UkiSection> sections_;
     std::vector<Profile> profiles_;
     bool has_profiles_ = false;
+    unsigned ignored_profiles_ = 0;  // .profile sections its stub predates
     std::optional<std::string> ambiguity_;
+    StubRules stub_;
 };
 
 // A profile's ID= for a message or --uki-info: as it is when it is a plain

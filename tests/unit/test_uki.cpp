@@ -16,6 +16,8 @@
 #include "planner.hpp"
 #include "uki/boot.hpp"
 #include "uki/cpio.hpp"
+#include "strings.hpp"
+#include "uki/stub.hpp"
 
 using namespace kx;
 using namespace kxt;
@@ -44,6 +46,20 @@ std::string plan_error(std::vector<std::string> args, const std::string& sysroot
     auto inv = try_plan(std::move(args), sysroot);
     cr_assert(!inv.ok(), "expected the plan to fail");
     return inv.error().message;
+}
+
+bool plan_note(const Invocation& inv, const std::string& fragment) {
+    for (const auto& n : inv.load->notes)
+        if (contains(n, fragment))
+            return true;
+    return false;
+}
+
+std::string all_notes(const Invocation& inv) {
+    std::string s;
+    for (const auto& n : inv.load->notes)
+        s += n + "\n";
+    return s;
 }
 
 // Files of a cpio archive as GNU cpio lists them ("mode name").
@@ -96,8 +112,12 @@ struct SimpleUki {
         spec.initrds = {initrd};
         path = write_file(dir + "/simple.efi", build_uki(style, spec));
     }
+    // What the UKI's own stub passes: .ucode since systemd 256 ("sd-stub
+    // gained support for the new .ucode PE section"), .osrel as
+    // /.extra/os-release since 257 (252 and 254 pass only .pcrsig/.pcrpkey).
     std::string expected_initrd() const {
-        return pad4(ucode) + pad4(initrd) + extra_cpio("os-release", kOsrel);
+        return (stub_release(style) >= 256 ? pad4(ucode) : "") + pad4(initrd) +
+               (stub_release(style) >= 257 ? extra_cpio("os-release", kOsrel) : "");
     }
     // A UKI in the same style with other parts.
     std::string another(const std::string& name, const UkiSpec& spec) const {
@@ -372,7 +392,10 @@ UKI_TEST(uki, a_given_command_line_is_mangled_as_the_stub_mangles_it) {
     for (const auto& n : inv.load->notes)
         noted = noted || contains(n, "is read as systemd-stub reads a boot loader's");
     cr_assert(noted);
-    kx_assert_str(plan_args({"-l", "--append=@0  x ", u.path}).load->boot.cmdline, "x");
+    // "@N " is a profile choice only for a stub that knows profiles (257);
+    // an older one passes it on as text.
+    kx_assert_str(plan_args({"-l", "--append=@0  x ", u.path}).load->boot.cmdline,
+                  stub_release(style) >= 257 ? "x" : "@0  x");
 }
 
 Test(uki, profile_prefix_parsing) {
@@ -394,11 +417,9 @@ Test(uki, profile_prefix_parsing) {
 // --- profiles --------------------------------------------------------------
 
 namespace {
-// Three profiles, joined as ukify --join-profile does. Debian 12's stub has
-// header room for 7 more sections only, too few for this UKI (ukify refuses
-// it there: see ukify_layout.252_stub_runs_out_of_header_room), so the
-// profile tests run on the newer stubs (PROFILES_TEST); a two-profile UKI on
-// the 252 stub follows.
+// Three profiles, joined as ukify --join-profile does. Profiles came with
+// 257's stub, so the profile tests run there (PROFILES_TEST); what older
+// stubs make of .profile sections is in stub_rules.profiles_need_the_257_stub.
 struct ProfileUki {
     std::string dir = scratch_dir();
     std::string kernel = make_efi_bzimage(odd_kernel());
@@ -422,22 +443,6 @@ struct ProfileUki {
     }
 };
 }  // namespace
-
-UKIFY_TEST(uki_profiles, two_profiles_fit_either_stub) {
-    std::string dir = scratch_dir();
-    UkiSpec alt;
-    alt.profile = "ID=alt\n";
-    alt.cmdline = "alt-cmdline";
-    UkiSpec base;
-    base.cmdline = "base-cmdline";
-    base.linux_image = make_efi_bzimage(odd_kernel());
-    base.profile = "ID=main\n";
-    base.join_profiles = {build_profile_pe(alt, style)};
-    std::string path = write_file(dir + "/two.efi", build_uki(style, base));
-    kx_assert_str(plan_args({"-l", path}).load->boot.cmdline, "base-cmdline");
-    kx_assert_str(plan_args({"-l", "--uki-profile=alt", path}).load->boot.cmdline, "alt-cmdline");
-    kx_assert_str(plan_args({"-l", "--append=@1", path}).load->boot.cmdline, "alt-cmdline");
-}
 
 PROFILES_TEST(uki_profiles, default_is_profile_zero) {
     ProfileUki u(style);
@@ -512,7 +517,7 @@ PROFILES_TEST(uki_profiles, unknown_profile_lists_the_available_ones) {
 
 // --- addons ----------------------------------------------------------------
 
-UKI_TEST(uki_addons, explicit_addons_append_cmdlines_and_initrds_in_order) {
+ADDONS_TEST(uki_addons, explicit_addons_append_cmdlines_and_initrds_in_order) {
     SimpleUki u(style);
     UkiSpec one = cmdline_addon("one=1\n"), two = cmdline_addon("two=2"), three;
     one.initrds = {"ADDON1"};
@@ -523,13 +528,19 @@ UKI_TEST(uki_addons, explicit_addons_append_cmdlines_and_initrds_in_order) {
     std::string a3 = u.addon(u.dir + "/three.addon.efi", three);
     Invocation inv = plan_args({"-l", "--uki-addon=" + a1, "--uki-addon=" + a2, "--uki-addon=" + a3, u.path});
     cr_assert_str_eq(inv.load->boot.cmdline.c_str(), "console=ttyS0 quiet one=1 two=2");
-    std::string expected = std::string("UC3!") + "UC2!" + u.ucode + pad4(u.initrd) + extra_cpio("os-release", kOsrel) +
-                           pad4("ADDON1");
+    if (stub_release(style) < 257) {  // addons' .initrd and .ucode came with 257's stub
+        cr_assert_eq(inv.load->boot.initrd->bytes_copy(), u.expected_initrd(), "%s", style_name(style));
+        cr_assert(plan_note(inv, "addon " + a1 + ": its .initrd and .ucode are left out: its systemd-stub 254 "
+                                 "does not load addons' .initrd and .ucode (only their .cmdline) (systemd 257 added "
+                                 "that)"), "%s", all_notes(inv).c_str());
+        return;
+    }
+    std::string expected = std::string("UC3!") + "UC2!" + u.expected_initrd() + pad4("ADDON1");
     cr_assert_eq(inv.load->boot.initrd->bytes_copy(), expected,
                  "addon .ucode in reverse order first, addon .initrd last");
 }
 
-UKI_TEST(uki_addons, addon_with_linux_or_other_uname_is_refused) {
+ADDONS_TEST(uki_addons, addon_with_linux_or_other_uname_is_refused) {
     SimpleUki u(style);
     UkiSpec named, not_addon;
     named.uname = "6.1.0-test";
@@ -556,7 +567,7 @@ UKI_TEST(uki_addons, addon_with_linux_or_other_uname_is_refused) {
 // (strneq8() in load_addons(), systemd's src/boot/stub.c): "6.1" applies to a
 // UKI of "6.1.0-test", a longer or different one does not; a UKI without
 // .uname takes any.
-UKI_TEST(uki_addons, addon_uname_is_a_prefix_match_as_in_the_stub) {
+ADDONS_TEST(uki_addons, addon_uname_is_a_prefix_match_as_in_the_stub) {
     SimpleUki u(style);
     UkiSpec named;
     named.uname = "6.1.0-test";
@@ -583,7 +594,7 @@ UKI_TEST(uki_addons, addon_uname_is_a_prefix_match_as_in_the_stub) {
     }
 }
 
-UKI_TEST(uki_addons, per_uki_extra_dir_is_searched_sorted_and_can_be_disabled) {
+ADDONS_TEST(uki_addons, per_uki_extra_dir_is_searched_sorted_and_can_be_disabled) {
     SimpleUki u(style);
     u.addon(u.path + ".extra.d/b.addon.efi", cmdline_addon("bee"));
     u.addon(u.path + ".extra.d/a.addon.efi", cmdline_addon("ay"));
@@ -615,7 +626,7 @@ Test(uki_addons, boot_count_suffix_is_removed_as_the_stub_does) {
         kx_assert_str(uki::remove_boot_count(in), out);
 }
 
-UKI_TEST(uki_addons, a_boot_counted_uki_finds_its_extra_dir) {
+ADDONS_TEST(uki_addons, a_boot_counted_uki_finds_its_extra_dir) {
     SimpleUki u(style);
     const std::string esp = u.dir + "/esp";
     const std::string counted = write_file(esp + "/EFI/Linux/k+3-1.efi", read_file(u.path));
@@ -642,7 +653,7 @@ UKI_TEST(uki_addons, a_boot_counted_uki_finds_its_extra_dir) {
 // loader's decision is the inspector's: the dry run's note and --uki-info's
 // list of skipped addons say the same.
 Test(uki_addons, an_addon_with_nothing_to_apply_is_listed_as_skipped) {
-    for (UkiStyle style : {UkiStyle::Objcopy, UkiStyle::Ukify254}) {
+    for (UkiStyle style : {UkiStyle::Ukify254, UkiStyle::Ukify262}) {
         SimpleUki u(style);
         UkiSpec splash;
         splash.splash = "BM-not-much-of-a-picture";
@@ -662,7 +673,7 @@ Test(uki_addons, an_addon_with_nothing_to_apply_is_listed_as_skipped) {
     }
 }
 
-UKI_TEST(uki_addons, global_addons_only_on_an_esp) {
+ADDONS_TEST(uki_addons, global_addons_only_on_an_esp) {
     SimpleUki u(style);
     std::string esp = u.dir + "/esp";
     std::string path = write_file(esp + "/EFI/Linux/k.efi", read_file(u.path));
@@ -689,12 +700,24 @@ UKI_TEST(uki_sidecars, credentials_and_extensions_become_extra_archives) {
     size_t creds = initrd.find(".extra/credentials/secret.cred");
     size_t sysext = initrd.find(".extra/sysext/tools.sysext.raw");
     size_t legacy = initrd.find(".extra/sysext/legacy.raw");
+    cr_assert(creds != std::string::npos && sysext != std::string::npos && legacy != std::string::npos);
+    cr_assert(creds < sysext && legacy < sysext, "the stub's order");
+    // Confexts came with 256's stub; before, its "*.raw" took them for
+    // sysexts. /.extra/os-release came with 257.
+    if (stub_release(style) < 256) {
+        size_t as_sysext = initrd.find(".extra/sysext/etc.confext.raw");
+        cr_assert(as_sysext != std::string::npos && as_sysext < legacy, "%s: a sysext, in name order",
+                  style_name(style));
+        cr_assert(initrd.find(".extra/confext") == std::string::npos);
+        cr_assert(initrd.find(".extra/os-release") == std::string::npos);
+        return;
+    }
     size_t confext = initrd.find(".extra/confext/etc.confext.raw");
-    size_t osrel = initrd.find(".extra/os-release");
-    cr_assert(creds != std::string::npos && sysext != std::string::npos && legacy != std::string::npos &&
-              confext != std::string::npos && osrel != std::string::npos);
-    cr_assert(creds < sysext && legacy < sysext && sysext < confext && confext < osrel, "the stub's order");
+    cr_assert(confext != std::string::npos && sysext < confext, "%s", style_name(style));
     cr_assert(initrd.find(".extra/sysext/etc.confext.raw") == std::string::npos, "confext is not a sysext");
+    size_t osrel = initrd.find(".extra/os-release");
+    cr_assert_eq(osrel != std::string::npos, stub_release(style) >= 257, "%s", style_name(style));
+    cr_assert(osrel == std::string::npos || confext < osrel, "the stub's order");
 }
 
 UKI_TEST(uki_sidecars, pcr_files_and_osrel) {
@@ -707,10 +730,11 @@ UKI_TEST(uki_sidecars, pcr_files_and_osrel) {
     std::string path = u.another("pcr.efi", spec);
     Invocation inv = plan_args({"-l", path});
     std::string initrd = inv.load->boot.initrd->bytes_copy();
+    // .pcrsig and .pcrpkey as /.extra files since 252; .osrel since 257.
     std::string expected = extra_cpio("tpm2-pcr-signature.json", "{\"sig\":1}") +
                            extra_cpio("tpm2-pcr-public-key.pem", "-----BEGIN PUBLIC KEY-----") +
-                           extra_cpio("os-release", kOsrel);
-    cr_assert_eq(initrd, expected);
+                           (stub_release(style) >= 257 ? extra_cpio("os-release", kOsrel) : "");
+    cr_assert_eq(initrd, expected, "%s", style_name(style));
 }
 
 // --- cpio ------------------------------------------------------------------
@@ -772,7 +796,7 @@ Test(cpio, generated_archives_have_the_stubs_modes) {
         UkiSpec spec;
         spec.linux_image = kernel;  // no .initrd, no .ucode: the initrd is only what is generated
         kind.add(spec, uki, esp);
-        write_file(uki, build_uki(UkiStyle::Ukify254, spec));
+        write_file(uki, build_uki(UkiStyle::Ukify262, spec));  // global extensions: 258's stub
         const std::string vfat = make_sysroot({{"/proc/self/mountinfo",
                                                 "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n"
                                                 "40 22 8:2 / " + esp + " rw - vfat /dev/sda2 rw\n"}});
@@ -789,7 +813,7 @@ Test(cpio, generated_archives_have_the_stubs_modes) {
     }
 }
 
-UKI_TEST(cpio, assembled_extra_archive_reads_back) {
+STUB257_TEST(cpio, assembled_extra_archive_reads_back) {
     SimpleUki u(style);
     Invocation inv = plan_args({"-l", u.path});
     std::string initrd = inv.load->boot.initrd->bytes_copy();
@@ -819,19 +843,6 @@ namespace {
 
 constexpr uid_t kNobody = 65534;
 
-bool plan_note(const Invocation& inv, const std::string& fragment) {
-    for (const auto& n : inv.load->notes)
-        if (contains(n, fragment))
-            return true;
-    return false;
-}
-
-std::string all_notes(const Invocation& inv) {
-    std::string s;
-    for (const auto& n : inv.load->notes)
-        s += n + "\n";
-    return s;
-}
 
 // The boot the planted files aim at must not happen: no shell on the
 // command line, the secret nowhere in the initrd.
@@ -976,4 +987,112 @@ Test(sidecar_trust, sidecars_that_cannot_be_read_are_an_error_not_a_gap) {
     cr_assert(contains(why, extra + "/c") &&
                   (contains(why, "kexec reads at most 1024 files at once") || contains(why, "raise ulimit -n")),
               "%s", why.c_str());
+}
+
+// --- the stub the UKI carries ------------------------------------------------
+
+// .sdmagic names the stub's release; a file that names none is booted as the
+// newest stub would (every feature on).
+Test(stub_rules, the_release_comes_from_sdmagic) {
+    auto rules_of = [](std::vector<PeSection> sections) {
+        const std::string bytes = make_pe(PeSpec{0x8664, std::move(sections), ""});
+        auto pe = pe::PeFile::parse({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, "stub.efi");
+        cr_assert(pe.ok());
+        return uki::StubRules::of(*pe);
+    };
+    const uki::StubRules v256 =
+        rules_of({section(".text", "x"), section(".sdmagic", std::string("#### LoaderInfo: systemd-stub 256.7-2 ####") +
+                                                                 '\0')});
+    cr_assert_eq(v256.release().value_or(0), 256u);
+    kx_assert_str(v256.identity(), "systemd-stub 256.7-2");
+    cr_assert(v256.has(uki::StubFeature::Addons) && v256.has(uki::StubFeature::Ucode) &&
+              v256.has(uki::StubFeature::Confext));
+    cr_assert(!v256.has(uki::StubFeature::Profiles) && !v256.has(uki::StubFeature::AddonInitrdUcode) &&
+              !v256.has(uki::StubFeature::ExtraOsRelease) && !v256.has(uki::StubFeature::GlobalExtensions));
+    kx_assert_str(v256.lacks(uki::StubFeature::Profiles),
+                  "its systemd-stub 256 does not know profiles (.profile sections, the \"@N\" prefix, "
+                  "/.extra/profile) (systemd 257 added that)");
+    for (const auto& none : {rules_of({section(".text", "x")}),
+                             rules_of({section(".text", "x"), section(".sdmagic", "#### LoaderInfo: other 9 ####")}),
+                             rules_of({section(".text", "x"), section(".sdmagic", "systemd-stub x")})}) {
+        cr_assert(!none.release() && none.identity().empty());
+        cr_assert(none.has(uki::StubFeature::Profiles) && none.has(uki::StubFeature::GlobalExtensions));
+    }
+}
+
+// The same UKI and the same ESP, built on the 252, 254 and 257 stubs: each
+// boots what its own stub would (NEWS: addons 254, .ucode 256, addons'
+// .initrd/.ucode and /.extra/os-release 257), and -d, the dry run and
+// --uki-info say what the older stubs leave out.
+Test(stub_rules, each_stub_boots_what_it_would) {
+    for (UkiStyle style : {UkiStyle::Ukify252, UkiStyle::Ukify254, UkiStyle::Ukify257}) {
+        SimpleUki u(style);
+        const unsigned release = stub_release(style);
+        const std::string v = std::to_string(release);
+        UkiSpec spec = cmdline_addon("addon=1");
+        spec.initrds = {"ADDON-INITRD"};
+        const std::string addon = u.addon(u.path + ".extra.d/a.addon.efi", spec);
+        Invocation inv = plan_args({"-l", u.path});
+        const std::string initrd = inv.load->boot.initrd->bytes_copy();
+        cr_assert_eq(contains(initrd, u.ucode), release >= 256, "%s: .ucode", style_name(style));
+        cr_assert_eq(contains(initrd, ".extra/os-release"), release >= 257, "%s: os-release", style_name(style));
+        cr_assert_eq(contains(initrd, "ADDON-INITRD"), release >= 257, "%s: addon initrd", style_name(style));
+        kx_assert_str(inv.load->boot.cmdline, release >= 254 ? "console=ttyS0 quiet addon=1" : "console=ttyS0 quiet");
+        cr_assert_eq(plan_note(inv, ".ucode is left out: its systemd-stub " + v + " does not load a UKI's .ucode "
+                                    "(systemd 256 added that)"),
+                     release < 256, "%s: %s", style_name(style), all_notes(inv).c_str());
+        cr_assert_eq(plan_note(inv, "no /.extra/os-release: its systemd-stub " + v), release < 257);
+        cr_assert_eq(plan_note(inv, "skipped per-UKI addon " + addon + ": its systemd-stub 252 does not load addons "
+                                    "(systemd 254 added that)"),
+                     release < 254, "%s: %s", style_name(style), all_notes(inv).c_str());
+        cr_assert_eq(plan_note(inv, "addon " + addon + ": its .initrd and .ucode are left out"),
+                     release == 254, "%s: %s", style_name(style), all_notes(inv).c_str());
+
+        RunResult debug = run_kexec({"-l", "--dry-run", u.path}, nullptr);
+        cr_assert_eq(contains(debug.out, "note: .ucode is left out"), release < 256, "%s", debug.out.c_str());
+        RunResult info = run_kexec({"--uki-info", "--json", u.path}, nullptr);
+        cr_assert_eq(info.rc, 0, "%s", info.err.c_str());
+        cr_assert(contains(info.out, "\"release\": " + v), "%s", info.out.c_str());
+        cr_assert_eq(contains(info.out, "\"left_out\": []"), release >= 257, "%s", info.out.c_str());
+        cr_assert_eq(contains(info.out, "\"skipped_because\": \"" + addon + ": its systemd-stub 252 does not load "
+                                        "addons"), release < 254, "%s", info.out.c_str());
+        RunResult text = run_kexec({"--uki-info", u.path}, nullptr);
+        cr_assert(contains(text.out, "stub: systemd-stub " + v + "."), "%s", text.out.c_str());
+
+        if (release < 254) {  // named on the command line: an error, not a quiet skip
+            std::string e = plan_error({"-l", "--uki-addon=" + addon, u.path});
+            kx_assert_str(e, "--uki-addon " + addon + ": its systemd-stub 252 does not load addons (systemd 254 "
+                                                      "added that)");
+        }
+    }
+}
+
+// A stub before 257 takes "@N " as text and has no profile to select; on a
+// multi-profile UKI it sees two .cmdline sections, which kexec refuses
+// whichever way the profile is asked for.
+Test(stub_rules, profiles_need_the_257_stub) {
+    for (UkiStyle style : {UkiStyle::Ukify252, UkiStyle::Ukify254, UkiStyle::Ukify257}) {
+        const std::string dir = scratch_dir();
+        UkiSpec alt;
+        alt.profile = "ID=alt\n";
+        alt.cmdline = "alt-cmdline";
+        UkiSpec base;
+        base.cmdline = "base-cmdline";
+        base.linux_image = make_efi_bzimage(odd_kernel());
+        base.profile = "ID=main\n";
+        base.join_profiles = {build_profile_pe(alt, style)};
+        const std::string path = write_file(dir + "/two.efi", build_uki(style, base));
+        if (stub_release(style) >= 257) {
+            kx_assert_str(plan_args({"-l", "--uki-profile=alt", path}).load->boot.cmdline, "alt-cmdline");
+            kx_assert_str(plan_args({"-l", "--append=@1", path}).load->boot.cmdline, "alt-cmdline");
+            continue;
+        }
+        const std::string v = style_version(style);
+        for (const std::string& e : {plan_error({"-l", path}), plan_error({"-l", "--uki-profile=alt", path})}) {
+            cr_assert(starts_with(e, path + ": section .cmdline appears twice in the base profile (sections #"), "%s",
+                      e.c_str());
+            cr_assert(kx::ends_with(e, ") (its systemd-stub " + v + " does not know profiles (.profile sections, the "
+                                   "\"@N\" prefix, /.extra/profile) (systemd 257 added that))"), "%s", e.c_str());
+        }
+    }
 }

@@ -244,7 +244,7 @@ struct SignedUki : Signing {
         spec.linux_image = make_efi_bzimage();
         spec.cmdline = "console=ttyS0 verified=1";
         spec.initrds = {"INITRD"};
-        write_file(dir + "/plain.efi", build_uki(UkiStyle::Ukify254, spec));
+        write_file(dir + "/plain.efi", build_uki(UkiStyle::Ukify262, spec));
         sign("plain.efi", "alpha", "uki.efi");
         uki = dir + "/uki.efi";
     }
@@ -254,7 +254,7 @@ struct SignedUki : Signing {
         spec.cmdline = cmdline;
         if (!initrd.empty())
             spec.initrds = {initrd};
-        write_file(dir + "/" + name + ".unsigned", build_addon(UkiStyle::Ukify254, spec));
+        write_file(dir + "/" + name + ".unsigned", build_addon(UkiStyle::Ukify262, spec));
         const std::string out = uki + ".extra.d/" + name;
         run_shell("mkdir -p '" + uki + ".extra.d'");
         if (signed_addon)
@@ -363,7 +363,7 @@ Test(uki_verify, strict_verifies_then_refuses_overrides_only_of_what_exists) {
     kx_assert_str(e2.error().message, s.uki + ": --uki-strict: refusing to replace the UKI's initrd with --initrd");
     UkiSpec bare_spec;  // no .cmdline, no .initrd: nothing to override
     bare_spec.linux_image = make_efi_bzimage();
-    write_file(s.dir + "/bare.unsigned", build_uki(UkiStyle::Ukify254, bare_spec));
+    write_file(s.dir + "/bare.unsigned", build_uki(UkiStyle::Ukify262, bare_spec));
     s.sign("bare.unsigned", "alpha", "bare.efi");
     auto bare = plan_with({"-l", "--uki-strict", pem, "--append=x", "--initrd=" + img, s.dir + "/bare.efi"});
     cr_assert(bare.ok(), "%s", bare.ok() ? "" : bare.error().message.c_str());
@@ -600,7 +600,7 @@ Test(uki_verify, strict_refuses_every_option_that_replaces_a_signed_part) {
     UkiSpec osrel_only;
     osrel_only.linux_image = make_efi_bzimage();
     osrel_only.osrel = "ID=signed\n";
-    write_file(s.dir + "/osrel.unsigned", build_uki(UkiStyle::Ukify254, osrel_only));
+    write_file(s.dir + "/osrel.unsigned", build_uki(UkiStyle::Ukify262, osrel_only));
     s.sign("osrel.unsigned", "alpha", "osrel.efi");
     auto osrel = plan_with({"-l", "--uki-strict", pem, "--initrd=" + img, s.dir + "/osrel.efi"});
     cr_assert(!osrel.ok());
@@ -615,7 +615,7 @@ Test(uki_verify, strict_counts_a_verified_addons_parts_as_signed) {
     SignedUki s;
     UkiSpec bare_spec;  // only .linux: every signed part comes from the addon
     bare_spec.linux_image = make_efi_bzimage();
-    write_file(s.dir + "/bare.unsigned", build_uki(UkiStyle::Ukify254, bare_spec));
+    write_file(s.dir + "/bare.unsigned", build_uki(UkiStyle::Ukify262, bare_spec));
     s.sign("bare.unsigned", "alpha", "uki.efi");  // in s.uki's place, beside its .extra.d
     const std::string addon = s.addon("sec.addon.efi", "lockdown=integrity", true, "ADDON-INITRD");
     const std::string pem = "--uki-verify=" + s.dir + "/alpha.pem";

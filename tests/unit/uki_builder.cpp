@@ -393,6 +393,8 @@ std::string style_version(UkiStyle style) {
     return "?";
 }
 
+unsigned stub_release(UkiStyle style) { return static_cast<unsigned>(std::stoul(style_version(style))); }
+
 std::string test_inputs_dir() {
     const char* env = std::getenv("KX_TEST_INPUTS");
     return env && *env ? env : "/var/cache/kexec-uki-test";

@@ -51,6 +51,10 @@ struct UkiSpec {
 enum class UkiStyle { Objcopy, Ukify252, Ukify254, Ukify257, Ukify262 };
 const char* style_name(UkiStyle style);
 std::string style_version(UkiStyle style);  // the systemd release of its stub: "252" ...
+// The same as a number. A UKI boots as its own stub would, so what a test
+// expects can depend on it; tests state the release each feature needs
+// themselves, from systemd's NEWS, not from kexec's table.
+unsigned stub_release(UkiStyle style);
 bool is_real_ukify(UkiStyle style);         // 257 and 262: the real program
 constexpr UkiStyle kAllStyles[] = {UkiStyle::Objcopy, UkiStyle::Ukify252, UkiStyle::Ukify254, UkiStyle::Ukify257,
                                    UkiStyle::Ukify262};

@@ -60,8 +60,9 @@ kx_stage2_cmdline() { echo "console=ttyS0 panic=-1 loglevel=4 kx.stage=2 kx.nonc
 
 # Build a UKI as a real producer lays it out (tests/unit/uki_builder.hpp,
 # through mkuki): objcopy onto Debian 12's stub as dracut does (default), or
-# systemd's ukify on the 252 or 254 stub.
-#   kx_build_uki OUT [--style objcopy|ukify-252|ukify-254] --linux K [--initrd F]
+# systemd's ukify on the 252, 254, 257 or 262 stub. The UKI boots as its own
+# stub would: .ucode needs 256, profiles and /.extra/os-release 257.
+#   kx_build_uki OUT [--style objcopy|ukify-252|ukify-254|ukify-257|ukify-262] --linux K [--initrd F]
 #                [--ucode F] [--cmdline TEXT] [--osrel F] [--uname S] [MKUKI ARGS...]
 kx_build_uki() {
     local out=$1; shift

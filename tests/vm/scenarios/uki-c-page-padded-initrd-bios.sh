@@ -19,7 +19,7 @@ scenario_build() {
     # to be over 64 KiB, the size that earns a segment.
     head -c 131072 /dev/urandom > "$d/kernel/x86/microcode/filler.bin"
     kx_cpio "$d" "$RUN/ucode.cpio"
-    kx_build_uki "$PAYLOAD/uki.efi" --linux "$KERNEL" --initrd "$RUN/initrd.cpio.gz" --ucode "$RUN/ucode.cpio" \
+    kx_build_uki "$PAYLOAD/uki.efi" --style ukify-257 --linux "$KERNEL" --initrd "$RUN/initrd.cpio.gz" --ucode "$RUN/ucode.cpio" \
         --cmdline "$(kx_stage2_cmdline)"
 }
 scenario_guest() {

@@ -1,7 +1,7 @@
 # shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The kernel half, profiles: a multi-profile UKI as ukify --join-profile
-# makes it (254 stub) on the first kernel with our UKI loader.
+# makes it (257 stub: profiles came with it) on the first kernel with our UKI loader.
 # --uki-profile=rescue alone must reach the kernel (as "@1" on the
 # whole-UKI call), which then boots profile 1's .cmdline, the only one with
 # the nonce (profile 0 would boot kx.nonce=profile-zero). Profile 1 also
@@ -15,9 +15,9 @@ UNEXPECTED_MARKERS="profile-initrd"
 scenario_build() {
     kx_stage2_initrd "$RUN/initrd.cpio"
     kx_marker_cpio "$RUN/profile-initrd.cpio" profile-initrd
-    "$MKUKI" --style ukify-254 --kind profile --out "$RUN/rescue.pe" --profile "$(printf 'ID=rescue\nTITLE=Rescue\n')" \
+    "$MKUKI" --style ukify-257 --kind profile --out "$RUN/rescue.pe" --profile "$(printf 'ID=rescue\nTITLE=Rescue\n')" \
         --cmdline "$(kx_stage2_cmdline)" --initrd "$RUN/profile-initrd.cpio" || kx_die "mkuki failed"
-    kx_build_uki "$PAYLOAD/multi.efi" --style ukify-254 --linux "$KERNEL" --initrd "$RUN/initrd.cpio" \
+    kx_build_uki "$PAYLOAD/multi.efi" --style ukify-257 --linux "$KERNEL" --initrd "$RUN/initrd.cpio" \
         --cmdline "console=ttyS0 panic=-1 kx.stage=2 kx.nonce=profile-zero" --profile "$(printf 'ID=main\n')" \
         --join-profile "$RUN/rescue.pe"
     # The last .initrd section header is profile 1's: VirtualSize (at +8) := 0.

@@ -12,7 +12,7 @@ EXPECT_MARKERS="stage2-initrd ucode-initrd"
 scenario_build() {
     LAST=ucode kx_marker_cpio "$RUN/ucode.cpio" ucode-initrd
     LAST=initrd kx_stage2_initrd "$RUN/initrd.cpio"
-    kx_build_uki "$PAYLOAD/uki.efi" --linux "$KERNEL" --ucode "$RUN/ucode.cpio" \
+    kx_build_uki "$PAYLOAD/uki.efi" --style ukify-257 --linux "$KERNEL" --ucode "$RUN/ucode.cpio" \
         --initrd "$RUN/initrd.cpio" --cmdline "$(kx_stage2_cmdline 'kx.utf8=grüße')"
 }
 scenario_guest() {

@@ -11,7 +11,7 @@ EXPECT_MARKERS="stage2-initrd ucode-initrd"
 scenario_build() {
     LAST=ucode kx_marker_cpio "$RUN/ucode.cpio" ucode-initrd
     LAST=initrd kx_stage2_initrd "$RUN/initrd.cpio"
-    kx_build_uki "$RUN/uki.efi" --linux "$KERNEL_UNSIGNED" --ucode "$RUN/ucode.cpio" \
+    kx_build_uki "$RUN/uki.efi" --style ukify-257 --linux "$KERNEL_UNSIGNED" --ucode "$RUN/ucode.cpio" \
         --initrd "$RUN/initrd.cpio" --cmdline "$(kx_stage2_cmdline)"
     kx_sign "$RUN/uki.efi" "$PAYLOAD/signed-uki.efi"
 }

@@ -1,7 +1,7 @@
 # shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
 # SPDX-License-Identifier: GPL-2.0-or-later
-# A multi-profile UKI (ukify --join-profile on the 254 stub; objcopy cannot
-# add two .profile sections): --uki-profile=1 boots profile 1's command line
+# A multi-profile UKI (ukify --join-profile on the 257 stub, the first
+# with profiles; objcopy cannot add two .profile sections): --uki-profile=1 boots profile 1's command line
 # (only it has the nonce), an addon's command line is appended, and the
 # second kernel finds /.extra/profile and /.extra/os-release.
 FIRMWARE=bios
@@ -9,12 +9,12 @@ EXPECT_MARKERS="stage2-initrd"
 scenario_build() {
     kx_stage2_initrd "$RUN/initrd.cpio"
     printf 'ID=kxtest\nPRETTY_NAME="kexec-uki profile test"\n' > "$RUN/osrel"
-    "$MKUKI" --style ukify-254 --kind profile --out "$RUN/alt.pe" --profile "$(printf 'ID=alt\nTITLE=Alternative\n')" \
+    "$MKUKI" --style ukify-257 --kind profile --out "$RUN/alt.pe" --profile "$(printf 'ID=alt\nTITLE=Alternative\n')" \
         --cmdline "$(kx_stage2_cmdline)" || kx_die "mkuki failed"
-    kx_build_uki "$PAYLOAD/multi.efi" --style ukify-254 --osrel "$RUN/osrel" --linux "$KERNEL" \
+    kx_build_uki "$PAYLOAD/multi.efi" --style ukify-257 --osrel "$RUN/osrel" --linux "$KERNEL" \
         --initrd "$RUN/initrd.cpio" --cmdline "console=ttyS0 panic=-1 kx.stage=2 kx.nonce=profile-zero" \
         --profile "$(printf 'ID=main\nTITLE=Main\n')" --join-profile "$RUN/alt.pe"
-    "$MKUKI" --style ukify-254 --kind addon --out "$PAYLOAD/extra.addon.efi" --cmdline kx.addon=yes ||
+    "$MKUKI" --style ukify-257 --kind addon --out "$PAYLOAD/extra.addon.efi" --cmdline kx.addon=yes ||
         kx_die "mkuki failed"
 }
 scenario_guest() {

@@ -8,11 +8,11 @@ FIRMWARE=bios
 EXPECT_MARKERS="stage2-initrd uki-initrd"
 scenario_build() {
     kx_stage2_initrd "$RUN/initrd.cpio" uki-initrd
-    kx_build_uki "$PAYLOAD/uki.efi" --style ukify-252 --linux "$KERNEL" --initrd "$RUN/initrd.cpio" \
+    kx_build_uki "$PAYLOAD/uki.efi" --style ukify-257 --linux "$KERNEL" --initrd "$RUN/initrd.cpio" \
         --cmdline "$(kx_stage2_cmdline)" --uname 6.1.0-kx-test
-    "$MKUKI" --style ukify-254 --kind addon --out "$PAYLOAD/a-stale.addon.efi" --cmdline kx.addon=stale \
+    "$MKUKI" --style ukify-257 --kind addon --out "$PAYLOAD/a-stale.addon.efi" --cmdline kx.addon=stale \
         --uname 5.10.0-old || kx_die "mkuki failed"
-    "$MKUKI" --style ukify-254 --kind addon --out "$PAYLOAD/b-good.addon.efi" --cmdline kx.addon=good \
+    "$MKUKI" --style ukify-257 --kind addon --out "$PAYLOAD/b-good.addon.efi" --cmdline kx.addon=good \
         --uname 6.1.0-kx-test || kx_die "mkuki failed"
 }
 scenario_guest() {
