@@ -20,7 +20,21 @@ kx_debian_packages() {
     bookworm) echo "$KX_DEBIAN_PACKAGES" ;;
     # python3-cffi-backend: ukify needs python3-zstandard, which needs a
     # virtual package it provides, and debootstrap does not resolve those.
+    # sid: its kernel depends on "dracut | initramfs-tools", and
+    # debootstrap takes the first alternative (dracut, which conflicts with
+    # initramfs-tools), as it takes busybox-static for kdump-tools (which
+    # conflicts with busybox). So the kernel and kdump-tools come afterwards
+    # from apt in the root (kx_debian_apt_packages), which sees that
+    # initramfs-tools and busybox already satisfy those dependencies.
+    sid) echo "systemd-sysv,udev,kmod,initramfs-tools,procps,e2fsprogs,systemd-ukify,systemd-boot-efi,busybox,python3-cffi-backend" ;;
     *) echo "$KX_DEBIAN_PACKAGES,systemd-ukify,systemd-boot-efi,busybox,python3-cffi-backend" ;;
+    esac
+}
+
+# What apt installs in the root after debootstrap (see kx_debian_packages).
+kx_debian_apt_packages() {
+    case $1 in
+    sid) echo "linux-image-amd64 kdump-tools makedumpfile" ;;
     esac
 }
 
@@ -48,6 +62,9 @@ echo "KX-DEBIAN-BOOT: $(cat /proc/cmdline)"
 if grep -q kx.stage=2 /proc/cmdline; then
     echo "KX-STAGE2-CMDLINE: $(cat /proc/cmdline)"
     echo "KX-STAGE2-MARKERS: debian-root"
+    # What a scenario's probe (an initramfs-tools conf.d script it added
+    # to the initrd) saw in the initramfs before switch_root deleted it.
+    [ -f /run/kx-probe ] && sed 's/^/KX-STAGE2-PROBE: /' /run/kx-probe
     systemctl poweroff
     exit 0
 fi
@@ -103,7 +120,8 @@ kx_debian_root() {
     local deb=$1 suite=$2 dir stamp root base mirror packages
     dir=$(kx_debian_dir "$suite")
     packages=$(kx_debian_packages "$suite")
-    stamp="4 $(sha256sum <"$deb" | cut -c1-16) $packages"  # bump when the image's setup changes
+    [ -z "$(kx_debian_apt_packages "$suite")" ] || packages="$packages $(kx_debian_apt_packages "$suite")"
+    stamp="5 $(sha256sum <"$deb" | cut -c1-16) $packages"  # bump when the image's setup changes
     base=$dir/debootstrap-$(echo "$packages" | sha256sum | cut -c1-12).tar
     [ "$(cat "$dir/ready" 2>/dev/null)" = "$stamp" ] && return 0
     mkdir -p "$dir"
@@ -113,9 +131,17 @@ kx_debian_root() {
         tar -C "$root" -xf "$base"
     else
         mirror=$("$KX_VM_DIR/../../scripts/debian-mirror") || kx_die "no Debian mirror in apt's configuration"
-        debootstrap --variant=minbase --include="$packages" "$suite" "$root" \
+        debootstrap --variant=minbase --include="$(kx_debian_packages "$suite")" "$suite" "$root" \
             "$mirror" >"$dir/debootstrap.log" 2>&1 ||
             kx_die "debootstrap failed (see $dir/debootstrap.log)"
+        if [ -n "$(kx_debian_apt_packages "$suite")" ]; then
+            cp /etc/resolv.conf "$root/etc/resolv.conf"
+            # shellcheck disable=SC2046  # a list of package names
+            chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+                $(kx_debian_apt_packages "$suite") >>"$dir/debootstrap.log" 2>&1 ||
+                kx_die "apt-get install in the root failed (see $dir/debootstrap.log)"
+            chroot "$root" apt-get clean
+        fi
         rm -f "$dir"/debootstrap-*.tar
         tar -C "$root" -cf "$base" .
     fi
@@ -188,6 +214,109 @@ make_uki() {
     UKI=$(ls /efi/EFI/Linux/*.efi | head -n 1)
     echo "KX-UKI: $UKI made by kernel-install (systemd $(kernel-install --version | sed -n 's/^systemd \([0-9]*\).*/\1/p'))"
     kexec --uki-info "$UKI" | sed 's/^/KX-UKI-INFO: /'
+}
+SH
+}
+
+# The Debian sid scenarios (tests/vm/release/sid-*): one UKI, built on this
+# machine by systemd 262's own ukify on its own stub (extracted from sid's
+# packages by scripts/install-deps, run by the system's python3) from the
+# guest's kernel and initrd, so that every loader gets the same file.
+#   kx.efi: two profiles: @0 (ID=main) with "kx.profile=0" on its command
+#   line, @1 (ID=alt) with "kx.profile=1", both with the nonce; a .ucode
+#   cpio whose microcode files (GenuineIntel.bin, AuthenticAMD.bin) hold
+#   "kx-ucode-NONCE", which no CPU takes for microcode; its .initrd is the
+#   guest's initrd followed by the probe (kx_debian_probe).
+#   kx.efi.extra.d/kx.addon.efi: an addon with "kx.addon=yes", where
+#   systemd-stub looks for the UKI's own addons.
+# They go to $PAYLOAD/esp/EFI/Linux/; kx_debian_esp_script puts them in
+# the guest's ESP.
+KX_UKIFY_262=${KX_TEST_INPUTS:-/var/cache/kexec-uki-test}/systemd-ukify-262/usr/bin/ukify
+KX_STUBS_262=${KX_TEST_INPUTS:-/var/cache/kexec-uki-test}/systemd-boot-efi-262/usr/lib/systemd/boot/efi
+kx_debian_probe_uki() {
+    local t=$RUN/uki out=$PAYLOAD/esp/EFI/Linux v
+    local base="console=ttyS0 root=/dev/vda rw panic=-1 kx.stage=2 kx.nonce=$NONCE"
+    if [ ! -f "$KX_UKIFY_262" ] || [ ! -f "$KX_STUBS_262/linuxx64.efi.stub" ]; then
+        echo "missing systemd 262's ukify or stub (scripts/install-deps extracts them)"
+        return 1
+    fi
+    rm -rf "$t" && mkdir -p "$t/ucode/kernel/x86/microcode" "$t/probe/conf/conf.d" "$out/kx.efi.extra.d"
+    for v in GenuineIntel AuthenticAMD; do
+        echo "kx-ucode-$NONCE" >"$t/ucode/kernel/x86/microcode/$v.bin"
+    done
+    (cd "$t/ucode" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$t/ucode.cpio" || return 1
+    kx_debian_probe >"$t/probe/conf/conf.d/kx-probe"
+    (cd "$t/probe" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$t/probe.cpio" || return 1
+    printf 'ID=debian\nVERSION_ID=kx\nPRETTY_NAME="kexec-uki sid test"\n' >"$t/os-release"
+    # A profile PE is made on the addon stub (ukify takes the linux stub's
+    # .sbat first otherwise, and --join-profile wants .profile first).
+    /usr/bin/python3 "$KX_UKIFY_262" build --stub "$KX_STUBS_262/addonx64.efi.stub" \
+        --profile "$(printf 'ID=alt\nTITLE=Alternative')" --cmdline "$base kx.profile=1" --output "$t/alt.pe" &&
+    /usr/bin/python3 "$KX_UKIFY_262" build --stub "$KX_STUBS_262/linuxx64.efi.stub" \
+        --linux "$DEBIAN_DIR/vmlinuz" --initrd "$DEBIAN_DIR/initrd.img" --initrd "$t/probe.cpio" \
+        --microcode "$t/ucode.cpio" --os-release "@$t/os-release" --cmdline "$base kx.profile=0" \
+        --profile "$(printf 'ID=main\nTITLE=Main')" --join-profile "$t/alt.pe" --output "$out/kx.efi" &&
+    /usr/bin/python3 "$KX_UKIFY_262" build --stub "$KX_STUBS_262/addonx64.efi.stub" \
+        --cmdline kx.addon=yes --output "$out/kx.efi.extra.d/kx.addon.efi" || return 1
+    KEXEC_UKI_NO_REAL_SYSCALLS=1 "$KEXEC" --uki-info "$out/kx.efi"
+}
+
+# The probe: initramfs-tools' /init sources conf/conf.d/* early, before it
+# mounts /run, so it reports at once (KX-PROBE-INITRAMFS, on the console)
+# and leaves its report for the root's /run through init-bottom (its ORDER
+# file is sourced there, after /run is mounted): the runner of the second
+# kernel prints /run/kx-probe as KX-STAGE2-PROBE. What it looks for:
+# /.extra (systemd-stub's profile, os-release, ...) and the .ucode's
+# microcode files, both gone once switch_root deletes the initramfs.
+kx_debian_probe() {
+    cat <<'SH'
+# kexec-uki test probe (tests/vm/lib/debian.sh): sourced by /init.
+kx_probe() {
+    echo "ran"
+    if [ -d /.extra ]; then
+        for f in $(find /.extra | sort); do echo "extra: $f"; done
+    else
+        echo "extra: none"
+    fi
+    [ -f /.extra/profile ] && echo "profile: $(tr '\n' ' ' </.extra/profile)"
+    found=0
+    for f in /kernel/x86/microcode/*; do
+        [ -f "$f" ] && { echo "ucode: $f $(cat "$f")"; found=1; }
+    done
+    [ $found = 1 ] || echo "ucode: none"
+}
+kx_probe >/kx-probe 2>&1
+sed 's/^/KX-PROBE-INITRAMFS: /' /kx-probe
+[ -f /scripts/init-bottom/ORDER ] && echo 'cp /kx-probe /run/kx-probe' >>/scripts/init-bottom/ORDER
+SH
+}
+
+# A guest script (put on the payload disk) defining esp_setup: an ESP
+# (vfat on a loop device) at /efi, where systemd looks for Type #2 entries
+# (it checks the partition type too, which a loop device has not:
+# SYSTEMD_RELAX_ESP_CHECKS), holding the payload's EFI/Linux/; and
+# kexec_wrap: /usr/sbin/kexec (ours) replaced by a wrapper that reports
+# every run's arguments (KX-KEXEC-ARGV, one [arg] each) and runs ours with
+# -d, so that a run by systemd is seen with what it was given.
+kx_debian_esp_script() {
+    cat <<'SH'
+esp_setup() {
+    truncate -s 200M /var/tmp/esp.img
+    busybox mkdosfs /var/tmp/esp.img
+    mkdir -p /efi
+    mount -o loop /var/tmp/esp.img /efi
+    cp -r /payload/esp/EFI /efi/
+    find /efi -type f | sed 's/^/KX-ESP: /'
+    export SYSTEMD_RELAX_ESP_CHECKS=1
+}
+kexec_wrap() {
+    mv /usr/sbin/kexec /usr/sbin/kexec.ours
+    cat >/usr/sbin/kexec <<'W'
+#!/bin/sh
+{ printf 'KX-KEXEC-ARGV:'; for a in "$0" "$@"; do printf ' [%s]' "$a"; done; echo; } >/dev/ttyS0
+exec /usr/sbin/kexec.ours -d "$@"
+W
+    chmod 755 /usr/sbin/kexec
 }
 SH
 }

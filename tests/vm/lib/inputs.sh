@@ -176,3 +176,37 @@ kx_prepare_inputs() {
     VMLINUX=$in/vmlinux
     export VMLINUX SNAKEOIL_KEY SNAKEOIL_CERT KEXEC_TOOLS_BIN KEXEC_TOOLS_LIBDIR
 }
+
+# kx_kexec_tools_of SUITE: Debian's kexec-tools of another release (sid has
+# 2.0.32), extracted, never installed, into $WORK/inputs/kexec-tools-SUITE:
+# bin/kexec and, in lib/, every library of that release it needs, libc and
+# its loader too (Xen's libxenmisc and what it links; a newer release's
+# binary wants a newer libc than this machine's or a Debian 12 guest's).
+# Any guest runs it as DIR/lib/ld-linux-x86-64.so.2 --library-path DIR/lib
+# DIR/bin/kexec. Prints the directory.
+kx_kexec_tools_of() {
+    local suite=$1 dir=$WORK/inputs/kexec-tools-$1 cache=$WORK/inputs/$1 deb dep tmp
+    if [ ! -f "$dir/ready" ]; then
+        rm -rf "$dir" && mkdir -p "$dir/bin" "$dir/lib" "$cache"
+        tmp=$dir/x
+        deb=$(kx_fetch_deb "$cache" "kexec-tools/$suite") || exit 2
+        dpkg-deb -x "$deb" "$tmp"
+        # usr-merged releases ship /usr/sbin/kexec, older ones /sbin/kexec.
+        if [ -f "$tmp/usr/sbin/kexec" ]; then cp "$tmp/usr/sbin/kexec" "$dir/bin/"
+        else cp "$tmp/sbin/kexec" "$dir/bin/" || kx_die "no kexec in $deb"
+        fi
+        for dep in $("$KX_ARCHIVE" apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts \
+                         --no-breaks --no-replaces --no-enhances --no-pre-depends "kexec-tools/$suite" 2>/dev/null |
+                     awk '/^lib/{print $1}' | sort -u); do
+            # apt-cache lists every alternative name; only SUITE's exist there.
+            "$KX_ARCHIVE" version "$dep/$suite" >/dev/null 2>&1 || continue
+            deb=$(kx_fetch_deb "$cache" "$dep/$suite") || exit 2
+            dpkg-deb -x "$deb" "$tmp"
+        done
+        cp -a "$tmp"/usr/lib/x86_64-linux-gnu/*.so* "$dir/lib/"
+        rm -rf "$tmp"
+        "$KX_ARCHIVE" version "kexec-tools/$suite" >"$dir/version"
+        touch "$dir/ready"
+    fi
+    echo "$dir"
+}
