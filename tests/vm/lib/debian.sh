@@ -192,20 +192,31 @@ kx_boot_debian() {
     return $rc
 }
 
+# Guest shell defining esp_mount: an empty ESP, vfat on a loop device,
+# mounted at /efi, where systemd looks (it checks the partition type too,
+# which a loop device has not: SYSTEMD_RELAX_ESP_CHECKS). Part of the
+# scripts below.
+kx_debian_esp_mount_script() {
+    cat <<'SH'
+esp_mount() {
+    truncate -s 200M /var/tmp/esp.img
+    busybox mkdosfs /var/tmp/esp.img
+    mkdir -p /efi
+    mount -o loop /var/tmp/esp.img /efi
+}
+SH
+}
+
 # A guest script (put on the payload disk) defining make_uki CMDLINE: the
 # guest's own kernel-install (layout=uki, so its ukify on its own stub)
 # makes a UKI of the running kernel and its initrd, with CMDLINE as the
 # UKI's .cmdline (/etc/kernel/cmdline), in an ESP at /efi, where systemd
 # looks for Type #2 entries. Sets UKI to its path and reports it (KX-UKI).
 kx_debian_make_uki_script() {
+    kx_debian_esp_mount_script
     cat <<'SH'
 make_uki() {
-    # vfat, mounted where systemd looks (it checks the partition type too,
-    # which a loop device has not: SYSTEMD_RELAX_ESP_CHECKS).
-    truncate -s 200M /var/tmp/esp.img
-    busybox mkdosfs /var/tmp/esp.img
-    mkdir -p /efi
-    mount -o loop /var/tmp/esp.img /efi
+    esp_mount
     printf '%s\n' "$1" >/etc/kernel/cmdline
     printf 'layout=uki\nuki_generator=ukify\n' >/etc/kernel/install.conf
     kver=$(uname -r)
@@ -299,12 +310,10 @@ SH
 # every run's arguments (KX-KEXEC-ARGV, one [arg] each) and runs ours with
 # -d, so that a run by systemd is seen with what it was given.
 kx_debian_esp_script() {
+    kx_debian_esp_mount_script
     cat <<'SH'
 esp_setup() {
-    truncate -s 200M /var/tmp/esp.img
-    busybox mkdosfs /var/tmp/esp.img
-    mkdir -p /efi
-    mount -o loop /var/tmp/esp.img /efi
+    esp_mount
     cp -r /payload/esp/EFI /efi/
     find /efi -type f | sed 's/^/KX-ESP: /'
     export SYSTEMD_RELAX_ESP_CHECKS=1
@@ -319,4 +328,16 @@ W
     chmod 755 /usr/sbin/kexec
 }
 SH
+}
+
+# What the sid scenarios share: their scenario_build (the UKI and the guest
+# script above, on the payload disk), and the check that a loader passed
+# neither the .ucode nor any /.extra file (what the probe saw).
+kx_debian_sid_build() {
+    kx_debian_probe_uki || return 1
+    kx_debian_esp_script >"$PAYLOAD/sid.sh"
+}
+kx_debian_check_no_ucode_no_extra() {
+    grep -aq '^KX-STAGE2-PROBE: ucode: none' "$1" || { echo "the .ucode arrived"; return 1; }
+    grep -aq '^KX-STAGE2-PROBE: extra: none' "$1" || { echo "/.extra arrived"; return 1; }
 }

@@ -17,8 +17,7 @@ TIMEOUT=1500
 EXPECT_MARKERS=debian-root
 scenario_build() {
     local kt
-    kx_debian_probe_uki || return 1
-    kx_debian_esp_script >"$PAYLOAD/sid.sh"
+    kx_debian_sid_build || return 1
     kt=$(kx_kexec_tools_of sid) || return 1
     mkdir -p "$PAYLOAD/kexec-tools"
     cp -a "$kt/bin" "$kt/lib" "$kt/version" "$PAYLOAD/kexec-tools/"
@@ -55,6 +54,5 @@ scenario_check() {
     # What 2.0.32 gave the kernel (doc/peers-systemd-262.md): our command
     # line and no addon's, no .ucode, no /.extra.
     grep -aq "^KX-STAGE2-CMDLINE: .* kx.nonce=$NONCE kx.append=kexec-tools\$" "$1" || { echo "not the --append command line alone"; return 1; }
-    grep -aq '^KX-STAGE2-PROBE: ucode: none' "$1" || { echo "the .ucode arrived"; return 1; }
-    grep -aq '^KX-STAGE2-PROBE: extra: none' "$1" || { echo "/.extra arrived"; return 1; }
+    kx_debian_check_no_ucode_no_extra "$1"
 }

@@ -11,10 +11,7 @@ GUEST=debian
 DEBIAN_SUITE=sid
 TIMEOUT=1500
 EXPECT_MARKERS=debian-root
-scenario_build() {
-    kx_debian_probe_uki || return 1
-    kx_debian_esp_script >"$PAYLOAD/sid.sh"
-}
+scenario_build() { kx_debian_sid_build; }
 scenario_debian() {
     cat <<'GUEST'
 . /payload/sid.sh
@@ -37,6 +34,5 @@ scenario_check() {
     grep -aq 'Calling kexec_file_load() kernel="/efi/EFI/Linux/kx.efi"' "$1" || { echo "systemd did not load the UKI itself"; return 1; }
     grep -aq 'Found default: first entry "kx.efi@main"' "$1" || { echo "another default entry than kx.efi@main"; return 1; }
     grep -aq "^KX-STAGE2-CMDLINE: .* kx.nonce=$NONCE kx.profile=0\$" "$1" || { echo "not profile 0's command line alone"; return 1; }
-    grep -aq '^KX-STAGE2-PROBE: ucode: none' "$1" || { echo "the .ucode arrived"; return 1; }
-    grep -aq '^KX-STAGE2-PROBE: extra: none' "$1" || { echo "/.extra arrived"; return 1; }
+    kx_debian_check_no_ucode_no_extra "$1"
 }

@@ -13,10 +13,7 @@ GUEST=debian
 DEBIAN_SUITE=sid
 TIMEOUT=1500
 EXPECT_MARKERS=debian-root
-scenario_build() {
-    kx_debian_probe_uki || return 1
-    kx_debian_esp_script >"$PAYLOAD/sid.sh"
-}
+scenario_build() { kx_debian_sid_build; }
 scenario_debian() {
     cat <<'GUEST'
 . /payload/sid.sh
