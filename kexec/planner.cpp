@@ -245,6 +245,13 @@ Status plan_uki(LoadPlan& plan, const KernelFile& k, const Options& o, const Sys
     if (user) {
         req.user_cmdline = user->text;
         req.user_cmdline_origin = user->origin;
+        if (o.reuse_cmdline)
+            req.user_cmdline_has_addons_because = "it holds the running kernel's command line, which has the "
+                                                  "addons' parameters already";
+        else if (o.crash)
+            req.user_cmdline_has_addons_because = "kdump tools build a crash kernel's command line from the "
+                                                  "running kernel's (/proc/cmdline), which has the addons' "
+                                                  "parameters already";
     }
     req.profile = o.uki_profile;
     req.user_initrd = o.initrd ? "--initrd" : o.reuse_initrd ? "--reuseinitrd" : "";

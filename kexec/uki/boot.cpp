@@ -485,8 +485,15 @@ Result<std::vector<LoadedAddon>> load_addons(const Uki& uki, const BootRequest& 
     return addons;
 }
 
-// The user's command line when one is given (kdump tools pass theirs),
-// else the profile's .cmdline followed by the addons'.
+// Where systemd-stub takes its command line from, then the addons': its
+// run() (src/boot/stub.c) settles the line first (a boot loader's, else the
+// UKI's .cmdline) and then appends every addon's with
+// cmdline_append_and_measure_addons(), whichever line it settled on. kexec
+// does the same with a caller's line (systemd's own `systemctl kexec`
+// fallback passes the entry's options with --append), except a line that is
+// the running kernel's (--reuse-cmdline) or built from it (-p: kdump tools
+// start from /proc/cmdline): that one already holds the addons' parameters
+// the running system booted with, and a second copy would repeat them.
 Status compose_cmdline(const Uki& uki, const Selection& sel, const BootRequest& req,
                        const std::optional<std::string>& user_cmdline, UkiBoot& boot) {
     std::string addon_cmdline;
@@ -503,13 +510,16 @@ Status compose_cmdline(const Uki& uki, const Selection& sel, const BootRequest& 
                                  "does not decode (and characters above U+FFFF, and ends at an encoded NUL), "
                                  "so the kernel gets " + quote(mangle_cmdline(decoded)));
     }
-    if (user_cmdline && !user_cmdline->empty()) {
+    const bool user_given = user_cmdline && !user_cmdline->empty();
+    if (user_given) {
+        const bool addons_left_out = !req.user_cmdline_has_addons_because.empty() && !addon_cmdline.empty();
         if (req.strict && cmdline_section)
             return make_error(uki.path() + ": --uki-strict: refusing to override the UKI's .cmdline with " +
                               req.user_cmdline_origin);
-        if (req.strict && !addon_cmdline.empty())
-            return make_error(uki.path() + ": --uki-strict: refusing to override its addons' command lines with " +
-                              req.user_cmdline_origin);
+        if (req.strict && addons_left_out)
+            return make_error(uki.path() + ": --uki-strict: refusing to leave out its addons' command lines, "
+                                           "which are not appended to " + req.user_cmdline_origin + " (" +
+                              req.user_cmdline_has_addons_because + ")");
         boot.cmdline = *user_cmdline;
         boot.cmdline_source = req.user_cmdline_origin;
         if (cmdline_section)
@@ -522,12 +532,12 @@ Status compose_cmdline(const Uki& uki, const Selection& sel, const BootRequest& 
             boot.notes.push_back("Secure Boot is on: systemd-stub would boot this UKI with its own .cmdline and "
                                  "ignore a boot loader's; kexec uses " + req.user_cmdline_origin +
                                  " as asked (--uki-strict refuses that)");
-        if (!addon_cmdline.empty())
-            boot.notes.push_back("addon command lines " + quote(addon_cmdline) +
-                                 " are not appended to a command line given with " + req.user_cmdline_origin);
-        return {};
-    }
-    if (cmdline_section) {
+        if (addons_left_out) {
+            boot.notes.push_back("addon command lines " + quote(addon_cmdline) + " are not appended to " +
+                                 req.user_cmdline_origin + ": " + req.user_cmdline_has_addons_because);
+            return {};
+        }
+    } else if (cmdline_section) {
         boot.cmdline = cmdline_section->cmdline();
         boot.cmdline_source = ".cmdline of " + uki.path() +
                               (uki.has_profile_sections() ? " (profile @" + std::to_string(boot.profile) + ")" : "");

@@ -33,6 +33,9 @@ struct BootRequest {
     std::optional<std::string> profile;       // --uki-profile=N|ID
     std::optional<std::string> user_cmdline;  // composed as kexec-tools does, when given
     std::string user_cmdline_origin;          // e.g. "--append"
+    // Why the caller's line already holds the addons' command lines (it is,
+    // or is built from, the running kernel's); empty: they are appended to it.
+    std::string user_cmdline_has_addons_because;
     std::string user_initrd;                  // the option whose initrd replaces the assembled one, if any
     std::vector<std::string> addon_files;     // --uki-addon, in order
     bool search_addons = true;                // false: --uki-no-addons

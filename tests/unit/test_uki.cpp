@@ -605,7 +605,41 @@ ADDONS_TEST(uki_addons, per_uki_extra_dir_is_searched_sorted_and_can_be_disabled
     Invocation off = plan_args({"-l", "--uki-no-addons", u.path});
     cr_assert_str_eq(off.load->boot.cmdline.c_str(), "console=ttyS0 quiet");
     Invocation user = plan_args({"-l", "--append=mine", u.path});
-    cr_assert_str_eq(user.load->boot.cmdline.c_str(), "mine", "a user command line is taken literally");
+    cr_assert_str_eq(user.load->boot.cmdline.c_str(), "mine ay bee",
+                     "appended to a caller's line, as systemd-stub appends them to a boot loader's");
+}
+
+// systemd-stub appends the addons' command lines to whichever line it
+// settled on, a boot loader's too (run() in src/boot/stub.c); a line that is
+// the running kernel's, or a crash kernel's built from it, holds them
+// already, so they are not repeated there (--uki-strict refuses that:
+// uki_verify.strict_counts_a_verified_addons_parts_as_signed).
+ADDONS_TEST(uki_addons, caller_lines_get_the_addons_unless_they_come_from_the_running_kernel) {
+    SimpleUki u(style);
+    u.addon(u.path + ".extra.d/a.addon.efi", cmdline_addon("ay"));
+    const std::string sys = make_sysroot({{"/proc/cmdline", "root=/dev/vda1 crashkernel=256M ay\n"},
+                                          {"/proc/iomem", "00100000-3ffdffff : System RAM\n"
+                                                          "  2b000000-3affffff : Crash kernel\n"}});
+    Invocation command_line = plan_args({"-l", "--command-line=root=/dev/sda", u.path}, sys);
+    kx_assert_str(command_line.load->boot.cmdline, "root=/dev/sda ay");
+    kx_assert_str(command_line.load->cmdline_source, "--command-line + addon command lines");
+    struct Case {
+        std::vector<std::string> args;
+        std::string cmdline, because;
+    };
+    for (const Case& c : std::vector<Case>{
+             {{"-l", "--reuse-cmdline"}, "root=/dev/vda1 crashkernel=256M ay", "the running kernel's command line,"},
+             {{"-p", "--reuse-cmdline", "--append=irqpoll"}, "root=/dev/vda1 ay irqpoll", "the running kernel's command line,"},
+             {{"-p", "--append=root=/dev/vda1 ay irqpoll"}, "root=/dev/vda1 ay irqpoll", "build a crash kernel's command line"}}) {
+        std::vector<std::string> args = c.args;
+        args.push_back(u.path);
+        Invocation inv = plan_args(args, sys);
+        kx_assert_str(inv.load->boot.cmdline, c.cmdline);
+        bool noted = false;
+        for (const auto& n : inv.load->notes)
+            noted |= contains(n, "addon command lines \"ay\" are not appended to ") && contains(n, c.because);
+        cr_assert(noted, "%s: no note says why the addon's line is not appended", args[1].c_str());
+    }
 }
 
 // systemd-boot's boot counting renames NAME.efi to NAME+LEFT-DONE.efi; the
