@@ -174,14 +174,36 @@ kx_debian_root() {
     echo "$stamp" >"$dir/ready"
 }
 
+# The guest's kernel as the scenario's $FIRMWARE boots it: under Secure
+# Boot re-signed with the snakeoil key OVMF's db trusts (the kernel then
+# also trusts it for kexec_file_load, through its platform keyring, as a
+# machine booted by shim trusts Debian's key through MokListRT; Debian's own
+# signature is trusted by neither here). Prints its path.
+kx_debian_kernel() {
+    if [ "$FIRMWARE" != secureboot ]; then
+        echo "$DEBIAN_DIR/vmlinuz"
+        return
+    fi
+    if [ ! -f "$RUN/vmlinuz.snakeoil" ]; then
+        cp "$DEBIAN_DIR/vmlinuz" "$RUN/vmlinuz.unsigned"
+        sbattach --remove "$RUN/vmlinuz.unsigned" >/dev/null 2>&1 || true
+        kx_sign "$RUN/vmlinuz.unsigned" "$RUN/vmlinuz.snakeoil"
+    fi
+    echo "$RUN/vmlinuz.snakeoil"
+}
+
 # kx_boot_debian LOG TIMEOUT MEM CMDLINE_EXTRA: boot $RUN/disk.img with the
 # scenario ($RUN/scenario.sh) and payload ($RUN/payload.img), on the kernel
-# and initrd of $DEBIAN_DIR.
+# and initrd of $DEBIAN_DIR, under the scenario's $FIRMWARE. Secure Boot:
+# OVMF's snakeoil db and the kernel re-signed for it (kx_debian_kernel);
+# the Debian kernel then locks itself down, as on a machine booted by shim.
 kx_boot_debian() {
-    local log=$1 timeout=$2 mem=$3 extra=$4 dir=$DEBIAN_DIR
-    timeout --kill-after=10 "$timeout" qemu-system-x86_64 -cpu max -m "$mem" -smp "${QEMU_SMP:-1}" -machine q35 \
-        -display none -serial stdio -monitor none -no-reboot -net none \
-        -kernel "$dir/vmlinuz" -initrd "$dir/initrd.img" \
+    local log=$1 timeout=$2 mem=$3 extra=$4 dir=$DEBIAN_DIR kernel
+    kernel=$(kx_debian_kernel) || return 1
+    kx_firmware_args "$FIRMWARE"
+    timeout --kill-after=10 "$timeout" qemu-system-x86_64 -cpu max -m "$mem" -smp "${QEMU_SMP:-1}" \
+        "${KX_FIRMWARE_ARGS[@]}" -display none -serial stdio -monitor none -no-reboot -net none \
+        -kernel "$kernel" -initrd "$dir/initrd.img" \
         -append "console=ttyS0 root=/dev/vda rw panic=-1 $extra" \
         -drive "file=$RUN/disk.img,if=virtio,format=raw" -drive "file=$RUN/payload.img,if=virtio,format=raw" \
         -fw_cfg "name=opt/kx/scenario,file=$RUN/scenario.sh" -fw_cfg "name=opt/kx/nonce,string=$NONCE" \
@@ -245,7 +267,8 @@ SH
 KX_UKIFY_262=${KX_TEST_INPUTS:-/var/cache/kexec-uki-test}/systemd-ukify-262/usr/bin/ukify
 KX_STUBS_262=${KX_TEST_INPUTS:-/var/cache/kexec-uki-test}/systemd-boot-efi-262/usr/lib/systemd/boot/efi
 kx_debian_probe_uki() {
-    local t=$RUN/uki out=$PAYLOAD/esp/EFI/Linux v
+    local t=$RUN/uki out=$PAYLOAD/esp/EFI/Linux v kernel
+    kernel=$(kx_debian_kernel) || return 1
     local base="console=ttyS0 root=/dev/vda rw panic=-1 kx.stage=2 kx.nonce=$NONCE"
     if [ ! -f "$KX_UKIFY_262" ] || [ ! -f "$KX_STUBS_262/linuxx64.efi.stub" ]; then
         echo "missing systemd 262's ukify or stub (scripts/install-deps extracts them)"
@@ -264,11 +287,22 @@ kx_debian_probe_uki() {
     /usr/bin/python3 "$KX_UKIFY_262" build --stub "$KX_STUBS_262/addonx64.efi.stub" \
         --profile "$(printf 'ID=alt\nTITLE=Alternative')" --cmdline "$base kx.profile=1" --output "$t/alt.pe" &&
     /usr/bin/python3 "$KX_UKIFY_262" build --stub "$KX_STUBS_262/linuxx64.efi.stub" \
-        --linux "$DEBIAN_DIR/vmlinuz" --initrd "$DEBIAN_DIR/initrd.img" --initrd "$t/probe.cpio" \
+        --linux "$kernel" --initrd "$DEBIAN_DIR/initrd.img" --initrd "$t/probe.cpio" \
         --microcode "$t/ucode.cpio" --os-release "@$t/os-release" --cmdline "$base kx.profile=0" \
         --profile "$(printf 'ID=main\nTITLE=Main')" --join-profile "$t/alt.pe" --output "$out/kx.efi" &&
     /usr/bin/python3 "$KX_UKIFY_262" build --stub "$KX_STUBS_262/addonx64.efi.stub" \
         --cmdline kx.addon=yes --output "$out/kx.efi.extra.d/kx.addon.efi" || return 1
+    if [ "$FIRMWARE" = secureboot ]; then
+        # Signed as a distribution signs them, by a key in db (snakeoil):
+        # the UKI, and a second addon, kx-signed.addon.efi with
+        # "kx.addon.signed=yes"; kx.addon.efi stays unsigned, which
+        # systemd-stub refuses under Secure Boot.
+        mv "$out/kx.efi" "$t/kx.unsigned.efi"
+        kx_sign "$t/kx.unsigned.efi" "$out/kx.efi"
+        /usr/bin/python3 "$KX_UKIFY_262" build --stub "$KX_STUBS_262/addonx64.efi.stub" \
+            --cmdline kx.addon.signed=yes --output "$t/kx-signed.addon.efi" || return 1
+        kx_sign "$t/kx-signed.addon.efi" "$out/kx.efi.extra.d/kx-signed.addon.efi"
+    fi
     KEXEC_UKI_NO_REAL_SYSCALLS=1 "$KEXEC" --uki-info "$out/kx.efi"
 }
 
@@ -313,6 +347,7 @@ kx_debian_esp_script() {
     kx_debian_esp_mount_script
     cat <<'SH'
 esp_setup() {
+    echo "KX-LOCKDOWN: $(cat /sys/kernel/security/lockdown 2>/dev/null || echo unknown)"
     esp_mount
     cp -r /payload/esp/EFI /efi/
     find /efi -type f | sed 's/^/KX-ESP: /'
@@ -336,6 +371,16 @@ SH
 kx_debian_sid_build() {
     kx_debian_probe_uki || return 1
     kx_debian_esp_script >"$PAYLOAD/sid.sh"
+}
+# The guest booted as the scenario's $FIRMWARE asks: under Secure Boot the
+# kernel locked itself down (integrity), so kexec_file_load must verify
+# what it loads; otherwise it did not.
+kx_debian_check_firmware() {
+    if [ "$FIRMWARE" = secureboot ]; then
+        grep -aq '^KX-LOCKDOWN: .*\[integrity\]' "$1" || { echo "the first kernel is not locked down"; return 1; }
+    else
+        grep -aq '^KX-LOCKDOWN: \[none\]' "$1" || { echo "the first kernel is locked down"; return 1; }
+    fi
 }
 kx_debian_check_no_ucode_no_extra() {
     grep -aq '^KX-STAGE2-PROBE: ucode: none' "$1" || { echo "the .ucode arrived"; return 1; }

@@ -41,6 +41,7 @@ echo "KX-KEXEC-TOOLS-EXEC-RC: $?"
 GUEST
 }
 scenario_check() {
+    kx_debian_check_firmware "$1" || return 1
     local first section
     grep -aq '^KX-KEXEC-TOOLS: 1:2.0.32' "$1" || { echo "not kexec-tools 2.0.32"; return 1; }
     first=$(grep -ao 'kexec-bzImage64: Final command line is:.*' "$1" | head -n1)

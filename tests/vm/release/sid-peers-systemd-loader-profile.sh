@@ -20,6 +20,7 @@ echo "KX-SYSTEMCTL-KEXEC-RC: $?"
 GUEST
 }
 scenario_check() {
+    kx_debian_check_firmware "$1" || return 1
     grep -aq '^KX-KEXEC-LOADED: 0' "$1" || { echo "a kernel was loaded already"; return 1; }
     ! grep -aq '^KX-KEXEC-ARGV:' "$1" || { echo "systemd ran /usr/sbin/kexec"; return 1; }
     grep -aq 'Calling kexec_file_load() kernel="/efi/EFI/Linux/kx.efi"' "$1" || { echo "systemd did not load the UKI itself"; return 1; }

@@ -23,6 +23,7 @@ echo "KX-SYSTEMCTL-KEXEC-RC: $?"
 GUEST
 }
 scenario_check() {
+    kx_debian_check_firmware "$1" || return 1
     grep -aq '^KX-KEXEC-LOADED: 0' "$1" || { echo "a kernel was loaded already"; return 1; }
     ! grep -aq '^KX-KEXEC-ARGV:' "$1" || { echo "systemd ran /usr/sbin/kexec"; return 1; }
     ! grep -aq 'falling back to /usr/sbin/kexec' "$1" || { echo "systemd's own load failed"; return 1; }

@@ -8,8 +8,8 @@
 # kexec_file_load fails the same way and its default mode builds the image
 # itself (kexec_load) with the whole UKI: the second kernel has the nonce,
 # the entry's options (profile @0's .cmdline, which --append replaces it
-# with), the .ucode and /.extra (profile @0's) in its initramfs; not the
-# addon's command line, which ours does not add to an --append.
+# with) followed by the addon's, as systemd-stub appends an addon's line to
+# a boot loader's, the .ucode and /.extra (profile @0's) in its initramfs.
 GUEST=debian
 DEBIAN_SUITE=sid
 TIMEOUT=1500
@@ -41,6 +41,7 @@ sleep 600
 GUEST
 }
 scenario_check() {
+    kx_debian_check_firmware "$1" || return 1
     local cmdline
     cmdline=$(grep -ao 'KX-STAGE2-CMDLINE: .*' "$1" | tail -n1)
     grep -aq '^KX-KEXEC-LOADED: 0' "$1" || { echo "a kernel was loaded already"; return 1; }
@@ -51,7 +52,7 @@ scenario_check() {
         { echo "systemd ran our kexec with other arguments than --load UKI --append OPTIONS"; return 1; }
     grep -aq 'kexec: kexec_file_load: ENOSYS: falling back to kexec_load' "$1" || { echo "ours did not fall back to kexec_load"; return 1; }
     grep -aq 'kexec_core: Starting new kernel' "$1" || { echo "the machine did not kexec"; return 1; }
-    case "$cmdline" in *" kx.nonce=$NONCE kx.profile=0") ;; *) echo "not the entry's options alone: $cmdline"; return 1 ;; esac
+    case "$cmdline" in *" kx.nonce=$NONCE kx.profile=0 kx.addon=yes") ;; *) echo "not the entry's options and the addon's: $cmdline"; return 1 ;; esac
     grep -aq "^KX-STAGE2-PROBE: ucode: /kernel/x86/microcode/GenuineIntel.bin kx-ucode-$NONCE" "$1" ||
         { echo "the .ucode's microcode files were not in the initramfs"; return 1; }
     grep -aq '^KX-STAGE2-PROBE: profile: ID=main' "$1" || { echo "/.extra/profile is not profile 0's"; return 1; }
