@@ -246,12 +246,10 @@ Status plan_uki(LoadPlan& plan, const KernelFile& k, const Options& o, const Sys
         req.user_cmdline = user->text;
         req.user_cmdline_origin = user->origin;
         if (o.reuse_cmdline)
-            req.user_cmdline_has_addons_because = "it holds the running kernel's command line, which has the "
-                                                  "addons' parameters already";
+            req.user_cmdline_from_running_kernel = "it is taken from the running kernel's";
         else if (o.crash)
-            req.user_cmdline_has_addons_because = "kdump tools build a crash kernel's command line from the "
-                                                  "running kernel's (/proc/cmdline), which has the addons' "
-                                                  "parameters already";
+            req.user_cmdline_from_running_kernel = "kdump tools build a crash kernel's from the running kernel's "
+                                                   "(/proc/cmdline)";
     }
     req.profile = o.uki_profile;
     req.user_initrd = o.initrd ? "--initrd" : o.reuse_initrd ? "--reuseinitrd" : "";
@@ -282,6 +280,12 @@ Status plan_uki(LoadPlan& plan, const KernelFile& k, const Options& o, const Sys
                              (a.cmdline.empty() ? "" : ": cmdline " + quote(a.cmdline)) +
                              (a.trusted_because.empty() ? "" : "; Authenticode verified, " + a.trusted_because));
 
+    // A kernel with a UKI loader (kernel/, not in Linux) boots the UKI as
+    // signed, without addons (doc/kernel-uki-loader.md); today's kernels
+    // refuse the whole UKI, and the split carries them.
+    if (!boot.addons.empty())
+        plan.notes.push_back("a kernel that takes the whole UKI (the first call) boots it without its addons; "
+                             "today's kernels refuse it, and the split (the second) has them");
     // 1: the whole UKI, so a kernel that can verify UKIs verifies all of it.
     // Today's kernels say ENOEXEC (x86) or EINVAL; then 2: the parts.
     const unsigned long flags = file_load_flags(o, sys);

@@ -485,15 +485,38 @@ Result<std::vector<LoadedAddon>> load_addons(const Uki& uki, const BootRequest& 
     return addons;
 }
 
+// The words of `wanted` that `line` lacks, in order.
+std::string missing_words(std::string_view line, std::string_view wanted) {
+    const auto words = [](std::string_view s) {
+        std::vector<std::string_view> out;
+        for (size_t i = 0; i < s.size();) {
+            const size_t end = std::min(s.find(' ', i), s.size());
+            if (end > i)
+                out.push_back(s.substr(i, end - i));
+            i = end + 1;
+        }
+        return out;
+    };
+    const auto have = words(line);
+    std::string missing;
+    for (std::string_view w : words(wanted))
+        if (std::find(have.begin(), have.end(), w) == have.end())
+            missing += (missing.empty() ? "" : " ") + std::string(w);
+    return missing;
+}
+
 // Where systemd-stub takes its command line from, then the addons': its
 // run() (src/boot/stub.c) settles the line first (a boot loader's, else the
 // UKI's .cmdline) and then appends every addon's with
 // cmdline_append_and_measure_addons(), whichever line it settled on. kexec
-// does the same with a caller's line (systemd's own `systemctl kexec`
+// does the same with a line given by hand (systemd's own `systemctl kexec`
 // fallback passes the entry's options with --append), except a line that is
 // the running kernel's (--reuse-cmdline) or built from it (-p: kdump tools
-// start from /proc/cmdline): that one already holds the addons' parameters
-// the running system booted with, and a second copy would repeat them.
+// start from /proc/cmdline): the running system booted with the addons, so
+// their parameters are normally there already, and a second copy would
+// repeat them. --uki-strict takes no caller line beside a signed addon's: a
+// line in front of it can undo it (a "--" hands the rest to init, an open
+// quote swallows it).
 Status compose_cmdline(const Uki& uki, const Selection& sel, const BootRequest& req,
                        const std::optional<std::string>& user_cmdline, UkiBoot& boot) {
     std::string addon_cmdline;
@@ -512,14 +535,12 @@ Status compose_cmdline(const Uki& uki, const Selection& sel, const BootRequest& 
     }
     const bool user_given = user_cmdline && !user_cmdline->empty();
     if (user_given) {
-        const bool addons_left_out = !req.user_cmdline_has_addons_because.empty() && !addon_cmdline.empty();
         if (req.strict && cmdline_section)
             return make_error(uki.path() + ": --uki-strict: refusing to override the UKI's .cmdline with " +
                               req.user_cmdline_origin);
-        if (req.strict && addons_left_out)
-            return make_error(uki.path() + ": --uki-strict: refusing to leave out its addons' command lines, "
-                                           "which are not appended to " + req.user_cmdline_origin + " (" +
-                              req.user_cmdline_has_addons_because + ")");
+        if (req.strict && !addon_cmdline.empty())
+            return make_error(uki.path() + ": --uki-strict: refusing " + req.user_cmdline_origin +
+                              " beside its addons' command lines: a line in front of theirs can undo them");
         boot.cmdline = *user_cmdline;
         boot.cmdline_source = req.user_cmdline_origin;
         if (cmdline_section)
@@ -532,9 +553,13 @@ Status compose_cmdline(const Uki& uki, const Selection& sel, const BootRequest& 
             boot.notes.push_back("Secure Boot is on: systemd-stub would boot this UKI with its own .cmdline and "
                                  "ignore a boot loader's; kexec uses " + req.user_cmdline_origin +
                                  " as asked (--uki-strict refuses that)");
-        if (addons_left_out) {
+        if (!addon_cmdline.empty() && !req.user_cmdline_from_running_kernel.empty()) {
+            const std::string missing = missing_words(boot.cmdline, addon_cmdline);
             boot.notes.push_back("addon command lines " + quote(addon_cmdline) + " are not appended to " +
-                                 req.user_cmdline_origin + ": " + req.user_cmdline_has_addons_because);
+                                 req.user_cmdline_origin + ": " + req.user_cmdline_from_running_kernel +
+                                 (missing.empty() ? ", which has them already"
+                                                  : ", which lacks " + quote(missing) +
+                                                        ": add them with --append if the new kernel needs them"));
             return {};
         }
     } else if (cmdline_section) {

@@ -33,9 +33,10 @@ struct BootRequest {
     std::optional<std::string> profile;       // --uki-profile=N|ID
     std::optional<std::string> user_cmdline;  // composed as kexec-tools does, when given
     std::string user_cmdline_origin;          // e.g. "--append"
-    // Why the caller's line already holds the addons' command lines (it is,
-    // or is built from, the running kernel's); empty: they are appended to it.
-    std::string user_cmdline_has_addons_because;
+    // Where the caller's line comes from when it is (built from) the running
+    // kernel's, which has the addons' parameters it booted with: then they
+    // are not appended to it. Empty: a line given by hand; they follow it.
+    std::string user_cmdline_from_running_kernel;
     std::string user_initrd;                  // the option whose initrd replaces the assembled one, if any
     std::vector<std::string> addon_files;     // --uki-addon, in order
     bool search_addons = true;                // false: --uki-no-addons
