@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "strings.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
@@ -39,6 +40,17 @@ std::string_view trim_view(std::string_view s) {
 }
 
 std::string trim(std::string_view s) { return std::string(trim_view(s)); }
+
+std::vector<std::string_view> split_words(std::string_view s) {
+    std::vector<std::string_view> words;
+    for (size_t i = 0; i < s.size();) {
+        const size_t end = std::min(s.find(' ', i), s.size());
+        if (end > i)
+            words.push_back(s.substr(i, end - i));
+        i = end + 1;
+    }
+    return words;
+}
 
 std::vector<std::string> split_lines(std::string_view s) {
     std::vector<std::string> lines;

@@ -17,6 +17,9 @@ std::string hex_bytes(const uint8_t* data, size_t size);  // "00ff.."
 std::string trim(std::string_view s);            // spaces, tabs, newlines, NULs
 std::string_view trim_view(std::string_view s);
 std::vector<std::string> split_lines(std::string_view s);
+// The pieces of `s` between spaces (a run of spaces separates once): the
+// words of a kernel command line, the fields of /proc/self/mountinfo.
+std::vector<std::string_view> split_words(std::string_view s);
 bool starts_with(std::string_view s, std::string_view prefix);
 bool ends_with(std::string_view s, std::string_view suffix);
 std::string quote(std::string_view s);           // C-style escaped, in double quotes

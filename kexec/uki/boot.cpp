@@ -299,15 +299,7 @@ Result<std::optional<std::string>> esp_root_of(const std::string& path, const Sy
     std::string best, best_type;
     for (const std::string& line : split_lines(*mountinfo)) {
         // id parent major:minor root mount-point options [optional...] - type source super
-        std::vector<std::string> f;
-        size_t pos = 0;
-        while (pos < line.size()) {
-            size_t sp = line.find(' ', pos);
-            f.push_back(line.substr(pos, sp == std::string::npos ? std::string::npos : sp - pos));
-            if (sp == std::string::npos)
-                break;
-            pos = sp + 1;
-        }
+        const std::vector<std::string_view> f = split_words(line);
         auto dash = std::find(f.begin(), f.end(), "-");
         if (f.size() < 5 || dash == f.end() || dash + 1 == f.end())
             continue;
@@ -487,19 +479,9 @@ Result<std::vector<LoadedAddon>> load_addons(const Uki& uki, const BootRequest& 
 
 // The words of `wanted` that `line` lacks, in order.
 std::string missing_words(std::string_view line, std::string_view wanted) {
-    const auto words = [](std::string_view s) {
-        std::vector<std::string_view> out;
-        for (size_t i = 0; i < s.size();) {
-            const size_t end = std::min(s.find(' ', i), s.size());
-            if (end > i)
-                out.push_back(s.substr(i, end - i));
-            i = end + 1;
-        }
-        return out;
-    };
-    const auto have = words(line);
+    const auto have = split_words(line);
     std::string missing;
-    for (std::string_view w : words(wanted))
+    for (std::string_view w : split_words(wanted))
         if (std::find(have.begin(), have.end(), w) == have.end())
             missing += (missing.empty() ? "" : " ") + std::string(w);
     return missing;
@@ -533,8 +515,7 @@ Status compose_cmdline(const Uki& uki, const Selection& sel, const BootRequest& 
                                  "does not decode (and characters above U+FFFF, and ends at an encoded NUL), "
                                  "so the kernel gets " + quote(mangle_cmdline(decoded)));
     }
-    const bool user_given = user_cmdline && !user_cmdline->empty();
-    if (user_given) {
+    if (user_cmdline && !user_cmdline->empty()) {
         if (req.strict && cmdline_section)
             return make_error(uki.path() + ": --uki-strict: refusing to override the UKI's .cmdline with " +
                               req.user_cmdline_origin);
