@@ -3,7 +3,6 @@
 
 #include "arch/x86_64/bzimage.hpp"
 #include "byte_reader.hpp"
-#include "kernel_file.hpp"
 #include "pe/authenticode.hpp"
 #include "security.hpp"
 #include "sha256.hpp"

@@ -273,7 +273,7 @@ uint64_t image_base(const std::string& bytes) {
     return pe.ok() ? pe->image_base() : 0;
 }
 
-// dracut 059 / FACTS.md: objcopy --add-section at fixed addresses above the
+// dracut 059's UKI: objcopy --add-section at fixed addresses above the
 // stub's own (.osrel 0x20000, .cmdline 0x30000, .uname 0x40000, payloads from
 // 0x1000000 each 2 MiB aligned, .linux last but for .initrd).
 std::string objcopy_build(const std::string& stub, const UkiSpec& spec) {
