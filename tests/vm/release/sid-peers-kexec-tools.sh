@@ -22,12 +22,20 @@ scenario_build() {
     mkdir -p "$PAYLOAD/kexec-tools"
     cp -a "$kt/bin" "$kt/lib" "$kt/version" "$PAYLOAD/kexec-tools/"
 }
-scenario_debian() {
+# The guest lines both kexec-tools scenarios start with (this one and
+# sid-secureboot-peers-kexec-tools): the ESP, and kt, sid's 2.0.32 run from
+# the payload disk with its own libraries.
+sid_kexec_tools_prologue() {
     cat <<'GUEST'
 . /payload/sid.sh
 esp_setup
 kt() { /payload/kexec-tools/lib/ld-linux-x86-64.so.2 --library-path /payload/kexec-tools/lib /payload/kexec-tools/bin/kexec "$@"; }
 echo "KX-KEXEC-TOOLS: $(cat /payload/kexec-tools/version) $(kt --version)"
+GUEST
+}
+scenario_debian() {
+    sid_kexec_tools_prologue
+    cat <<'GUEST'
 echo "KX-UKI-INITRD-SECTION: $(kexec --uki-info /efi/EFI/Linux/kx.efi | awk '$1 == ".initrd" {print $5}')"
 kt -d -s -l /efi/EFI/Linux/kx.efi
 echo "KX-KEXEC-TOOLS-LOAD-RC: $?"

@@ -15,11 +15,8 @@
 . "$KX_VM_DIR/release/sid-peers-kexec-tools.sh"
 FIRMWARE=secureboot
 scenario_debian() {
+    sid_kexec_tools_prologue
     cat <<'GUEST'
-. /payload/sid.sh
-esp_setup
-kt() { /payload/kexec-tools/lib/ld-linux-x86-64.so.2 --library-path /payload/kexec-tools/lib /payload/kexec-tools/bin/kexec "$@"; }
-echo "KX-KEXEC-TOOLS: $(cat /payload/kexec-tools/version) $(kt --version)"
 cmdline="console=ttyS0 root=/dev/vda rw panic=-1 kx.stage=2 kx.nonce=$KX_NONCE"
 kt -d -s -l /efi/EFI/Linux/kx.efi
 echo "KX-KEXEC-TOOLS-LOAD-RC: $?"
