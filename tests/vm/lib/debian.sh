@@ -184,11 +184,8 @@ kx_debian_kernel() {
         echo "$DEBIAN_DIR/vmlinuz"
         return
     fi
-    if [ ! -f "$RUN/vmlinuz.snakeoil" ]; then
-        cp "$DEBIAN_DIR/vmlinuz" "$RUN/vmlinuz.unsigned"
-        sbattach --remove "$RUN/vmlinuz.unsigned" >/dev/null 2>&1 || true
-        kx_sign "$RUN/vmlinuz.unsigned" "$RUN/vmlinuz.snakeoil"
-    fi
+    [ -f "$RUN/vmlinuz.snakeoil" ] ||
+        kx_resign_snakeoil "$DEBIAN_DIR/vmlinuz" "$RUN/vmlinuz.unsigned" "$RUN/vmlinuz.snakeoil"
     echo "$RUN/vmlinuz.snakeoil"
 }
 

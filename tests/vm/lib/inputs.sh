@@ -93,12 +93,19 @@ kx_prepare_kernel() {
         esac
     done
     mv "$dir/modules/efivarfs.ko" "$dir/efivarfs.ko"
-    # The kernel without Debian's signature, and re-signed with snakeoil.
-    cp "$dir/vmlinuz.debian" "$dir/vmlinuz.unsigned"
-    sbattach --remove "$dir/vmlinuz.unsigned" >/dev/null 2>&1 || true
-    sbsign --key "$in/snakeoil.key" --cert "$in/snakeoil.pem" --output "$dir/vmlinuz.snakeoil" \
-        "$dir/vmlinuz.unsigned" >/dev/null 2>&1 || kx_die "sbsign failed"
-    sbverify --cert "$in/snakeoil.pem" "$dir/vmlinuz.snakeoil" >/dev/null 2>&1 || kx_die "sbverify failed"
+    kx_resign_snakeoil "$dir/vmlinuz.debian" "$dir/vmlinuz.unsigned" "$dir/vmlinuz.snakeoil"
+}
+
+# kx_resign_snakeoil SIGNED UNSIGNED SNAKEOIL: a kernel without Debian's
+# signature (UNSIGNED), and re-signed with the snakeoil key OVMF's db
+# trusts (SNAKEOIL), checked. Needs the key kx_prepare_inputs decrypts.
+kx_resign_snakeoil() {
+    local in=$WORK/inputs
+    cp "$1" "$2"
+    sbattach --remove "$2" >/dev/null 2>&1 || true
+    sbsign --key "$in/snakeoil.key" --cert "$in/snakeoil.pem" --output "$3" "$2" >/dev/null 2>&1 ||
+        kx_die "sbsign of $2 failed"
+    sbverify --cert "$in/snakeoil.pem" "$3" >/dev/null 2>&1 || kx_die "sbverify of $3 failed"
 }
 
 # Point the scenario variables at the kernel of SERIES: 6.1 (Debian 12's,
