@@ -28,8 +28,9 @@ Error load_error(const LoadPlan& plan, LoadSyscall syscall, int err, const std::
     f.image = plan.image;
     f.crash = plan.crash;
     f.uki_split = call && call->kind == FileCallKind::SplitUki;
+    f.whole_uki = call && call->kind == FileCallKind::WholeUki;
     f.whole_uki_with_caller_parts =
-        call && call->kind == FileCallKind::WholeUki &&
+        f.whole_uki &&
         (call->initrd.has_value() || (call->cmdline && call->cmdline->find_first_not_of(' ') != std::string::npos));
     f.bytes = bytes;
     f.initrd_from_uki = plan.initrd_from_uki;

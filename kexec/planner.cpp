@@ -302,7 +302,10 @@ Status plan_uki(LoadPlan& plan, const KernelFile& k, const Options& o, const Sys
     // and a small machine starting kdump can take that). A signature it
     // rejected (EKEYREJECTED, ENOKEY, EBADMSG) or a refusal of the caller's
     // initrd or command line (EPERM) stands: splitting would load what it
-    // refused.
+    // refused. So does every failure after the loader verified the UKI
+    // (ENOENT: no such profile, E2BIG: command line too long, ELIBBAD: the
+    // profile's kernel cannot be loaded): our loader never answers ENOEXEC
+    // once it has checked the signature (doc/kernel-uki-loader.md).
     whole_call.next_on = {ENOEXEC, EINVAL, ENODATA, ENOMEM};
     plan.file_calls.push_back(std::move(whole_call));
     FileLoadCall split_call = make_file_call("UKI split in memory (.linux, assembled initrd)", plan.boot.kernel,

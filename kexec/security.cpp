@@ -142,7 +142,12 @@ std::string explain_load_failure(const LoadFailure& f, const SecurityState& sec)
         return head + f.kernel + " is not signed and this kernel only loads signed kernels" +
                (sec.locked_down() ? " (lockdown " + *sec.lockdown + ")" : "") + ": " + sign_hint;
     case EBADMSG:
+        return head + "the signature of " + f.kernel + " is malformed: re-sign it (sbsign) after "
+               "removing the old one (sbattach --remove)";
     case ELIBBAD:
+        if (f.whole_uki)
+            return head + "the kernel's UKI loader found " + f.image + " malformed: its signature, or the "
+                   "kernel (.linux) of the profile asked for, which must be a bzImage; rebuild and re-sign it";
         return head + "the signature of " + f.kernel + " is malformed: re-sign it (sbsign) after "
                "removing the old one (sbattach --remove)";
     case ENOPKG:
@@ -166,8 +171,16 @@ std::string explain_load_failure(const LoadFailure& f, const SecurityState& sec)
     case EINVAL:
         return head + "the kernel rejected the request (command line too long, flags it does not know, "
                "or a crash load without reserved memory)";
+    case ENOENT:
+        if (f.whole_uki)
+            return head + "the kernel's UKI loader found no such profile in " + f.image +
+                   ": choose one it has (kexec --uki-info lists them)";
+        return head + std::strerror(f.err);
     case EFBIG:
     case E2BIG:
+        if (f.whole_uki)
+            return head + "the command line (the UKI's .cmdline, or the caller's) is longer than the kernel in " +
+                   f.image + " takes";
         return head + "the image or command line is too large for the kernel";
     default:
         return head + std::strerror(f.err);

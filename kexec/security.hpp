@@ -38,6 +38,7 @@ struct LoadFailure {
     std::string image;          // the file the user named
     bool crash = false;
     bool uki_split = false;     // the kernel inside a UKI was loaded on its own
+    bool whole_uki = false;     // the whole UKI: a kernel UKI loader took it (doc/kernel-uki-loader.md)
     bool whole_uki_with_caller_parts = false;  // the whole UKI, with an initrd or command line of the caller's
     uint64_t bytes = 0;         // kernel + initrd size, for ENOMEM advice
     bool initrd_from_uki = false;  // ENOMEM for a crash kernel: hint at a kdump initramfs

@@ -5,6 +5,7 @@
 #include <criterion/criterion.h>
 
 #include <functional>
+#include <utility>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -217,6 +218,26 @@ UKI_TEST(uki, uki_loader_refusals_are_final_and_only_enodata_splits) {
     RunResult r = run_kexec({"-s", "-l", u.path}, &rec);
     cr_assert_eq(r.rc, 0, "%s", r.err.c_str());
     cr_assert_eq(rec.calls.size(), 3u, "whole (unsigned: ENODATA), split, sync");
+}
+
+// Our UKI loader (doc/kernel-uki-loader.md) never answers ENOEXEC once it
+// has verified the UKI: its later failures are final too, and each is
+// explained as what it is.
+UKI_TEST(uki, failures_after_the_loader_verified_the_uki_are_final) {
+    SimpleUki u(style);
+    const std::pair<int, std::string> cases[] = {
+        {ENOENT, "the kernel's UKI loader found no such profile in " + u.path},
+        {E2BIG, "the command line (the UKI's .cmdline, or the caller's) is longer than the kernel in " + u.path},
+        {ELIBBAD, "the kernel's UKI loader found " + u.path + " malformed"},
+    };
+    for (const auto& [err, advice] : cases) {
+        RecordingBackend rec;
+        rec.results = {err, 0};
+        RunResult r = run_kexec({"-s", "-l", u.path}, &rec);
+        cr_expect_eq(r.rc, 255, "errno %d: EFAILED", err);
+        cr_expect_eq(rec.calls.size(), 1u, "errno %d: the split was tried", err);
+        cr_expect(contains(r.err, advice), "errno %d: %s", err, r.err.c_str());
+    }
 }
 
 // Every kernel reads the whole file before a loader looks at it; with no
