@@ -150,6 +150,30 @@ kx_check_whole_uki_taken() {
     fi
 }
 
+# Guest lines: the KUnit results of the UKI loader's parser, which the
+# first kernel ran at boot (CONFIG_KEXEC_UKI_KUNIT_TEST), each line KX-KUNIT:
+# (the console's loglevel hides them; dmesg has them).
+kx_guest_print_kunit() {
+    echo "dmesg | grep -E 'kexec_uki|(not )?ok [0-9]+ uki_' | sed 's/^/KX-KUNIT: /'"
+}
+
+# Judges kx_guest_print_kunit's lines: as many cases passed as the series'
+# KUnit suite has for the kernel (kernel/patches/SERIES), none failed.
+#   kx_check_kunit LOG SERIES
+kx_check_kunit() {
+    local log=$1 series=$2 cases passed failed
+    cases=$(cat "$KX_VM_DIR"/../../kernel/patches/"$series"/*.patch | grep -c '^+	KUNIT_CASE(')
+    passed=$(grep -ac 'KX-KUNIT: .* ok [0-9]* uki_' "$log")
+    failed=$(grep -ac 'KX-KUNIT: .* not ok [0-9]* uki_' "$log")
+    passed=$((passed - failed))
+    if [ "$failed" -ne 0 ] || [ "$passed" -ne "$cases" ] || [ "$cases" -eq 0 ]; then
+        echo "KUnit kexec_uki: $passed of $cases cases passed, $failed failed:" \
+            "$(grep -a 'KX-KUNIT: .*not ok' "$log" | head -n 3 | tr '\n' ' ')"
+        return 1
+    fi
+    echo "KUnit kexec_uki: $passed of $cases cases passed"
+}
+
 # Guest lines: kexec -s -l -d FILE expected to fail; its exit status, its
 # messages (each line KX-D:) and whether anything got loaded, tagged TAG.
 #   kx_guest_try_d TAG FILE [KEXEC OPTIONS...]
@@ -187,6 +211,29 @@ kx_sign_untrusted() {
     fi
     sbsign --key "$RUN/untrusted.key" --cert "$RUN/untrusted.pem" --output "$2" "$1" >/dev/null 2>&1 ||
         kx_die "sbsign with the untrusted key failed"
+}
+
+# The file offset of the section header of the last section named NAME in
+# the PE image FILE (the table found from SizeOfOptionalHeader).
+#   kx_section_header FILE NAME
+kx_section_header() {
+    local file=$1 want=$2 pe n tab i last=''
+    pe=$(od -An -tu4 -j 60 -N 4 "$file" | tr -d ' ')
+    n=$(od -An -tu2 -j $((pe + 6)) -N 2 "$file" | tr -d ' ')
+    tab=$((pe + 24 + $(od -An -tu2 -j $((pe + 20)) -N 2 "$file" | tr -d ' ')))
+    for ((i = 0; i < n; i++)); do
+        [ "$(dd if="$file" bs=1 skip=$((tab + 40 * i)) count=8 status=none | tr -d '\0')" = "$want" ] &&
+            last=$((tab + 40 * i))
+    done
+    [ -n "$last" ] || kx_die "no $want section in $file"
+    echo "$last"
+}
+
+# Write the little-endian 32-bit VALUE at OFFSET of FILE.
+#   kx_put_le32 FILE OFFSET VALUE
+kx_put_le32() {
+    printf '%b' "$(printf '\\0%03o' $(($3 & 255)) $((($3 >> 8) & 255)) $((($3 >> 16) & 255)) $((($3 >> 24) & 255)))" |
+        dd of="$1" bs=1 seek="$2" conv=notrunc status=none
 }
 
 # The UKI of the Secure Boot uki-loader scenarios: the snakeoil-signed

@@ -6,8 +6,10 @@
 # UKI loader reads: the MZ and PE headers, the section table, each section's
 # offset and size (past the end, wrapping, huge, too short), names (.linux
 # missing or twice, no .sdmagic), the kernel inside .linux (trimmed to
-# nothing), a profile that does not exist, a command line too long. Every
-# one must be refused. Then the fuzz targets' PE corpora and random 4-byte
+# nothing), a profile that does not exist, a command line too long (the
+# caller's, and a multi-MiB .cmdline), a huge declared .initrd. Every one
+# must be refused, some with the errno the loader documents
+# (doc/kernel-uki-loader.md: ELIBBAD for a malformed UKI, E2BIG, ENOENT). Then the fuzz targets' PE corpora and random 4-byte
 # writes into the headers, which may load or not (a load is undone). Nothing may oops, BUG or WARN, and the
 # kernel must still boot the intact UKI (the nonce) afterwards.
 FIRMWARE=bios
@@ -39,7 +41,8 @@ hostile_section() {
 }
 
 # Guest lines for one variant: /tmp/v made from the base UKI, then loaded.
-#   hostile_variant KIND NAME [RAW OPTIONS...]; KIND is refused or tolerated;
+#   hostile_variant KIND NAME [RAW OPTIONS...]; KIND is refused (any errno),
+#   refused-ERRNO or tolerated;
 #   hostile_patch OFFSET VALUE SIZE and hostile_truncate LENGTH come before it.
 HOSTILE_PATCHES=() HOSTILE_LENGTH=''
 hostile_patch() { HOSTILE_PATCHES+=("$1 $2 $3"); }
@@ -66,6 +69,10 @@ scenario_build() {
     LAST=initrd kx_stage2_initrd "$RUN/initrd.cpio"
     kx_build_uki "$PAYLOAD/base.efi" --linux "$KERNEL" --ucode "$RUN/ucode.cpio" \
         --initrd "$RUN/initrd.cpio" --cmdline "$(kx_stage2_cmdline)"
+    # A .cmdline of 3 MiB: the loader must refuse it before allocating.
+    head -c $((3 << 20)) /dev/zero | tr '\0' 'a' > "$RUN/big.cmdline"
+    "$MKUKI" --style ukify-257 --out "$PAYLOAD/big-cmdline.efi" --linux "$KERNEL" --initrd "$RUN/initrd.cpio" \
+        --section .cmdline="$RUN/big.cmdline" || kx_die "mkuki failed"
     # The PE corpora our fuzz targets start from (tests/fuzz/corpus): UKIs
     # by every producer style, profiles, addons, signed files, kernels.
     mkdir -p "$PAYLOAD/corpus"
@@ -116,11 +123,17 @@ EOF2
     hostile_patch $((linux + 8)) 0 4; hostile_variant refused linux-empty
     hostile_patch $((linux + 20)) 0 4; hostile_variant refused linux-is-the-stub
     hostile_patch $((linux + 5)) $((0x79)) 1; hostile_variant refused linux-renamed
-    hostile_patch "$initrd" $((0x78756e696c2e)) 8; hostile_variant refused linux-twice
-    hostile_patch $((sdmagic + 7)) $((0x58)) 1; hostile_variant refused no-sdmagic
+    hostile_patch "$initrd" $((0x78756e696c2e)) 8; hostile_variant refused-ELIBBAD linux-twice
+    hostile_patch $((sdmagic + 7)) $((0x58)) 1; hostile_variant refused-ENOEXEC no-sdmagic
+    # The table a PE loader reads moved past the one the hasher reads
+    hostile_patch $((pe + 20)) $(($(hostile_u "$f" $((pe + 20)) 2) + 40)) 2; hostile_variant refused-ELIBBAD optional-header-size-disagrees
     # The other sections
     hostile_patch $((initrd + 20)) $((0xfffffff0)) 4; hostile_variant refused initrd-offset-past-eof
-    hostile_patch $((cmdline + 8)) $((0x7fffffff)) 4; hostile_patch $((cmdline + 16)) $((0x7fffffff)) 4; hostile_variant refused cmdline-size-huge
+    hostile_patch $((cmdline + 8)) $((0x7fffffff)) 4; hostile_patch $((cmdline + 16)) $((0x7fffffff)) 4; hostile_variant refused-ELIBBAD cmdline-size-huge
+    hostile_patch $((initrd + 8)) $((0xfffffff0)) 4; hostile_patch $((initrd + 16)) $((0xfffffff0)) 4; hostile_variant refused-ELIBBAD initrd-size-huge
+    echo "cp /payload/big-cmdline.efi /tmp/v"
+    echo "kx_try refused-E2BIG cmdline-multi-mib"
+    echo "refused-E2BIG cmdline-multi-mib" >> "$RUN/hostile.list"
     # The kernel inside .linux: no section and no certificate table left,
     # so its extent is its headers alone.
     inner=$linux_off
@@ -131,8 +144,8 @@ EOF2
     hostile_patch $((inner_pe + 24 + 112 + 4 * 8 + 4)) 0 4
     hostile_variant refused linux-inner-kernel-empty
     # The caller's part of the call
-    hostile_variant refused profile-missing --cmdline @7
-    hostile_variant refused cmdline-too-long --cmdline "$(printf 'kx.pad=%04096d' 0)"
+    hostile_variant refused-ENOENT profile-missing --cmdline @7
+    hostile_variant refused-E2BIG cmdline-too-long --cmdline "$(printf 'kx.pad=%04096d' 0)"
     # Tolerated: the kernel inside .linux with a PE header out of bounds or a
     # certificate table past its end (the extent falls back to the section),
     # and random writes into the headers.
@@ -169,6 +182,7 @@ scenario_check() {
         line=$(grep -a "^KX-HOSTILE $kind $name: " "$1" | tr -d '\r')
         case $kind:${line#*: } in
         refused:"KX-RAW: E"*) ;;
+        refused-*:"KX-RAW: ${kind#refused-}"*) ;;
         tolerated:"KX-RAW: E"* | tolerated:"KX-RAW: loaded") ;;
         *) echo "$name: expected the kernel to refuse it, got: ${line:-nothing}"; return 1 ;;
         esac

@@ -21,15 +21,7 @@ scenario_build() {
         --cmdline "console=ttyS0 panic=-1 kx.stage=2 kx.nonce=profile-zero" --profile "$(printf 'ID=main\n')" \
         --join-profile "$RUN/rescue.pe"
     # The last .initrd section header is profile 1's: VirtualSize (at +8) := 0.
-    local f=$PAYLOAD/multi.efi pe n tab i last=''
-    pe=$(od -An -tu4 -j 60 -N 4 "$f" | tr -d ' ')
-    n=$(od -An -tu2 -j $((pe + 6)) -N 2 "$f" | tr -d ' ')
-    tab=$((pe + 24 + $(od -An -tu2 -j $((pe + 20)) -N 2 "$f" | tr -d ' ')))
-    for ((i = 0; i < n; i++)); do
-        [ "$(dd if="$f" bs=1 skip=$((tab + 40 * i)) count=8 status=none | tr -d '\0')" = .initrd ] && last=$((tab + 40 * i))
-    done
-    [ -n "$last" ] || kx_die "no .initrd section in $f"
-    printf '\0\0\0\0' | dd of="$f" bs=1 seek=$((last + 8)) conv=notrunc status=none
+    kx_put_le32 "$PAYLOAD/multi.efi" $(($(kx_section_header "$PAYLOAD/multi.efi" .initrd) + 8)) 0
 }
 scenario_guest() {
     echo "kexec --uki-info /payload/multi.efi | grep -A1 '^  @'"
