@@ -7,7 +7,9 @@
 # the nonce (profile 0 would boot kx.nonce=profile-zero). Profile 1 also
 # carries an .initrd whose VirtualSize is then set to 0: an empty section is
 # absent, so the base's .initrd boots, not nothing. The kernel adds no
-# /.extra, so there is no profile marker to look for.
+# /.extra, so there is no profile marker to look for. IMA, told to measure
+# kexec command lines, logs the line that boots (profile 1's .cmdline, the
+# nonce), not the caller's "@1".
 FIRMWARE=bios
 NEEDS_UKI_LOADER=1
 EXPECT_MARKERS="stage2-initrd"
@@ -25,8 +27,21 @@ scenario_build() {
 }
 scenario_guest() {
     echo "kexec --uki-info /payload/multi.efi | grep -A1 '^  @'"
+    echo "echo 'measure func=KEXEC_CMDLINE template=ima-buf' > /sys/kernel/security/ima/policy"
+    cat <<'EOF2'
+kexec -s -l /payload/multi.efi --uki-profile=rescue
+echo "KX-IMA-CMDLINE=$(grep kexec-cmdline /sys/kernel/security/ima/ascii_runtime_measurements | awk '{ print $NF }')"
+kexec -u
+EOF2
     kx_guest_load_d_and_exec /payload/multi.efi --uki-profile=rescue
 }
 scenario_check() {
+    local hex line
+    hex=$(grep -a '^KX-IMA-CMDLINE=' "$1" | head -n 1 | cut -d= -f2 | tr -d '\r')
+    line=$(printf '%b' "$(printf '%s' "$hex" | sed 's/../\\x&/g')")
+    case $line in
+    *"kx.nonce=$NONCE"*) ;;
+    *) echo "IMA measured '${line:-nothing}', not profile 1's .cmdline"; return 1 ;;
+    esac
     kx_check_whole_uki_taken "$1"
 }
