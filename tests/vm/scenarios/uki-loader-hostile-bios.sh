@@ -26,20 +26,6 @@ hostile_le() {
 # The unsigned SIZE-byte integer at OFFSET of FILE.
 hostile_u() { od -An -tu"$3" -j "$2" -N "$3" "$1" | tr -d ' \n'; }
 
-# The section header of NAME in the PE at BASE (a file offset) of FILE.
-hostile_section() {
-    local file=$1 base=$2 want=$3 pe n opt tab i name
-    pe=$((base + $(hostile_u "$file" $((base + 60)) 4)))
-    n=$(hostile_u "$file" $((pe + 6)) 2)
-    opt=$(hostile_u "$file" $((pe + 20)) 2)
-    tab=$((pe + 24 + opt))
-    for ((i = 0; i < n; i++)); do
-        name=$(dd if="$file" bs=1 skip=$((tab + 40 * i)) count=8 status=none | tr -d '\0')
-        [ "$name" = "$want" ] && { echo $((tab + 40 * i)); return 0; }
-    done
-    kx_die "no $want section in $file"
-}
-
 # Guest lines for one variant: /tmp/v made from the base UKI, then loaded.
 #   hostile_variant KIND NAME [RAW OPTIONS...]; KIND is refused (any errno),
 #   refused-ERRNO or tolerated;
@@ -88,10 +74,10 @@ scenario_guest() {
     pe=$(hostile_u "$f" 60 4)
     n=$(hostile_u "$f" $((pe + 6)) 2)
     tab=$((pe + 24 + $(hostile_u "$f" $((pe + 20)) 2)))
-    linux=$(hostile_section "$f" 0 .linux)
-    initrd=$(hostile_section "$f" 0 .initrd)
-    cmdline=$(hostile_section "$f" 0 .cmdline)
-    sdmagic=$(hostile_section "$f" 0 .sdmagic)
+    linux=$(kx_section_header "$f" .linux)
+    initrd=$(kx_section_header "$f" .initrd)
+    cmdline=$(kx_section_header "$f" .cmdline)
+    sdmagic=$(kx_section_header "$f" .sdmagic)
     linux_off=$(hostile_u "$f" $((linux + 20)) 4)
     : > "$RUN/hostile.list"
 
