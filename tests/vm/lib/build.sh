@@ -236,6 +236,19 @@ kx_put_le32() {
         dd of="$1" bs=1 seek="$2" conv=notrunc status=none
 }
 
+# Write the little-endian 16-bit VALUE at OFFSET of FILE.
+#   kx_put_le16 FILE OFFSET VALUE
+kx_put_le16() {
+    printf '%b' "$(printf '\\0%03o' $(($3 & 255)) $((($3 >> 8) & 255)))" |
+        dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+
+# Print the little-endian unsigned integer of BYTES (2 or 4) at OFFSET of FILE.
+#   kx_get_le FILE OFFSET BYTES
+kx_get_le() {
+    od -An -tu"$3" -j "$2" -N "$3" "$1" | tr -d ' '
+}
+
 # The UKI of the Secure Boot uki-loader scenarios: the snakeoil-signed
 # kernel (so a split would load), the stage-2 initrd and command line;
 # unsigned at $RUN/uki.efi, signed with the db key at $PAYLOAD/signed-uki.efi.
@@ -247,7 +260,8 @@ kx_signed_stage2_uki() {
 }
 
 # Guest lines: kexec -s -l -d [OPTIONS...] FILE with its messages as KX-D:
-# lines (kx_check_whole_uki_taken reads them), then boot what it loaded.
+# lines (kx_check_whole_uki_taken reads them), how many lines lockdown has
+# logged by then (KX-LOCKDOWN-LOGGED=N), then boot what it loaded.
 #   kx_guest_load_d_and_exec FILE [OPTIONS...]
 kx_guest_load_d_and_exec() {
     local file=$1
@@ -255,6 +269,7 @@ kx_guest_load_d_and_exec() {
     cat <<EOF
 kexec -s -l -d $* $file 2>&1 | sed 's/^/KX-D: /'
 echo "KX-LOADED=\$(cat /sys/kernel/kexec_loaded)"
+echo "KX-LOCKDOWN-LOGGED=\$(dmesg | grep -c 'Lockdown: ')"
 kexec -e
 EOF
 }
