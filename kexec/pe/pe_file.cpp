@@ -122,6 +122,13 @@ Status PeFile::parse_headers() {
         return err("SizeOfOptionalHeader " + std::to_string(opt_size) + " is not the " +
                    std::to_string(fixed + uint64_t{n_dirs} * 8) + " bytes its " + std::to_string(n_dirs) +
                    " data directories end at: the section table's place is ambiguous");
+    // Rule 1b: the certificate table has its directory entry. Linux reads
+    // (and leaves out of the hash) the fifth directory whatever
+    // NumberOfRvaAndSizes says (pefile_parse_binary): with fewer, those
+    // bytes are the section table's, which EDK2 hashes and Linux does not.
+    if (n_dirs <= kDirCertificate)
+        return err("NumberOfRvaAndSizes " + std::to_string(n_dirs) +
+                   " has no entry for the certificate table: Linux would read one from the section table");
     // Rule 2: the section table lies inside SizeOfHeaders, the bytes
     // Authenticode hashes as the headers; a table past them is not signed,
     // so sections could be moved or resized after signing (Linux

@@ -408,6 +408,23 @@ Test(pe_hashed_area, optional_header_size_must_end_with_the_data_directories) {
     expect_rejected(b, "SizeOfOptionalHeader 240 is not the 232 bytes its 15 data directories end at");
 }
 
+// Four directories: Linux reads the certificate table's entry from the
+// first eight bytes of the section table and leaves them unhashed.
+Test(pe_hashed_area, fewer_than_five_data_directories_are_refused) {
+    PeLayout L;
+    std::string b = sample_uki(&L);  // 16 directories, table at 0x188
+    const std::string table = b.substr(L.section_table, 5 * 40);
+    b.replace(0x98 + 112 + 4 * 8, table.size(), table);
+    poke32(b, 0x98 + 108, 4);
+    poke16(b, 0x94, 112 + 4 * 8);  // SizeOfOptionalHeader agrees
+    expect_rejected(b, "NumberOfRvaAndSizes 4 has no entry for the certificate table");
+    b = sample_uki();
+    b.replace(0x98 + 112 + 5 * 8, table.size(), table);
+    poke32(b, 0x98 + 108, 5);
+    poke16(b, 0x94, 112 + 5 * 8);
+    cr_assert(parse_error(b).empty(), "%s", parse_error(b).c_str());
+}
+
 // Raw data inside SizeOfHeaders (after the table) would be hashed twice.
 Test(pe_hashed_area, raw_data_inside_size_of_headers_is_refused) {
     PeLayout L;
