@@ -90,7 +90,7 @@ std::string elf_kernel() {
     return e + std::string(0x800, '\x90');
 }
 
-void uki_seeds() {
+UkiSpec small_uki_spec() {
     UkiSpec spec;
     BzImageSpec small;
     small.size = 8192;
@@ -99,19 +99,32 @@ void uki_seeds() {
     spec.osrel = "ID=debian\nVERSION_ID=12\n";
     spec.initrds = {std::string(600, 'I')};
     spec.uname = "6.1.0-test";
-    for (const auto& [style, name] : {std::pair{UkiStyle::Objcopy, "objcopy"}, std::pair{UkiStyle::Ukify252, "ukify-252"},
-                                      std::pair{UkiStyle::Ukify254, "ukify-254"}})
-        seed("uki", std::string("uki-") + name + ".efi", build_uki(style, spec));
-    UkiSpec profiled = spec;
+    return spec;
+}
+
+std::string small_profiled_uki() {
+    UkiSpec profiled = small_uki_spec();
     UkiSpec p1;
     p1.profile = "ID=rescue\nTITLE=Rescue";
     p1.cmdline = "console=ttyS0 rescue";
     profiled.join_profiles = {build_profile_pe(p1)};
     profiled.profile = "ID=main\nTITLE=Main";
-    seed("uki", "uki-profiles.efi", build_uki(UkiStyle::Ukify254, profiled));
+    return build_uki(UkiStyle::Ukify254, profiled);
+}
+
+std::string small_addon() {
     UkiSpec addon;
     addon.cmdline = "debug";
-    seed("uki", "addon.efi", build_addon(UkiStyle::Ukify254, addon));
+    return build_addon(UkiStyle::Ukify254, addon);
+}
+
+void uki_seeds() {
+    const UkiSpec spec = small_uki_spec();
+    for (const auto& [style, name] : {std::pair{UkiStyle::Objcopy, "objcopy"}, std::pair{UkiStyle::Ukify252, "ukify-252"},
+                                      std::pair{UkiStyle::Ukify254, "ukify-254"}})
+        seed("uki", std::string("uki-") + name + ".efi", build_uki(style, spec));
+    seed("uki", "uki-profiles.efi", small_profiled_uki());
+    seed("uki", "addon.efi", small_addon());
 }
 
 void image_seeds() {
@@ -196,6 +209,85 @@ void authenticode_seeds() {
     }
 }
 
+// The kernel half's parser (fuzz-kernel-uki): one byte choosing the profile,
+// then the image. Each name starts with what kexec_uki_parse() must answer
+// (ok, enoexec, elibbad, enoent: doc/kernel-uki-loader.md, Errnos), for the
+// KUnit suite kernel/build adds from this corpus (kernel/kunit-corpus/).
+void kernel_uki_seeds() {
+    const UkiSpec spec = small_uki_spec();
+    const std::string uki = build_uki(UkiStyle::Ukify254, spec);
+    const std::string profiled = small_profiled_uki();
+    BzImageSpec small;
+    small.size = 8192;
+    auto kernel_seed = [](const std::string& name, char profile, const std::string& image) {
+        seed("kernel-uki", name + ".bin", std::string(1, profile) + image);
+    };
+    kernel_seed("ok-uki-objcopy", 0, build_uki(UkiStyle::Objcopy, spec));
+    kernel_seed("ok-uki-ukify-254", 0, uki);
+    kernel_seed("ok-uki-profiles", 0, profiled);
+    kernel_seed("ok-uki-profiles-at-1", 1, profiled);
+    kernel_seed("enoent-uki-profiles-at-2", 2, profiled);
+    kernel_seed("enoent-uki-at-1", 1, uki);
+    kernel_seed("enoexec-addon", 0, small_addon());
+    kernel_seed("enoexec-signed-bzimage", 0, signed_efi_bzimage(small));
+    kernel_seed("enoexec-profile-prefix", '@', "4294967295 quiet");
+
+    // The shapes doc/kernel-uki-loader.md refuses, each from the good UKI.
+    const uint32_t pe = peek32(uki, 0x3c), opt = pe + 24;
+    const uint32_t headers = peek32(uki, opt + 60);
+    const uint32_t table = opt + (static_cast<uint8_t>(uki[pe + 20]) | static_cast<uint8_t>(uki[pe + 21]) << 8);
+    const unsigned sections = static_cast<uint8_t>(uki[pe + 6]) | static_cast<uint8_t>(uki[pe + 7]) << 8;
+    auto header_of = [&](const std::string& image, const std::string& name) -> uint32_t {
+        for (unsigned i = 0; i < sections; i++)
+            if (image.compare(table + 40 * i, 8, name + std::string(8 - name.size(), '\0')) == 0)
+                return table + 40 * i;
+        builder_failure("no " + name + " section in the seed UKI");
+    };
+    const uint32_t linux_hdr = header_of(uki, ".linux"), cmdline_hdr = header_of(uki, ".cmdline");
+    const uint32_t linux_at = peek32(uki, linux_hdr + 20);
+    std::vector<std::pair<std::string, std::string>> shapes;
+    std::string b = uki;  // SizeOfOptionalHeader names another table than the data directories do
+    poke16(b, pe + 20, static_cast<uint16_t>(table - opt + 40));
+    shapes.emplace_back("elibbad-optional-header-size-disagrees", b);
+    b = uki;  // four directories, SizeOfOptionalHeader agreeing: no entry for the certificate table,
+    // which verify_pefile reads (and leaves unhashed) in the section table's first bytes
+    b.replace(opt + 112 + 4 * 8, size_t{sections} * 40, uki.substr(table, size_t{sections} * 40));
+    poke32(b, opt + 108, 4);
+    poke16(b, pe + 20, 112 + 4 * 8);
+    shapes.emplace_back("elibbad-four-data-directories", b);
+    b = uki;  // the section table is read after the directories: 8 bytes early, no .sdmagic there
+    poke32(b, opt + 108, peek32(uki, opt + 108) - 1);
+    shapes.emplace_back("enoexec-directories-end-early", b);
+    b = uki;  // SizeOfHeaders ends inside the section table
+    poke32(b, opt + 60, table + 40);
+    shapes.emplace_back("enoexec-section-table-outside-headers", b);
+    b = uki;  // .linux's raw data runs past the end of the file
+    poke32(b, linux_hdr + 16, static_cast<uint32_t>(uki.size()));
+    shapes.emplace_back("elibbad-linux-past-eof", b);
+    b = uki;  // .cmdline's raw data inside the headers
+    poke32(b, cmdline_hdr + 20, headers - 0x40);
+    shapes.emplace_back("elibbad-cmdline-in-headers", b);
+    b = uki;  // a second .linux (the .cmdline header renamed)
+    b.replace(cmdline_hdr, 8, std::string(".linux\0\0", 8));
+    shapes.emplace_back("elibbad-second-linux", b);
+    b = uki;  // a certificate table over the sections' data
+    poke32(b, opt + 112 + 4 * 8, linux_at);
+    poke32(b, opt + 112 + 4 * 8 + 4, 0x100);
+    shapes.emplace_back("elibbad-certificates-over-linux", b);
+    b = uki;  // a certificate table past the end of the file
+    poke32(b, opt + 112 + 4 * 8, static_cast<uint32_t>(uki.size()) - 8);
+    poke32(b, opt + 112 + 4 * 8 + 4, 0x100);
+    shapes.emplace_back("elibbad-certificates-past-eof", b);
+    b = uki;  // no sections at all
+    poke16(b, pe + 6, 0);
+    shapes.emplace_back("enoexec-no-sections", b);
+    shapes.emplace_back("elibbad-cut-inside-linux", uki.substr(0, linux_at + 0x100));
+    shapes.emplace_back("enoexec-cut-inside-section-table", uki.substr(0, table + 20));
+    shapes.emplace_back("enoexec-cut-inside-dos-header", uki.substr(0, 0x3c));
+    for (const auto& [name, bytes] : shapes)
+        kernel_seed(name, 0, bytes);
+}
+
 // EFI_SIGNATURE_LIST: type GUID, list size, header size, entry size; each
 // entry an owner GUID and its data. Variables start with 4 attribute bytes.
 std::string signature_list(const std::string& type_guid, const std::vector<std::string>& entries) {
@@ -269,6 +361,7 @@ int main(int argc, char** argv) {
     memory_seeds();
     crash_seeds();
     authenticode_seeds();
+    kernel_uki_seeds();
     signature_list_seeds();
     small_seeds();
     return 0;

@@ -157,21 +157,27 @@ kx_guest_print_kunit() {
     echo "dmesg | grep -E 'kexec_uki|(not )?ok [0-9]+ uki_' | sed 's/^/KX-KUNIT: /'"
 }
 
-# Judges kx_guest_print_kunit's lines: as many cases passed as the series'
-# KUnit suite has for the kernel (kernel/patches/SERIES), none failed.
+# Judges kx_guest_print_kunit's lines: every case of the series' KUnit suite
+# (kernel/patches/SERIES) passed, and so did the corpus suite's case and
+# each of its files (kernel/kunit-corpus: one per tests/fuzz/corpus/kernel-uki
+# file, named uki_corpus/FILE); none failed.
 #   kx_check_kunit LOG SERIES
 kx_check_kunit() {
-    local log=$1 series=$2 cases passed failed
+    local log=$1 series=$2 cases files passed failed corpus
     cases=$(cat "$KX_VM_DIR"/../../kernel/patches/"$series"/*.patch | grep -c '^+	KUNIT_CASE(')
-    passed=$(grep -ac 'KX-KUNIT: .* ok [0-9]* uki_' "$log")
-    failed=$(grep -ac 'KX-KUNIT: .* not ok [0-9]* uki_' "$log")
+    files=$(find "$KX_VM_DIR"/../fuzz/corpus/kernel-uki -name '*.bin' | wc -l)
+    passed=$(grep -aEc 'KX-KUNIT: .* ok [0-9]+ uki_' "$log")
+    failed=$(grep -aEc 'KX-KUNIT: .* not ok [0-9]+ uki_' "$log")
+    corpus=$(grep -aEc 'KX-KUNIT: .* ok [0-9]+ uki_corpus/' "$log")
     passed=$((passed - failed))
-    if [ "$failed" -ne 0 ] || [ "$passed" -ne "$cases" ] || [ "$cases" -eq 0 ]; then
-        echo "KUnit kexec_uki: $passed of $cases cases passed, $failed failed:" \
+    if [ "$failed" -ne 0 ] || [ "$passed" -ne $((cases + 1 + files)) ] || [ "$cases" -eq 0 ] ||
+        [ "$corpus" -ne "$files" ]; then
+        echo "KUnit: $passed of $((cases + 1 + files)) results passed ($cases cases, the corpus case and its" \
+            "$files files; $corpus corpus files seen), $failed failed:" \
             "$(grep -a 'KX-KUNIT: .*not ok' "$log" | head -n 3 | tr '\n' ' ')"
         return 1
     fi
-    echo "KUnit kexec_uki: $passed of $cases cases passed"
+    echo "KUnit: kexec_uki's $cases cases and kexec_uki_corpus's $files files passed"
 }
 
 # Guest lines: kexec -s -l -d FILE expected to fail; its exit status, its
