@@ -1,8 +1,7 @@
 # shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
 # SPDX-License-Identifier: GPL-2.0-or-later
 # uki-loader-s-secureboot-caller-parts-refused on Debian 13's kernel (6.12, kernel/patches/6.12): the core set
-# of the UKI loader's scenarios runs on both kernel series (a release
-# check: make check-vm-release VM_UKI_KERNELS="6.12=...").
+# of the UKI loader's scenarios runs on both kernel series.
 # shellcheck source=tests/vm/scenarios/uki-loader-s-secureboot-caller-parts-refused.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../scenarios/uki-loader-s-secureboot-caller-parts-refused.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/uki-loader-s-secureboot-caller-parts-refused.sh"
 UKI_LOADER_SERIES=6.12
