@@ -5,17 +5,13 @@
 #include <cstring>
 
 #include "byte_reader.hpp"
+#include "pe/pe_layout.hpp"
 #include "strings.hpp"
 
 namespace kx::pe {
 namespace {
 
-constexpr uint64_t kDosHeaderSize = 64;
-constexpr uint64_t kLfanewOffset = 0x3c;
-constexpr uint64_t kCoffHeaderSize = 20;
-constexpr uint64_t kSectionHeaderSize = 40;
-constexpr uint64_t kPe32FixedSize = 96;       // optional header up to the data directories
-constexpr uint64_t kPe32PlusFixedSize = 112;
+namespace L = layout;
 constexpr uint32_t kMaxDataDirectories = 16;
 
 std::string range(uint64_t offset, uint64_t size) {
@@ -25,9 +21,9 @@ std::string range(uint64_t offset, uint64_t size) {
 }  // namespace
 
 bool looks_like_pe(std::span<const uint8_t> b) {
-    if (b.size() < kDosHeaderSize || b[0] != 'M' || b[1] != 'Z')
+    if (b.size() < L::dos::kSize || b[0] != 'M' || b[1] != 'Z')
         return false;
-    uint64_t lfanew = le32(b, kLfanewOffset);
+    uint64_t lfanew = le32(b, L::dos::kLfanew);
     return fits(b, lfanew, 4) && std::memcmp(b.data() + lfanew, "PE\0\0", 4) == 0;
 }
 
@@ -66,12 +62,12 @@ Result<PeFile> PeFile::parse_embedded(std::span<const uint8_t> bytes, std::strin
 
 Status PeFile::parse_headers() {
     const auto b = bytes_;
-    if (b.size() < kDosHeaderSize)
+    if (b.size() < L::dos::kSize)
         return err("too small for a DOS header (" + std::to_string(b.size()) +
                    " bytes, need 64)");
     if (b[0] != 'M' || b[1] != 'Z')
         return err("not a PE file (no MZ signature)");
-    const uint64_t pe_offset = le32(b, kLfanewOffset);
+    const uint64_t pe_offset = le32(b, L::dos::kLfanew);
     if (!fits(b, pe_offset, 4))
         return err("PE header offset " + hex(pe_offset) +
                    " (e_lfanew) is past the end of the file (size " + hex(b.size()) + ")");
@@ -79,36 +75,36 @@ Status PeFile::parse_headers() {
         return err("bad PE signature at " + hex(pe_offset));
 
     const uint64_t coff = pe_offset + 4;
-    if (!fits(b, coff, kCoffHeaderSize))
+    if (!fits(b, coff, L::coff::kSize))
         return err("COFF header at " + hex(coff) + " is truncated (file size " + hex(b.size()) + ")");
-    machine_ = le16(b, coff);
-    const uint32_t n_sections = le16(b, coff + 2);
-    const uint64_t opt_size = le16(b, coff + 16);
+    machine_ = le16(b, coff + L::coff::kMachine);
+    const uint32_t n_sections = le16(b, coff + L::coff::kNumberOfSections);
+    const uint64_t opt_size = le16(b, coff + L::coff::kSizeOfOptionalHeader);
     if (n_sections == 0)
         return err("PE file has no sections");
     if (n_sections > kMaxSections)
         return err("too many sections (" + std::to_string(n_sections) + "; at most " +
                    std::to_string(kMaxSections) + ")");
 
-    const uint64_t opt = coff + kCoffHeaderSize;
+    const uint64_t opt = coff + L::coff::kSize;
     if (opt_size < 2)
         return err("no optional header (SizeOfOptionalHeader " + std::to_string(opt_size) +
                    "): not an image");
     if (!fits(b, opt, opt_size))
         return err("optional header (" + range(opt, opt_size) + ") extends past end of file");
-    magic_ = le16(b, opt);
+    magic_ = le16(b, opt + L::opt::kMagic);
     if (magic_ != kMagicPe32 && magic_ != kMagicPe32Plus)
         return err("unknown optional header magic " + hex(magic_));
     const bool plus = magic_ == kMagicPe32Plus;
-    const uint64_t fixed = plus ? kPe32PlusFixedSize : kPe32FixedSize;
+    const uint64_t fixed = plus ? L::opt::kFixedSize64 : L::opt::kFixedSize32;
     if (opt_size < fixed)
         return err(std::string("optional header too small for ") + (plus ? "PE32+" : "PE32") +
                    " (" + std::to_string(opt_size) + " bytes, need " + std::to_string(fixed) + ")");
-    image_base_ = plus ? le64(b, opt + 24) : le32(b, opt + 28);
-    size_of_image_ = le32(b, opt + 56);
-    size_of_headers_ = le32(b, opt + 60);
-    checksum_offset_ = opt + 64;
-    subsystem_ = le16(b, opt + 68);
+    image_base_ = plus ? le64(b, opt + L::opt::kImageBase64) : le32(b, opt + L::opt::kImageBase32);
+    size_of_image_ = le32(b, opt + L::opt::kSizeOfImage);
+    size_of_headers_ = le32(b, opt + L::opt::kSizeOfHeaders);
+    checksum_offset_ = opt + L::opt::kCheckSum;
+    subsystem_ = le16(b, opt + L::opt::kSubsystem);
     const uint32_t n_dirs = le32(b, opt + fixed - 4);
     if (n_dirs > kMaxDataDirectories)
         return err("NumberOfRvaAndSizes " + std::to_string(n_dirs) + " exceeds " +
@@ -118,9 +114,9 @@ Status PeFile::parse_headers() {
     // (pefile_parse_binary), EDK2 and the firmware at the end of the
     // optional header (PeCoffLoaderGetPeHeader refuses a mismatch), and so
     // do we: were they different, two verifiers would hash different tables.
-    if (fixed + uint64_t{n_dirs} * 8 != opt_size)
+    if (fixed + uint64_t{n_dirs} * L::opt::kDataDirectorySize != opt_size)
         return err("SizeOfOptionalHeader " + std::to_string(opt_size) + " is not the " +
-                   std::to_string(fixed + uint64_t{n_dirs} * 8) + " bytes its " + std::to_string(n_dirs) +
+                   std::to_string(fixed + uint64_t{n_dirs} * L::opt::kDataDirectorySize) + " bytes its " + std::to_string(n_dirs) +
                    " data directories end at: the section table's place is ambiguous");
     // Rule 1b: the certificate table has its directory entry. Linux reads
     // (and leaves out of the hash) the fifth directory whatever
@@ -134,7 +130,7 @@ Status PeFile::parse_headers() {
     // so sections could be moved or resized after signing (Linux
     // pefile_parse_binary: n_sections > (header_size - cursor) / 40 is
     // ELIBBAD; EDK2 PeCoffLoaderGetPeHeader step 4).
-    const uint64_t table_end = opt + opt_size + uint64_t{n_sections} * kSectionHeaderSize;
+    const uint64_t table_end = opt + opt_size + uint64_t{n_sections} * L::section::kSize;
     if (size_of_headers_ < table_end)
         return err("SizeOfHeaders " + hex(size_of_headers_) + " ends before the section table does (at " +
                    hex(table_end) + "): the section table would not be covered by a signature");
@@ -146,7 +142,7 @@ Status PeFile::parse_headers() {
     KX_TRY(parse_sections(opt + opt_size, n_sections));
 
     if (n_dirs > kDirCertificate) {
-        const uint64_t entry = opt + fixed + uint64_t{kDirCertificate} * 8;
+        const uint64_t entry = opt + fixed + uint64_t{kDirCertificate} * L::opt::kDataDirectorySize;
         cert_dir_entry_offset_ = entry;
         const uint64_t cert_offset = le32(b, entry), cert_size = le32(b, entry + 4);
         if (cert_size != 0)
@@ -157,22 +153,22 @@ Status PeFile::parse_headers() {
 
 Status PeFile::parse_sections(uint64_t table, uint64_t count) {
     const auto b = bytes_;
-    if (!fits(b, table, count * kSectionHeaderSize))
+    if (!fits(b, table, count * L::section::kSize))
         return err("section table (" + std::to_string(count) + " entries at " + hex(table) +
                    ") extends past end of file (size " + hex(b.size()) + ")");
     // parse_headers() put the table inside SizeOfHeaders (rule 2).
 
     sections_.reserve(count);
     for (unsigned i = 0; i < count; i++) {
-        const uint64_t h = table + uint64_t{i} * kSectionHeaderSize;
+        const uint64_t h = table + uint64_t{i} * L::section::kSize;
         Section s;
         s.index = i;
-        s.name = c_string(b, h, 8);
-        s.virtual_size = le32(b, h + 8);
-        s.virtual_address = le32(b, h + 12);
-        s.size_of_raw_data = le32(b, h + 16);
-        s.pointer_to_raw_data = le32(b, h + 20);
-        s.characteristics = le32(b, h + 36);
+        s.name = c_string(b, h + L::section::kName, 8);
+        s.virtual_size = le32(b, h + L::section::kVirtualSize);
+        s.virtual_address = le32(b, h + L::section::kVirtualAddress);
+        s.size_of_raw_data = le32(b, h + L::section::kSizeOfRawData);
+        s.pointer_to_raw_data = le32(b, h + L::section::kPointerToRawData);
+        s.characteristics = le32(b, h + L::section::kCharacteristics);
         const std::string label = "section " + (s.name.empty() ? "#" + std::to_string(i) : field(s.name));
         const uint64_t raw_end = uint64_t{s.pointer_to_raw_data} + s.size_of_raw_data;
         if (s.size_of_raw_data != 0 && raw_end > b.size())
@@ -250,20 +246,20 @@ Status PeFile::parse_certificates(uint64_t offset, uint64_t size) {
     uint64_t at = offset;
     const uint64_t end = offset + size;
     while (at < end) {
-        if (end - at < 8)
+        if (end - at < L::wincert::kSize)
             return err("certificate entry at " + hex(at) + " is truncated");
         Certificate c;
         c.offset = at;
-        c.length = le32(b, at);
-        c.revision = le16(b, at + 4);
-        c.type = le16(b, at + 6);
-        if (c.length < 8)
+        c.length = le32(b, at + L::wincert::kLength);
+        c.revision = le16(b, at + L::wincert::kRevision);
+        c.type = le16(b, at + L::wincert::kCertificateType);
+        if (c.length < L::wincert::kSize)
             return err("certificate entry at " + hex(at) + " has invalid length " +
                        std::to_string(c.length));
         if (c.length > end - at)
             return err("certificate entry at " + hex(at) + " (length " + hex(c.length) +
                        ") extends past the certificate table");
-        KX_ASSIGN(c.data, slice(b, at + 8, c.length - 8, name_ + ": certificate entry"));
+        KX_ASSIGN(c.data, slice(b, at + L::wincert::kSize, c.length - L::wincert::kSize, name_ + ": certificate entry"));
         certificates_.push_back(c);
         at += (uint64_t{c.length} + 7) & ~uint64_t{7};
     }

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Where the PE/COFF fields kexec reads lie, by name (Microsoft's PE format
+// specification; Linux's include/linux/pe.h lays out the same). Offsets are
+// from the start of the structure each namespace names. The reader
+// (pe_file.cpp) and the tests that build or mangle headers use these.
+#pragma once
+
+#include <cstdint>
+
+namespace kx::pe::layout {
+
+namespace dos {  // IMAGE_DOS_HEADER
+constexpr uint64_t kSize = 64;
+constexpr uint64_t kLfanew = 0x3c;  // the PE signature's file offset
+}  // namespace dos
+
+namespace coff {  // IMAGE_FILE_HEADER, after "PE\0\0"
+constexpr uint64_t kMachine = 0;
+constexpr uint64_t kNumberOfSections = 2;
+constexpr uint64_t kSizeOfOptionalHeader = 16;
+constexpr uint64_t kSize = 20;
+}  // namespace coff
+
+namespace opt {  // IMAGE_OPTIONAL_HEADER32 and 64 (PE32 and PE32+)
+constexpr uint64_t kMagic = 0;
+constexpr uint64_t kImageBase32 = 28;  // PE32: BaseOfData comes first
+constexpr uint64_t kImageBase64 = 24;
+constexpr uint64_t kSizeOfImage = 56;
+constexpr uint64_t kSizeOfHeaders = 60;
+constexpr uint64_t kCheckSum = 64;
+constexpr uint64_t kSubsystem = 68;
+// The fixed part ends with NumberOfRvaAndSizes; the data directories follow.
+constexpr uint64_t kFixedSize32 = 96;
+constexpr uint64_t kFixedSize64 = 112;
+constexpr uint64_t kDataDirectorySize = 8;  // VirtualAddress (a file offset for certificates), Size
+}  // namespace opt
+
+namespace section {  // IMAGE_SECTION_HEADER
+constexpr uint64_t kName = 0;  // 8 bytes, NUL-padded
+constexpr uint64_t kVirtualSize = 8;
+constexpr uint64_t kVirtualAddress = 12;
+constexpr uint64_t kSizeOfRawData = 16;
+constexpr uint64_t kPointerToRawData = 20;
+constexpr uint64_t kCharacteristics = 36;
+constexpr uint64_t kSize = 40;
+}  // namespace section
+
+namespace wincert {  // WIN_CERTIFICATE
+constexpr uint64_t kLength = 0;
+constexpr uint64_t kRevision = 4;
+constexpr uint64_t kCertificateType = 6;
+constexpr uint64_t kSize = 8;
+}  // namespace wincert
+
+}  // namespace kx::pe::layout
