@@ -25,7 +25,7 @@ NEEDS_RAW_LOAD=1
 # second table points .cmdline at TEXT in the unhashed padding. Leaves
 # OUT.intact, the same file before the rewrite (its signature verifies).
 unhashed_table_uki() {
-    local in=$1 out=$2 text=$3 pe opt n table headers certdir certs i raw cmdline=''
+    local in=$1 out=$2 text=$3 pe opt n table headers certdir certs i raw cmdline
     local gap=16384 copy=8192 evil=12288  # the gap's size; offsets into it
     pe=$(kx_get_le "$in" 60 4)
     opt=$((pe + 24))
@@ -61,11 +61,8 @@ unhashed_table_uki() {
     dd if="$RUN/gapped.p7" of="$out" bs=1 seek=$((headers + 8)) conv=notrunc status=none
     cp "$out" "$out.intact"
     # After signing: the second table's .cmdline becomes TEXT, in the gap.
-    for ((i = 0; i < n; i++)); do
-        [ "$(dd if="$out" bs=1 skip=$((copy + 40 * i)) count=8 status=none | tr -d '\0')" = .cmdline ] &&
-            cmdline=$((copy + 40 * i))
-    done
-    [ -n "$cmdline" ] || kx_die "no .cmdline in $in"
+    # (kx_section_header follows SizeOfOptionalHeader: to the second table.)
+    cmdline=$(kx_section_header "$out" .cmdline)
     printf '%s' "$text" | dd of="$out" bs=1 seek="$evil" conv=notrunc status=none
     kx_put_le32 "$out" $((cmdline + 8)) ${#text}
     kx_put_le32 "$out" $((cmdline + 16)) 512
