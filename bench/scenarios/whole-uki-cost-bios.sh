@@ -13,10 +13,13 @@ TIMEOUT=1200
 QEMU_SMP=2
 NEEDS_RAW_LOAD=1
 EXPECT_MARKERS="stage2-initrd"
+# The UKIs' sizes (MiB). Each size's calls follow a KX-BENCH-UKI-SIZE line
+# in the log: bench/run reads the size from there.
+KX_BENCH_UKI_SIZES="100 276"
 scenario_build() {
     local size kernel_mib
     kernel_mib=$(( ($(stat -c %s "$KERNEL") >> 20) + 1 ))
-    for size in 100 276; do
+    for size in $KX_BENCH_UKI_SIZES; do
         dd if=/dev/urandom of="$RUN/initrd-$size" bs=1M count=$((size - kernel_mib)) iflag=fullblock status=none
         kx_build_uki "$PAYLOAD/uki-$size.efi" --style ukify-254 --linux "$KERNEL" --initrd "$RUN/initrd-$size" \
             --cmdline "console=ttyS0"
@@ -26,8 +29,9 @@ scenario_build() {
 }
 scenario_guest() {
     local size
-    for size in 100 276; do
+    for size in $KX_BENCH_UKI_SIZES; do
         cat <<EOF
+echo "KX-BENCH-UKI-SIZE $size"
 for i in 1 2 3; do kexec-file-raw --cost /payload/uki-$size.efi || true; done
 read -r up _ < /proc/uptime; echo "KX-BENCH-S-START $size \$up"
 kexec -s -l /payload/uki-$size.efi
