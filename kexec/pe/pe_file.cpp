@@ -24,7 +24,7 @@ bool looks_like_pe(std::span<const uint8_t> b) {
     if (b.size() < L::dos::kSize || b[0] != 'M' || b[1] != 'Z')
         return false;
     uint64_t lfanew = le32(b, L::dos::kLfanew);
-    return fits(b, lfanew, 4) && std::memcmp(b.data() + lfanew, "PE\0\0", 4) == 0;
+    return fits(b, lfanew, L::kSignatureSize) && std::memcmp(b.data() + lfanew, "PE\0\0", L::kSignatureSize) == 0;
 }
 
 std::optional<std::string> firmware_load_refusal(const PeFile& pe) {
@@ -68,13 +68,13 @@ Status PeFile::parse_headers() {
     if (b[0] != 'M' || b[1] != 'Z')
         return err("not a PE file (no MZ signature)");
     const uint64_t pe_offset = le32(b, L::dos::kLfanew);
-    if (!fits(b, pe_offset, 4))
+    if (!fits(b, pe_offset, L::kSignatureSize))
         return err("PE header offset " + hex(pe_offset) +
                    " (e_lfanew) is past the end of the file (size " + hex(b.size()) + ")");
-    if (std::memcmp(b.data() + pe_offset, "PE\0\0", 4) != 0)
+    if (std::memcmp(b.data() + pe_offset, "PE\0\0", L::kSignatureSize) != 0)
         return err("bad PE signature at " + hex(pe_offset));
 
-    const uint64_t coff = pe_offset + 4;
+    const uint64_t coff = pe_offset + L::kSignatureSize;
     if (!fits(b, coff, L::coff::kSize))
         return err("COFF header at " + hex(coff) + " is truncated (file size " + hex(b.size()) + ")");
     machine_ = le16(b, coff + L::coff::kMachine);
@@ -105,7 +105,7 @@ Status PeFile::parse_headers() {
     size_of_headers_ = le32(b, opt + L::opt::kSizeOfHeaders);
     checksum_offset_ = opt + L::opt::kCheckSum;
     subsystem_ = le16(b, opt + L::opt::kSubsystem);
-    const uint32_t n_dirs = le32(b, opt + fixed - 4);
+    const uint32_t n_dirs = le32(b, opt + (plus ? L::opt::kNumberOfRvaAndSizes64 : L::opt::kNumberOfRvaAndSizes32));
     if (n_dirs > kMaxDataDirectories)
         return err("NumberOfRvaAndSizes " + std::to_string(n_dirs) + " exceeds " +
                    std::to_string(kMaxDataDirectories));
@@ -144,7 +144,8 @@ Status PeFile::parse_headers() {
     if (n_dirs > kDirCertificate) {
         const uint64_t entry = opt + fixed + uint64_t{kDirCertificate} * L::opt::kDataDirectorySize;
         cert_dir_entry_offset_ = entry;
-        const uint64_t cert_offset = le32(b, entry), cert_size = le32(b, entry + 4);
+        const uint64_t cert_offset = le32(b, entry + L::datadir::kVirtualAddress);
+        const uint64_t cert_size = le32(b, entry + L::datadir::kSizeField);
         if (cert_size != 0)
             KX_TRY(parse_certificates(cert_offset, cert_size));
     }

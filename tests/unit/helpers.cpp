@@ -11,10 +11,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "arch/x86_64/setup_header_layout.hpp"
 #include "kexec_main.hpp"
+#include "pe/pe_file.hpp"
+#include "pe/pe_layout.hpp"
 #include "sha256.hpp"
 
 namespace kxt {
+namespace {
+namespace bp = kx::x86::bp;
+namespace P = kx::pe::layout;
+}  // namespace
 
 RunResult run_kexec(std::vector<std::string> args, kx::Backend* backend) {
     args.insert(args.begin(), "kexec");
@@ -122,55 +129,56 @@ std::string make_bzimage(const BzImageSpec& spec) {
     std::string img(spec.size, spec.fill);
     std::memset(img.data(), 0, 0x1000 < spec.size ? 0x1000 : spec.size);
     const uint8_t setup_sects = 4;
-    img[0x1f1] = static_cast<char>(setup_sects);
-    poke16(img, 0x1fe, 0xAA55);
-    img[0x200] = '\xeb';  // jmp over the setup header, which ends at 0x26c (protocol 2.15)
-    img[0x201] = 0x6a;
-    std::memcpy(img.data() + 0x202, "HdrS", 4);
-    poke16(img, 0x206, spec.protocol);
-    poke16(img, 0x20e, 0x200);  // kernel_version at 0x400
+    img[bp::setup_sects] = static_cast<char>(setup_sects);
+    poke16(img, bp::boot_flag, 0xAA55);
+    img[bp::jump] = '\xeb';  // jmp over the setup header, which ends at 0x26c (protocol 2.15)
+    img[bp::jump + 1] = 0x6a;
+    std::memcpy(img.data() + bp::header, "HdrS", 4);
+    poke16(img, bp::version, spec.protocol);
+    poke16(img, bp::kernel_version, 0x200);  // the string at 0x400
     std::memcpy(img.data() + 0x400, spec.version.c_str(), spec.version.size() + 1);
-    img[0x211] = 1;  // LOADED_HIGH
-    poke32(img, 0x214, 0x100000);
-    poke32(img, 0x22c, 0x7fffffff);
-    poke32(img, 0x230, 0x200000);
-    img[0x234] = 1;
-    img[0x235] = 21;
-    poke16(img, 0x236, spec.xloadflags);
-    poke32(img, 0x238, spec.cmdline_size);
-    poke32(img, 0x258, 0x1000000);
-    poke32(img, 0x260, spec.init_size);
+    img[bp::loadflags] = 1;  // LOADED_HIGH
+    poke32(img, bp::code32_start, 0x100000);
+    poke32(img, bp::initrd_addr_max, 0x7fffffff);
+    poke32(img, bp::kernel_alignment, 0x200000);
+    img[bp::relocatable_kernel] = 1;
+    img[bp::min_alignment] = 21;
+    poke16(img, bp::xloadflags, spec.xloadflags);
+    poke32(img, bp::cmdline_size, spec.cmdline_size);
+    poke32(img, bp::pref_address, 0x1000000);
+    poke32(img, bp::init_size, spec.init_size);
     return img;
 }
 
 std::string make_efi_bzimage(const BzImageSpec& spec) {
     std::string img = make_bzimage(spec);
-    const uint32_t pe = 0x40, coff = pe + 4, opt = coff + 20, opt_size = 112 + 6 * 8, table = opt + opt_size;
+    const uint32_t pe = 0x40, coff = pe + P::kSignatureSize, opt = coff + P::coff::kSize,
+                   opt_size = P::opt::kFixedSize64 + 6 * P::opt::kDataDirectorySize, table = opt + opt_size;
     img[0] = 'M';
     img[1] = 'Z';
-    poke32(img, 0x3c, pe);
-    std::memcpy(img.data() + pe, "PE\0\0", 4);
-    poke16(img, coff, 0x8664);
-    poke16(img, coff + 2, 2);
-    poke16(img, coff + 16, static_cast<uint16_t>(opt_size));
-    poke16(img, coff + 18, 0x0206);
-    poke16(img, opt, 0x20b);
-    poke32(img, opt + 16, 0x2000);   // AddressOfEntryPoint
-    poke32(img, opt + 32, 0x1000);   // SectionAlignment
-    poke32(img, opt + 36, 0x200);    // FileAlignment
+    poke32(img, P::dos::kLfanew, pe);
+    std::memcpy(img.data() + pe, "PE\0\0", P::kSignatureSize);
+    poke16(img, coff + P::coff::kMachine, 0x8664);
+    poke16(img, coff + P::coff::kNumberOfSections, 2);
+    poke16(img, coff + P::coff::kSizeOfOptionalHeader, static_cast<uint16_t>(opt_size));
+    poke16(img, coff + P::coff::kCharacteristics, 0x0206);
+    poke16(img, opt + P::opt::kMagic, 0x20b);
+    poke32(img, opt + P::opt::kAddressOfEntryPoint, 0x2000);
+    poke32(img, opt + P::opt::kSectionAlignment, 0x1000);
+    poke32(img, opt + P::opt::kFileAlignment, 0x200);
     const uint32_t text_size = static_cast<uint32_t>(img.size()) - 0x1000;
-    poke32(img, opt + 56, 0x2000 + ((text_size + 0xfff) & ~0xfffu));  // SizeOfImage
-    poke32(img, opt + 60, 0x200);    // SizeOfHeaders
-    poke16(img, opt + 68, 10);       // EFI application
-    poke32(img, opt + 108, 6);       // NumberOfRvaAndSizes
+    poke32(img, opt + P::opt::kSizeOfImage, 0x2000 + ((text_size + 0xfff) & ~0xfffu));
+    poke32(img, opt + P::opt::kSizeOfHeaders, 0x200);
+    poke16(img, opt + P::opt::kSubsystem, 10);  // EFI application
+    poke32(img, opt + P::opt::kNumberOfRvaAndSizes64, 6);
     auto sect = [&](int i, const char* name, uint32_t vaddr, uint32_t raw, uint32_t size) {
-        const uint32_t h = table + static_cast<uint32_t>(i) * 40;
-        std::memcpy(img.data() + h, name, std::strlen(name));
-        poke32(img, h + 8, size);
-        poke32(img, h + 12, vaddr);
-        poke32(img, h + 16, size);
-        poke32(img, h + 20, raw);
-        poke32(img, h + 36, 0x60000020);
+        const uint32_t h = table + static_cast<uint32_t>(i) * P::section::kSize;
+        std::memcpy(img.data() + h + P::section::kName, name, std::strlen(name));
+        poke32(img, h + P::section::kVirtualSize, size);
+        poke32(img, h + P::section::kVirtualAddress, vaddr);
+        poke32(img, h + P::section::kSizeOfRawData, size);
+        poke32(img, h + P::section::kPointerToRawData, raw);
+        poke32(img, h + P::section::kCharacteristics, 0x60000020);
     };
     sect(0, ".setup", 0x1000, 0x200, 0xe00);
     sect(1, ".text", 0x2000, 0x1000, text_size);
@@ -180,23 +188,23 @@ std::string make_efi_bzimage(const BzImageSpec& spec) {
 std::string make_pe(const PeSpec& spec, PeLayout* layout_out) {
     PeLayout L;
     const uint32_t n = static_cast<uint32_t>(spec.sections.size());
-    const uint32_t headers_end = L.section_table + n * 40;
+    const uint32_t headers_end = L.section_table + n * P::section::kSize;
     const uint32_t size_of_headers = (headers_end + 0x1ff) & ~0x1ffu;
     std::string f(size_of_headers, '\0');
     f[0] = 'M';
     f[1] = 'Z';
-    poke32(f, 0x3c, L.pe_offset);
-    std::memcpy(f.data() + L.pe_offset, "PE\0\0", 4);
-    poke16(f, L.coff_offset, spec.machine);
-    poke16(f, L.coff_offset + 2, static_cast<uint16_t>(n));
-    poke16(f, L.coff_offset + 16, static_cast<uint16_t>(L.opt_size));
-    poke16(f, L.coff_offset + 18, 0x0206);
-    poke16(f, L.opt_offset, 0x20b);
-    poke32(f, L.opt_offset + 32, 0x1000);  // SectionAlignment
-    poke32(f, L.opt_offset + 36, 0x200);   // FileAlignment
-    poke32(f, L.opt_offset + 60, size_of_headers);
-    poke16(f, L.opt_offset + 68, 10);  // EFI application
-    poke32(f, L.opt_offset + 108, 16);  // NumberOfRvaAndSizes
+    poke32(f, P::dos::kLfanew, L.pe_offset);
+    std::memcpy(f.data() + L.pe_offset, "PE\0\0", P::kSignatureSize);
+    poke16(f, L.coff_offset + P::coff::kMachine, spec.machine);
+    poke16(f, L.coff_offset + P::coff::kNumberOfSections, static_cast<uint16_t>(n));
+    poke16(f, L.coff_offset + P::coff::kSizeOfOptionalHeader, static_cast<uint16_t>(L.opt_size));
+    poke16(f, L.coff_offset + P::coff::kCharacteristics, 0x0206);
+    poke16(f, L.opt_offset + P::opt::kMagic, 0x20b);
+    poke32(f, L.opt_offset + P::opt::kSectionAlignment, 0x1000);
+    poke32(f, L.opt_offset + P::opt::kFileAlignment, 0x200);
+    poke32(f, L.opt_offset + P::opt::kSizeOfHeaders, size_of_headers);
+    poke16(f, L.opt_offset + P::opt::kSubsystem, 10);  // EFI application
+    poke32(f, L.opt_offset + P::opt::kNumberOfRvaAndSizes64, 16);
 
     uint32_t va = 0x1000;
     for (uint32_t i = 0; i < n; i++) {
@@ -206,13 +214,13 @@ std::string make_pe(const PeSpec& spec, PeLayout* layout_out) {
         uint32_t vsize = s.virtual_size.value_or(static_cast<uint32_t>(s.data.size()));
         uint32_t vaddr = s.virtual_address.value_or(va);
         va = (vaddr + (vsize ? vsize : 1) + 0xfff) & ~0xfffu;
-        const uint32_t h = L.section_table + i * 40;
-        std::memcpy(f.data() + h, s.name.data(), s.name.size() < 8 ? s.name.size() : 8);
-        poke32(f, h + 8, vsize);
-        poke32(f, h + 12, vaddr);
-        poke32(f, h + 16, raw_size);
-        poke32(f, h + 20, raw_ptr);
-        poke32(f, h + 36, 0x40000040);  // initialised data, readable
+        const uint32_t h = L.section_table + i * P::section::kSize;
+        std::memcpy(f.data() + h + P::section::kName, s.name.data(), s.name.size() < 8 ? s.name.size() : 8);
+        poke32(f, h + P::section::kVirtualSize, vsize);
+        poke32(f, h + P::section::kVirtualAddress, vaddr);
+        poke32(f, h + P::section::kSizeOfRawData, raw_size);
+        poke32(f, h + P::section::kPointerToRawData, raw_ptr);
+        poke32(f, h + P::section::kCharacteristics, 0x40000040);  // initialised data, readable
         L.raw_offsets.push_back(raw_ptr);
         if (!s.pointer_to_raw_data) {
             std::string raw = s.data;
@@ -220,13 +228,15 @@ std::string make_pe(const PeSpec& spec, PeLayout* layout_out) {
             f += raw;
         }
     }
-    poke32(f, L.opt_offset + 56, va);  // SizeOfImage
+    poke32(f, L.opt_offset + P::opt::kSizeOfImage, va);
     if (!spec.certificate.empty()) {
         while (f.size() % 8)
             f.push_back('\0');
         L.cert_offset = static_cast<uint32_t>(f.size());
-        poke32(f, L.opt_offset + 112 + 4 * 8, L.cert_offset);
-        poke32(f, L.opt_offset + 112 + 4 * 8 + 4, static_cast<uint32_t>(spec.certificate.size()));
+        const uint64_t cert_dir =
+            L.opt_offset + P::opt::kFixedSize64 + kx::pe::kDirCertificate * P::opt::kDataDirectorySize;
+        poke32(f, cert_dir + P::datadir::kVirtualAddress, L.cert_offset);
+        poke32(f, cert_dir + P::datadir::kSizeField, static_cast<uint32_t>(spec.certificate.size()));
         f += spec.certificate;
     }
     if (layout_out)
@@ -300,17 +310,18 @@ std::string der(uint8_t tag, const std::string& contents) {
 std::string with_signature(std::string image, const std::string& pkcs7) {
     while (image.size() % 8)
         image.push_back('\0');
-    const uint32_t lfanew = static_cast<uint8_t>(image[0x3c]) | static_cast<uint8_t>(image[0x3d]) << 8;
-    std::string entry(8, '\0');
-    poke32(entry, 0, static_cast<uint32_t>(8 + pkcs7.size()));
-    poke16(entry, 4, 0x200);
-    poke16(entry, 6, 2);  // WIN_CERT_TYPE_PKCS_SIGNED_DATA
+    const uint32_t lfanew = peek32(image, P::dos::kLfanew);
+    std::string entry(P::wincert::kSize, '\0');
+    poke32(entry, P::wincert::kLength, static_cast<uint32_t>(P::wincert::kSize + pkcs7.size()));
+    poke16(entry, P::wincert::kRevision, 0x200);
+    poke16(entry, P::wincert::kCertificateType, 2);  // WIN_CERT_TYPE_PKCS_SIGNED_DATA
     entry += pkcs7;
     while (entry.size() % 8)
         entry.push_back('\0');
-    const size_t security_directory = lfanew + 24 + 112 + 4 * 8;
-    poke32(image, security_directory, static_cast<uint32_t>(image.size()));
-    poke32(image, security_directory + 4, static_cast<uint32_t>(entry.size()));
+    const size_t security_directory = lfanew + P::kSignatureSize + P::coff::kSize + P::opt::kFixedSize64 +
+                                      kx::pe::kDirCertificate * P::opt::kDataDirectorySize;
+    poke32(image, security_directory + P::datadir::kVirtualAddress, static_cast<uint32_t>(image.size()));
+    poke32(image, security_directory + P::datadir::kSizeField, static_cast<uint32_t>(entry.size()));
     return image + entry;
 }
 

@@ -12,6 +12,7 @@
 
 #include "backend.hpp"
 #include "options.hpp"
+#include "pe/pe_layout.hpp"
 
 namespace kxt {
 
@@ -65,11 +66,11 @@ struct PeSpec {
     std::string certificate;  // raw WIN_CERTIFICATE table contents, appended when non-empty
 };
 struct PeLayout {
-    uint32_t pe_offset = 0x80;
-    uint32_t coff_offset = 0x84;
-    uint32_t opt_offset = 0x98;
-    uint32_t opt_size = 240;
-    uint32_t section_table = 0x188;
+    uint32_t pe_offset = 0x80;                                          // e_lfanew
+    uint32_t coff_offset = pe_offset + kx::pe::layout::kSignatureSize;  // 0x84
+    uint32_t opt_offset = coff_offset + kx::pe::layout::coff::kSize;    // 0x98
+    uint32_t opt_size = kx::pe::layout::opt::kFixedSize64 + 16 * kx::pe::layout::opt::kDataDirectorySize;  // 240
+    uint32_t section_table = opt_offset + opt_size;                     // 0x188
     std::vector<uint32_t> raw_offsets;
     uint32_t cert_offset = 0;
 };

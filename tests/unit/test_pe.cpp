@@ -17,6 +17,19 @@ using namespace kxt;
 
 namespace {
 
+namespace P = pe::layout;
+
+// Where sample_uki()'s headers are: make_pe() puts them at PeLayout's offsets.
+const PeLayout kLayout;
+size_t coff_field(uint64_t field) { return kLayout.coff_offset + field; }
+size_t opt_field(uint64_t field) { return kLayout.opt_offset + field; }
+size_t data_directory_field(uint64_t index, uint64_t field) {
+    return opt_field(P::opt::kFixedSize64 + index * P::opt::kDataDirectorySize + field);
+}
+size_t section_field(const PeLayout& L, uint32_t index, uint64_t field) {
+    return L.section_table + index * P::section::kSize + field;
+}
+
 std::string sample_uki(PeLayout* layout = nullptr) {
     PeSpec spec;
     spec.sections = {section(".text", std::string(0x100, '\xc3')), section(".osrel", "ID=test\n"),
@@ -71,7 +84,7 @@ Test(pe, parses_sections_and_bytes_are_min_of_virtual_and_raw_size) {
 Test(pe, virtual_size_larger_than_raw_data_reads_the_raw_data) {
     PeLayout L;
     std::string b = sample_uki(&L);
-    poke32(b, L.section_table + 4 * 40 + 8, 0x10000);  // .initrd VirtualSize; SizeOfRawData is 0xc00
+    poke32(b, section_field(L, 4, P::section::kVirtualSize), 0x10000);  // .initrd; SizeOfRawData is 0xc00
     auto pe = pe::PeFile::parse({reinterpret_cast<const uint8_t*>(b.data()), b.size()}, "v.efi");
     cr_assert(pe.ok(), "%s", pe.ok() ? "" : pe.error().message.c_str());
     auto initrd = pe->section_bytes(*pe->find_section(".initrd")).value();
@@ -85,7 +98,7 @@ Test(pe, virtual_size_larger_than_raw_data_reads_the_raw_data) {
 Test(pe, overlap_in_memory_is_accepted) {
     PeLayout L;
     std::string b = sample_uki(&L);
-    poke32(b, L.section_table + 2 * 40 + 12, 0x2000);  // .cmdline VA = .osrel VA
+    poke32(b, section_field(L, 2, P::section::kVirtualAddress), 0x2000);  // .cmdline VA = .osrel VA
     cr_assert(parse_error(b).empty(), "%s", parse_error(b).c_str());
 }
 
@@ -93,8 +106,8 @@ Test(pe, overlap_in_memory_is_accepted) {
 Test(pe, empty_section_pointing_past_the_end_has_no_bytes) {
     PeLayout L;
     std::string b = sample_uki(&L);
-    poke32(b, L.section_table + 1 * 40 + 16, 0);           // .osrel SizeOfRawData
-    poke32(b, L.section_table + 1 * 40 + 20, 0x7ffffff0);  // PointerToRawData
+    poke32(b, section_field(L, 1, P::section::kSizeOfRawData), 0);  // .osrel
+    poke32(b, section_field(L, 1, P::section::kPointerToRawData), 0x7ffffff0);
     auto pe = pe::PeFile::parse({reinterpret_cast<const uint8_t*>(b.data()), b.size()}, "e.efi");
     cr_assert(pe.ok(), "%s", pe.ok() ? "" : pe.error().message.c_str());
     cr_assert(pe->section_bytes(*pe->find_section(".osrel")).value().empty());
@@ -133,74 +146,74 @@ Test(pe_malformed, no_mz) {
 }
 Test(pe_malformed, lfanew_past_eof) {
     std::string b = sample_uki();
-    poke32(b, 0x3c, static_cast<uint32_t>(b.size()));
+    poke32(b, P::dos::kLfanew, static_cast<uint32_t>(b.size()));
     expect_rejected(b, "(e_lfanew) is past the end of the file");
 }
 Test(pe_malformed, lfanew_overflow) {
     std::string b = sample_uki();
-    poke32(b, 0x3c, 0xfffffffe);
+    poke32(b, P::dos::kLfanew, 0xfffffffe);
     expect_rejected(b, "PE header offset 0xfffffffe (e_lfanew) is past the end");
 }
 Test(pe_malformed, bad_pe_signature) {
     std::string b = sample_uki();
-    b[0x81] = 'X';
+    b[kLayout.pe_offset + 1] = 'X';
     expect_rejected(b, "bad PE signature at 0x80");
 }
 Test(pe_malformed, truncated_coff_header) { expect_rejected(sample_uki().substr(0, 0x90), "COFF header at 0x84 is truncated"); }
 Test(pe_malformed, no_sections) {
     std::string b = sample_uki();
-    poke16(b, 0x86, 0);
+    poke16(b, coff_field(P::coff::kNumberOfSections), 0);
     expect_rejected(b, "PE file has no sections");
 }
 Test(pe_malformed, too_many_sections) {
     std::string b = sample_uki();
-    poke16(b, 0x86, 97);
+    poke16(b, coff_field(P::coff::kNumberOfSections), 97);
     expect_rejected(b, "too many sections (97; at most 96)");
 }
 Test(pe_malformed, huge_section_count) {
     std::string b = sample_uki();
-    poke16(b, 0x86, 0xffff);
+    poke16(b, coff_field(P::coff::kNumberOfSections), 0xffff);
     expect_rejected(b, "too many sections (65535");
 }
 Test(pe_malformed, no_optional_header) {
     std::string b = sample_uki();
-    poke16(b, 0x94, 0);
+    poke16(b, coff_field(P::coff::kSizeOfOptionalHeader), 0);
     expect_rejected(b, "no optional header (SizeOfOptionalHeader 0)");
 }
 Test(pe_malformed, optional_header_past_eof) {
-    std::string b = sample_uki().substr(0, 0x98 + 100);
+    std::string b = sample_uki().substr(0, kLayout.opt_offset + 100);
     expect_rejected(b, "optional header (offset 0x98, size 0xf0) extends past end of file");
 }
 Test(pe_malformed, unknown_optional_magic) {
     std::string b = sample_uki();
-    poke16(b, 0x98, 0x30b);
+    poke16(b, opt_field(P::opt::kMagic), 0x30b);
     expect_rejected(b, "unknown optional header magic 0x30b");
 }
 Test(pe_malformed, optional_header_too_small) {
     std::string b = sample_uki();
-    poke16(b, 0x94, 100);
+    poke16(b, coff_field(P::coff::kSizeOfOptionalHeader), 100);
     expect_rejected(b, "optional header too small for PE32+ (100 bytes, need 112)");
 }
 Test(pe_malformed, too_many_data_directories) {
     std::string b = sample_uki();
-    poke32(b, 0x98 + 108, 17);
+    poke32(b, opt_field(P::opt::kNumberOfRvaAndSizes64), 17);
     expect_rejected(b, "NumberOfRvaAndSizes 17 exceeds 16");
 }
 Test(pe_malformed, data_directories_do_not_fit) {
     std::string b = sample_uki();
-    poke16(b, 0x94, 120);  // room for one directory, 16 claimed
+    poke16(b, coff_field(P::coff::kSizeOfOptionalHeader), 120);  // room for one directory, 16 claimed
     expect_rejected(b, "SizeOfOptionalHeader 120 is not the 240 bytes its 16 data directories end at");
 }
 Test(pe_malformed, size_of_headers_past_eof) {
     std::string b = sample_uki();
-    poke32(b, 0x98 + 60, 0x7fffffff);
+    poke32(b, opt_field(P::opt::kSizeOfHeaders), 0x7fffffff);
     expect_rejected(b, "SizeOfHeaders 0x7fffffff is not less than the file size");
 }
 Test(pe_malformed, section_table_past_eof) {
     PeLayout L;
     std::string b = sample_uki(&L);
-    b.resize(L.section_table + 3 * 40 + 5);
-    poke32(b, 0x98 + 60, 0x200);  // keep SizeOfHeaders inside the cut file
+    b.resize(L.section_table + 3 * P::section::kSize + 5);
+    poke32(b, opt_field(P::opt::kSizeOfHeaders), 0x200);  // keep SizeOfHeaders inside the cut file
     // SizeOfHeaders must hold the table and be less than the file, so a
     // table cut off by the end of the file is always outside SizeOfHeaders.
     expect_rejected(b, "SizeOfHeaders 0x200 ends before the section table does (at 0x250)");
@@ -208,7 +221,7 @@ Test(pe_malformed, section_table_past_eof) {
 Test(pe_malformed, section_count_larger_than_table) {
     PeLayout L;
     std::string b = sample_uki(&L);
-    poke16(b, 0x86, 96);  // the "extra" entries are read from section data
+    poke16(b, coff_field(P::coff::kNumberOfSections), 96);  // the "extra" entries are read from section data
     std::string msg = parse_error(b);
     cr_assert(!msg.empty(), "a table running into section data must be rejected");
 }
@@ -226,31 +239,31 @@ Test(pe_malformed, section_past_eof) {
 Test(pe_malformed, section_offset_overflow) {
     PeLayout L;
     std::string b = sample_uki(&L);
-    poke32(b, L.section_table + 4 * 40 + 20, 0xfffff000);  // PointerToRawData
+    poke32(b, section_field(L, 4, P::section::kPointerToRawData), 0xfffff000);
     expect_rejected(b, "section .initrd extends past end of file (offset 0xfffff000");
 }
 Test(pe_malformed, section_size_overflow) {
     PeLayout L;
     std::string b = sample_uki(&L);
-    poke32(b, L.section_table + 4 * 40 + 16, 0xffffffff);  // SizeOfRawData
+    poke32(b, section_field(L, 4, P::section::kSizeOfRawData), 0xffffffff);
     expect_rejected(b, "section .initrd extends past end of file");
 }
 Test(pe_malformed, section_overlaps_headers) {
     PeLayout L;
     std::string b = sample_uki(&L);
-    poke32(b, L.section_table + 1 * 40 + 20, 0x100);
+    poke32(b, section_field(L, 1, P::section::kPointerToRawData), 0x100);
     expect_rejected(b, "section .osrel raw data at 0x100 overlaps the PE headers");
 }
 Test(pe_malformed, sections_overlap_in_file) {
     PeLayout L;
     std::string b = sample_uki(&L);
-    poke32(b, L.section_table + 2 * 40 + 20, L.raw_offsets[1]);  // .cmdline onto .osrel
+    poke32(b, section_field(L, 2, P::section::kPointerToRawData), L.raw_offsets[1]);  // .cmdline onto .osrel
     expect_rejected(b, "overlap in the file");
 }
 Test(pe_malformed, virtual_range_overflow) {
     PeLayout L;
     std::string b = sample_uki(&L);
-    poke32(b, L.section_table + 4 * 40 + 12, 0xfffff800);
+    poke32(b, section_field(L, 4, P::section::kVirtualAddress), 0xfffff800);
     expect_rejected(b, "section .initrd virtual range 0xfffff800+0xbb8 overflows the 32-bit address space");
 }
 // --- malformed certificate tables -----------------------------------------
@@ -261,15 +274,15 @@ std::string with_cert_dir(uint32_t offset, uint32_t size, std::string tail = {})
     while (b.size() % 8)
         b.push_back('\0');
     b += tail;
-    poke32(b, 0x98 + 112 + 32, offset);
-    poke32(b, 0x98 + 112 + 36, size);
+    poke32(b, data_directory_field(pe::kDirCertificate, P::datadir::kVirtualAddress), offset);
+    poke32(b, data_directory_field(pe::kDirCertificate, P::datadir::kSizeField), size);
     return b;
 }
 std::string cert_entry(uint32_t length, size_t pad_to) {
-    std::string e(8, '\0');
-    poke32(e, 0, length);
-    poke16(e, 4, 0x200);
-    poke16(e, 6, 2);
+    std::string e(P::wincert::kSize, '\0');
+    poke32(e, P::wincert::kLength, length);
+    poke16(e, P::wincert::kRevision, 0x200);
+    poke16(e, P::wincert::kCertificateType, 2);
     e.resize(pad_to, '\0');
     return e;
 }
@@ -277,8 +290,8 @@ std::string cert_entry(uint32_t length, size_t pad_to) {
 
 Test(pe_malformed, certificate_table_past_eof) {
     std::string b = with_cert_dir(0, 0);
-    poke32(b, 0x98 + 112 + 32, static_cast<uint32_t>(b.size() - 8));
-    poke32(b, 0x98 + 112 + 36, 64);
+    poke32(b, data_directory_field(pe::kDirCertificate, P::datadir::kVirtualAddress), static_cast<uint32_t>(b.size() - 8));
+    poke32(b, data_directory_field(pe::kDirCertificate, P::datadir::kSizeField), 64);
     expect_rejected(b, "certificate table (offset");
     expect_rejected(b, "extends past end of file");
 }
@@ -391,12 +404,12 @@ Test(pe_malformed, kexec_refuses_without_a_syscall) {
 Test(pe_hashed_area, section_table_beyond_size_of_headers_is_refused) {
     PeLayout L;
     std::string b = sample_uki(&L);  // table 0x188..0x250, SizeOfHeaders 0x400
-    poke32(b, 0x98 + 60, 0x200);
+    poke32(b, opt_field(P::opt::kSizeOfHeaders), 0x200);
     expect_rejected(b, "SizeOfHeaders 0x200 ends before the section table does (at 0x250): the section table "
                        "would not be covered by a signature");
-    poke32(b, 0x98 + 60, 0x240);  // ends inside the last entry
+    poke32(b, opt_field(P::opt::kSizeOfHeaders), 0x240);  // ends inside the last entry
     expect_rejected(b, "SizeOfHeaders 0x240 ends before the section table does");
-    poke32(b, 0x98 + 60, 0x250);  // exactly the table's end: covered
+    poke32(b, opt_field(P::opt::kSizeOfHeaders), 0x250);  // exactly the table's end: covered
     cr_assert(parse_error(b).empty(), "%s", parse_error(b).c_str());
 }
 
@@ -404,7 +417,7 @@ Test(pe_hashed_area, section_table_beyond_size_of_headers_is_refused) {
 // SizeOfOptionalHeader: they must be the same place.
 Test(pe_hashed_area, optional_header_size_must_end_with_the_data_directories) {
     std::string b = sample_uki();
-    poke32(b, 0x98 + 108, 15);  // 15 directories end 8 bytes before the optional header does
+    poke32(b, opt_field(P::opt::kNumberOfRvaAndSizes64), 15);  // 15 directories end 8 bytes before the optional header does
     expect_rejected(b, "SizeOfOptionalHeader 240 is not the 232 bytes its 15 data directories end at");
 }
 
@@ -413,15 +426,17 @@ Test(pe_hashed_area, optional_header_size_must_end_with_the_data_directories) {
 Test(pe_hashed_area, fewer_than_five_data_directories_are_refused) {
     PeLayout L;
     std::string b = sample_uki(&L);  // 16 directories, table at 0x188
-    const std::string table = b.substr(L.section_table, 5 * 40);
-    b.replace(0x98 + 112 + 4 * 8, table.size(), table);
-    poke32(b, 0x98 + 108, 4);
-    poke16(b, 0x94, 112 + 4 * 8);  // SizeOfOptionalHeader agrees
+    const std::string table = b.substr(L.section_table, 5 * P::section::kSize);
+    b.replace(opt_field(P::opt::kFixedSize64 + 4 * P::opt::kDataDirectorySize), table.size(), table);  // after four directories
+    poke32(b, opt_field(P::opt::kNumberOfRvaAndSizes64), 4);
+    poke16(b, coff_field(P::coff::kSizeOfOptionalHeader),
+           static_cast<uint16_t>(P::opt::kFixedSize64 + 4 * P::opt::kDataDirectorySize));  // agrees
     expect_rejected(b, "NumberOfRvaAndSizes 4 has no entry for the certificate table");
     b = sample_uki();
-    b.replace(0x98 + 112 + 5 * 8, table.size(), table);
-    poke32(b, 0x98 + 108, 5);
-    poke16(b, 0x94, 112 + 5 * 8);
+    b.replace(opt_field(P::opt::kFixedSize64 + 5 * P::opt::kDataDirectorySize), table.size(), table);
+    poke32(b, opt_field(P::opt::kNumberOfRvaAndSizes64), 5);
+    poke16(b, coff_field(P::coff::kSizeOfOptionalHeader),
+           static_cast<uint16_t>(P::opt::kFixedSize64 + 5 * P::opt::kDataDirectorySize));
     cr_assert(parse_error(b).empty(), "%s", parse_error(b).c_str());
 }
 
@@ -429,8 +444,8 @@ Test(pe_hashed_area, fewer_than_five_data_directories_are_refused) {
 Test(pe_hashed_area, raw_data_inside_size_of_headers_is_refused) {
     PeLayout L;
     std::string b = sample_uki(&L);
-    poke32(b, L.section_table + 1 * 40 + 20, 0x300);  // .osrel at 0x300 of the 0x400 header bytes
-    poke32(b, L.section_table + 1 * 40 + 16, 0x100);
+    poke32(b, section_field(L, 1, P::section::kPointerToRawData), 0x300);  // .osrel at 0x300 of the 0x400 header bytes
+    poke32(b, section_field(L, 1, P::section::kSizeOfRawData), 0x100);
     expect_rejected(b, "section .osrel raw data at 0x300 overlaps the PE headers (SizeOfHeaders 0x400)");
 }
 

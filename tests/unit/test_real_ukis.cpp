@@ -6,6 +6,7 @@
 // file alignment, stale addons beside the UKI.
 #include <criterion/criterion.h>
 
+#include "arch/x86_64/setup_header_layout.hpp"
 #include "helpers.hpp"
 #include "pe/authenticode.hpp"
 #include "pe/pe_file.hpp"
@@ -28,8 +29,14 @@ pe::PeFile parse_pe(const std::string& bytes) {
 
 uint64_t round_up(uint64_t x, uint64_t a) { return (x + a - 1) / a * a; }
 
-uint32_t section_alignment(const std::string& pe) { return peek32(pe, peek32(pe, 0x3c) + 4 + 20 + 32); }
-uint32_t pointer_to_symbol_table(const std::string& pe) { return peek32(pe, peek32(pe, 0x3c) + 4 + 8); }
+namespace P = kx::pe::layout;
+uint32_t coff_offset(const std::string& pe) { return peek32(pe, P::dos::kLfanew) + P::kSignatureSize; }
+uint32_t section_alignment(const std::string& pe) {
+    return peek32(pe, coff_offset(pe) + P::coff::kSize + P::opt::kSectionAlignment);
+}
+uint32_t pointer_to_symbol_table(const std::string& pe) {
+    return peek32(pe, coff_offset(pe) + P::coff::kPointerToSymbolTable);
+}
 
 BzImageSpec odd_kernel() {
     BzImageSpec spec;
@@ -159,7 +166,7 @@ UKI_TEST(real_ukis, signed_kernel_is_loaded_exactly_as_signed) {
     // its setup code, nothing more.
     auto c = plan({"--sysroot=" + fixture_sysroot("bios"), "-c", "-l", uki}, fixture_sysroot("bios"));
     cr_assert(c.ok(), "%s", c.ok() ? "" : c.error().message.c_str());
-    const uint64_t setup = (uint64_t{static_cast<uint8_t>(kernel[0x1f1])} + 1) * 512;
+    const uint64_t setup = (uint64_t{static_cast<uint8_t>(kernel[kx::x86::bp::setup_sects])} + 1) * 512;
     bool found = false;
     for (const Segment& s : c->load->segment_load->segments)
         if (s.label == "kernel") {

@@ -5,6 +5,7 @@
 #include <criterion/criterion.h>
 
 #include <cpuid.h>
+#include <cstddef>
 #include <cstring>
 #include <linux/fb.h>
 #include <random>
@@ -304,8 +305,11 @@ Test(boot_params, noefi_and_many_e820_entries) {
     for (uint64_t i = 0; i < 130; i++)
         e820.push_back({i * 0x100000, i * 0x100000 + 0xfffff, i % 2 ? E820Type::Reserved : E820Type::Ram});
     std::string kernel = make_bzimage();
-    BootParamsRequest req{{reinterpret_cast<const uint8_t*>(kernel.data()), kernel.size()}, 0x5000000, 0x5001000, 0, 0,
-                          e820, false, false, ""};
+    BootParamsRequest req{.kernel = {reinterpret_cast<const uint8_t*>(kernel.data()), kernel.size()},
+                          .params_address = 0x5000000,
+                          .cmdline_address = 0x5001000,
+                          .e820 = e820,
+                          .efi = false};
     BootParams bpm = build_boot_params(req, *platform);
     cr_assert_eq(bpm.page.bytes()[0x1e8], 128, "128 entries in the zero page");
     cr_assert_eq(bpm.setup_data.size(), 1u);
@@ -332,8 +336,9 @@ Test(boot_params, edd_from_sysfs) {
     auto platform = read_platform(SystemView(root));
     cr_assert(platform.ok());
     std::string kernel = make_bzimage();
-    BootParamsRequest req{{reinterpret_cast<const uint8_t*>(kernel.data()), kernel.size()}, 0, 0, 0, 0,
-                          platform->memory_map, true, false, ""};
+    BootParamsRequest req{.kernel = {reinterpret_cast<const uint8_t*>(kernel.data()), kernel.size()},
+                          .e820 = platform->memory_map,
+                          .efi = true};
     BootParams bpm = build_boot_params(req, *platform);
     auto page = bpm.page.bytes();
     cr_assert_eq(page[0x1e9], 1, "eddbuf_entries");
@@ -367,12 +372,14 @@ Test(image, digests_cover_every_segment_but_the_purgatory) {
     std::string image = purgatory->data.bytes_copy();
     cr_assert_eq(at32(image, count_at), 3u);
     for (uint32_t i = 0; i < 3; i++) {
-        const uint64_t start = at64(image, regions + 48 * i), length = at64(image, regions + 48 * i + 8);
+        const uint64_t entry = regions + sizeof(kx_region) * i;
+        const uint64_t start = at64(image, entry + offsetof(kx_region, start));
+        const uint64_t length = at64(image, entry + offsetof(kx_region, length));
         bool found = false;
         for (const auto& s : b.call.segments)
             if (s.mem == start && s.data.size() == length) {
                 found = true;
-                cr_assert_eq(image.substr(regions + 48 * i + 16, 32),
+                cr_assert_eq(image.substr(entry + offsetof(kx_region, sha256), sizeof(kx_region::sha256)),
                              std::string(reinterpret_cast<const char*>(s.data.sha256().data()), 32), "%s digest",
                              s.label.c_str());
             }
@@ -385,8 +392,8 @@ Test(image, digests_cover_every_segment_but_the_purgatory) {
         if (s.label == "kernel")
             kernel_at = s.mem;
     cr_assert_eq(at32(image, *p->symbol_address("kx_skip_checks") - purgatory->mem), 0u, "checks on by default");
-    cr_assert_eq(at64(image, regs + 4 * 8), b.params_at);
-    cr_assert_eq(at64(image, regs + 16 * 8), kernel_at + 0x200);
+    cr_assert_eq(at64(image, regs + offsetof(struct kx_entry_regs, rsi)), b.params_at);
+    cr_assert_eq(at64(image, regs + offsetof(struct kx_entry_regs, rip)), kernel_at + 0x200);
     cr_assert_eq(kernel_at % 0x200000, 0u, "kernel_alignment honoured");
 }
 
@@ -485,8 +492,10 @@ Test(boot_params, framebuffer_and_reuse_video_type) {
     fb.rsvd_pos = 24;
     platform->framebuffer = fb;
     std::string kernel = make_bzimage();
-    BootParamsRequest req{{reinterpret_cast<const uint8_t*>(kernel.data()), kernel.size()}, 0, 0x1000, 0, 0,
-                          platform->memory_map, true, false, ""};
+    BootParamsRequest req{.kernel = {reinterpret_cast<const uint8_t*>(kernel.data()), kernel.size()},
+                          .cmdline_address = 0x1000,
+                          .e820 = platform->memory_map,
+                          .efi = true};
     const BootParams with_fb = build_boot_params(req, *platform);
     auto page = with_fb.page.bytes();
     cr_assert_eq(page[0x0f], kVideoTypeEfi, "orig_video_isVGA: EFI");

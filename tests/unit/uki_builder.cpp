@@ -7,6 +7,7 @@
 
 #include "byte_reader.hpp"
 #include "pe/pe_file.hpp"
+#include "pe/pe_layout.hpp"
 #include "strings.hpp"
 
 namespace kxt {
@@ -14,7 +15,8 @@ namespace {
 
 // --- a minimal PE editor over the file bytes, enough for ukify's steps -----
 
-constexpr uint32_t kSectionHeaderSize = 40;
+namespace P = kx::pe::layout;
+constexpr uint32_t kSectionHeaderSize = P::section::kSize;
 constexpr uint32_t kScnCntCode = 0x20, kScnCntInitializedData = 0x40, kScnMemRead = 0x40000000;
 constexpr uint16_t kFileLocalSymsStripped = 0x0008;
 
@@ -31,20 +33,20 @@ struct PeImage {
     uint32_t coff = 0, opt = 0, table = 0;
 
     explicit PeImage(std::string bytes) : data(std::move(bytes)) {
-        coff = get32(data, 0x3c) + 4;
-        opt = coff + 20;
-        table = opt + get16(data, coff + 16);
+        coff = get32(data, P::dos::kLfanew) + P::kSignatureSize;
+        opt = coff + P::coff::kSize;
+        table = opt + get16(data, coff + P::coff::kSizeOfOptionalHeader);
     }
-    uint32_t count() const { return get16(data, coff + 2); }
-    uint32_t file_alignment() const { return get32(data, opt + 36); }
-    uint32_t section_alignment() const { return get32(data, opt + 32); }
-    uint32_t size_of_headers() const { return get32(data, opt + 60); }
+    uint32_t count() const { return get16(data, coff + P::coff::kNumberOfSections); }
+    uint32_t file_alignment() const { return get32(data, opt + P::opt::kFileAlignment); }
+    uint32_t section_alignment() const { return get32(data, opt + P::opt::kSectionAlignment); }
+    uint32_t size_of_headers() const { return get32(data, opt + P::opt::kSizeOfHeaders); }
     uint32_t header(uint32_t i) const { return table + i * kSectionHeaderSize; }
     std::string name(uint32_t i) const { return std::string(data.c_str() + header(i), strnlen(data.c_str() + header(i), 8)); }
-    uint32_t vsize(uint32_t i) const { return get32(data, header(i) + 8); }
-    uint32_t vaddr(uint32_t i) const { return get32(data, header(i) + 12); }
-    uint32_t raw_size(uint32_t i) const { return get32(data, header(i) + 16); }
-    uint32_t raw_ptr(uint32_t i) const { return get32(data, header(i) + 20); }
+    uint32_t vsize(uint32_t i) const { return get32(data, header(i) + P::section::kVirtualSize); }
+    uint32_t vaddr(uint32_t i) const { return get32(data, header(i) + P::section::kVirtualAddress); }
+    uint32_t raw_size(uint32_t i) const { return get32(data, header(i) + P::section::kSizeOfRawData); }
+    uint32_t raw_ptr(uint32_t i) const { return get32(data, header(i) + P::section::kPointerToRawData); }
     void set(uint32_t at, uint32_t v) { poke32(data, at, v); }
     // pefile's section.get_data(): the raw data.
     std::string raw(uint32_t i) const { return data.substr(raw_ptr(i), raw_size(i)); }
@@ -176,15 +178,16 @@ std::vector<NewSection> ukify_sections(const std::string& stub, const UkiSpec& g
 std::string pe_add_sections(std::string stub_bytes, const std::vector<NewSection>& sections, std::string& error) {
     PeImage pe(std::move(stub_bytes));
     // Old stubs keep their symbol table at the end of the file: strip it.
-    if (uint32_t symtab = get32(pe.data, pe.coff + 8)) {
-        uint64_t size = uint64_t{18} * get32(pe.data, pe.coff + 12);
+    if (uint32_t symtab = get32(pe.data, pe.coff + P::coff::kPointerToSymbolTable)) {
+        uint64_t size = uint64_t{18} * get32(pe.data, pe.coff + P::coff::kNumberOfSymbols);
         if (symtab + size + 4 <= pe.data.size())
             size += get32(pe.data, symtab + size);
         if (symtab + size == pe.data.size()) {
             pe.data.resize(symtab);
-            pe.set(pe.coff + 8, 0);
-            pe.set(pe.coff + 12, 0);
-            poke16(pe.data, pe.coff + 18, get16(pe.data, pe.coff + 18) | kFileLocalSymsStripped);
+            pe.set(pe.coff + P::coff::kPointerToSymbolTable, 0);
+            pe.set(pe.coff + P::coff::kNumberOfSymbols, 0);
+            poke16(pe.data, pe.coff + P::coff::kCharacteristics,
+                   get16(pe.data, pe.coff + P::coff::kCharacteristics) | kFileLocalSymsStripped);
         }
     }
     // Stripped stubs may have unaligned raw data: align it, moving what follows.
@@ -193,17 +196,18 @@ std::string pe_add_sections(std::string stub_bytes, const std::vector<NewSection
         const uint32_t oldp = pe.raw_ptr(i), oldsz = pe.raw_size(i);
         const uint32_t newp = static_cast<uint32_t>(round_up(oldp, fa)), newsz = static_cast<uint32_t>(round_up(oldsz, fa));
         const uint32_t padp = newp - oldp, padsz = newsz - oldsz;
-        pe.set(pe.header(i) + 20, newp);
-        pe.set(pe.header(i) + 16, newsz);
+        pe.set(pe.header(i) + P::section::kPointerToRawData, newp);
+        pe.set(pe.header(i) + P::section::kSizeOfRawData, newsz);
         for (uint32_t j = i + 1; j < pe.count(); j++)
-            pe.set(pe.header(j) + 20, pe.raw_ptr(j) + padp + padsz);
+            pe.set(pe.header(j) + P::section::kPointerToRawData, pe.raw_ptr(j) + padp + padsz);
         pe.data = pe.data.substr(0, oldp) + std::string(padp, '\0') + pe.data.substr(oldp, oldsz) +
                   std::string(padsz, '\0') + pe.data.substr(std::min<size_t>(oldp + oldsz, pe.data.size()));
     }
-    pe.set(pe.opt + 60, static_cast<uint32_t>(round_up(pe.size_of_headers(), fa)));
-    const bool plus = get16(pe.data, pe.opt) == 0x20b;
-    const uint32_t security_dir = pe.opt + (plus ? 112 : 96) + 4 * 8;
-    if (get32(pe.data, security_dir) != 0) {
+    pe.set(pe.opt + P::opt::kSizeOfHeaders, static_cast<uint32_t>(round_up(pe.size_of_headers(), fa)));
+    const bool plus = get16(pe.data, pe.opt + P::opt::kMagic) == 0x20b;
+    const uint64_t security_dir = pe.opt + (plus ? P::opt::kFixedSize64 : P::opt::kFixedSize32) +
+                                  kx::pe::kDirCertificate * P::opt::kDataDirectorySize;
+    if (get32(pe.data, security_dir + P::datadir::kVirtualAddress) != 0) {
         error = "Stub image is signed, refusing.";
         return {};
     }
@@ -231,8 +235,8 @@ std::string pe_add_sections(std::string stub_bytes, const std::vector<NewSection
             }
             const uint32_t next = pe.raw_ptr(i + 1);  // ukify: pe.sections[i + 1]
             pe.data = pe.data.substr(0, pe.raw_ptr(i)) + s.data + std::string(raw_size - vsize, '\0') + pe.data.substr(next);
-            pe.set(pe.header(i) + 16, raw_size);
-            pe.set(pe.header(i) + 8, vsize);
+            pe.set(pe.header(i) + P::section::kSizeOfRawData, raw_size);
+            pe.set(pe.header(i) + P::section::kVirtualSize, vsize);
             swapped = true;
             break;
         }
@@ -243,17 +247,18 @@ std::string pe_add_sections(std::string stub_bytes, const std::vector<NewSection
         pe.data.resize(raw_ptr + raw_size, '\0');
         std::memset(pe.data.data() + offset, 0, kSectionHeaderSize);
         std::memcpy(pe.data.data() + offset, s.name.data(), std::min<size_t>(s.name.size(), 8));
-        pe.set(offset + 8, vsize);
-        pe.set(offset + 12, vaddr);
-        pe.set(offset + 16, raw_size);
-        pe.set(offset + 20, raw_ptr);
-        pe.set(offset + 36, kScnMemRead | (s.name == ".linux" ? kScnCntCode : kScnCntInitializedData));
-        poke16(pe.data, pe.coff + 2, static_cast<uint16_t>(n + 1));
-        pe.set(pe.opt + 8, get32(pe.data, pe.opt + 8) + vsize);  // SizeOfInitializedData
+        pe.set(offset + P::section::kVirtualSize, vsize);
+        pe.set(offset + P::section::kVirtualAddress, vaddr);
+        pe.set(offset + P::section::kSizeOfRawData, raw_size);
+        pe.set(offset + P::section::kPointerToRawData, raw_ptr);
+        pe.set(offset + P::section::kCharacteristics,
+               kScnMemRead | (s.name == ".linux" ? kScnCntCode : kScnCntInitializedData));
+        poke16(pe.data, pe.coff + P::coff::kNumberOfSections, static_cast<uint16_t>(n + 1));
+        pe.set(pe.opt + P::opt::kSizeOfInitializedData, get32(pe.data, pe.opt + P::opt::kSizeOfInitializedData) + vsize);
     }
-    pe.set(pe.opt + 64, 0);  // CheckSum
+    pe.set(pe.opt + P::opt::kCheckSum, 0);
     const uint32_t last = pe.count() - 1;
-    pe.set(pe.opt + 56, static_cast<uint32_t>(round_up(uint64_t{pe.vaddr(last)} + pe.vsize(last), sa)));
+    pe.set(pe.opt + P::opt::kSizeOfImage, static_cast<uint32_t>(round_up(uint64_t{pe.vaddr(last)} + pe.vsize(last), sa)));
     return pe.data;
 }
 

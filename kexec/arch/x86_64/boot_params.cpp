@@ -303,10 +303,10 @@ BootParams build_boot_params(const BootParamsRequest& req, const PlatformInfo& p
     ZeroPage& page = out.page;
 
     // 1. The kernel's setup header, as far as its own jump says it reaches.
-    const size_t header_end = 0x202 + req.kernel[0x201];
+    const size_t header_end = header + req.kernel[jump + 1];
     const size_t header_len = std::min<size_t>(header_end - hdr, edd_mbr_sig_buffer - hdr);
     page.copy_in(hdr, req.kernel.subspan(hdr, header_len));
-    const uint16_t xloadflags = le16(req.kernel, 0x236);
+    const uint16_t xloadflags = le16(req.kernel, bp::xloadflags);
 
     // 2. We are the boot loader.
     page.u8(type_of_loader) = kLoaderTypeKexec;

@@ -11,12 +11,14 @@
 #include <vector>
 
 #include "arch/x86_64/memory_map.hpp"
+#include "arch/x86_64/setup_header_layout.hpp"
 #include "result.hpp"
 #include "sysroot.hpp"
 
 namespace kx::x86 {
 
-// Offsets into struct boot_params.
+// Offsets into struct boot_params; those of its setup header (hdr, at
+// 0x1f1) are in setup_header_layout.hpp, in this namespace too.
 namespace bp {
 constexpr size_t kSize = 4096;
 constexpr size_t screen_info = 0x000, screen_info_size = 0x40;
@@ -28,10 +30,6 @@ constexpr size_t efi_memmap_size = 0x1d4, efi_memmap_hi = 0x1dc;
 constexpr size_t alt_mem_k = 0x1e0;
 constexpr size_t e820_entries = 0x1e8, eddbuf_entries = 0x1e9, edd_mbr_sig_buf_entries = 0x1ea;
 constexpr size_t secure_boot = 0x1ec;
-constexpr size_t hdr = 0x1f1;
-constexpr size_t type_of_loader = 0x210, loadflags = 0x211;
-constexpr size_t ramdisk_image = 0x218, ramdisk_size = 0x21c, cmd_line_ptr = 0x228;
-constexpr size_t hardware_subarch = 0x23c, setup_data = 0x250;
 constexpr size_t edd_mbr_sig_buffer = 0x290, edd_mbr_sig_max = 16;
 constexpr size_t e820_table = 0x2d0, e820_max_zeropage = 128, e820_entry_size = 20;
 constexpr size_t eddbuf = 0xd00, edd_max = 6, edd_info_size = 82;

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "arch/x86_64/bzimage.hpp"
 
+#include "arch/x86_64/setup_header_layout.hpp"
 #include "byte_reader.hpp"
 #include "strings.hpp"
 
 namespace kx::x86 {
 
 bool has_setup_header(std::span<const uint8_t> image) {
-    return fits(image, 0x1fe, 8) && le16(image, 0x1fe) == 0xAA55 &&
-           std::memcmp(image.data() + 0x202, "HdrS", 4) == 0;
+    return fits(image, bp::boot_flag, bp::header + 4 - bp::boot_flag) && le16(image, bp::boot_flag) == 0xAA55 &&
+           std::memcmp(image.data() + bp::header, "HdrS", 4) == 0;
 }
 
 Result<SetupHeader> parse_setup_header(std::span<const uint8_t> image, const std::string& name) {
@@ -18,32 +19,32 @@ Result<SetupHeader> parse_setup_header(std::span<const uint8_t> image, const std
     if (!has_setup_header(image))
         return make_error(name + ": not a bzImage (no \"HdrS\" setup header at 0x202)");
     SetupHeader h;
-    h.setup_sects = le8(image, 0x1f1);
-    h.boot_flag = le16(image, 0x1fe);
-    h.protocol = le16(image, 0x206);
-    h.loadflags = le8(image, 0x211);
-    h.code32_start = le32(image, 0x214);
+    h.setup_sects = le8(image, bp::setup_sects);
+    h.boot_flag = le16(image, bp::boot_flag);
+    h.protocol = le16(image, bp::version);
+    h.loadflags = le8(image, bp::loadflags);
+    h.code32_start = le32(image, bp::code32_start);
     if (h.protocol >= 0x0203)
-        h.initrd_addr_max = le32(image, 0x22c);
+        h.initrd_addr_max = le32(image, bp::initrd_addr_max);
     else
         h.initrd_addr_max = 0x37ffffff;
     if (h.protocol >= 0x0205) {
-        h.kernel_alignment = le32(image, 0x230);
-        h.relocatable_kernel = le8(image, 0x234);
+        h.kernel_alignment = le32(image, bp::kernel_alignment);
+        h.relocatable_kernel = le8(image, bp::relocatable_kernel);
     }
     if (h.protocol >= 0x020a)
-        h.min_alignment = le8(image, 0x235);
+        h.min_alignment = le8(image, bp::min_alignment);
     if (h.protocol >= 0x020c)
-        h.xloadflags = le16(image, 0x236);
-    h.cmdline_size = h.protocol >= 0x0206 ? le32(image, 0x238) : 255;
+        h.xloadflags = le16(image, bp::xloadflags);
+    h.cmdline_size = h.protocol >= 0x0206 ? le32(image, bp::cmdline_size) : 255;
     if (h.protocol >= 0x020a) {
-        h.pref_address = le64(image, 0x258);
-        h.init_size = le32(image, 0x260);
+        h.pref_address = le64(image, bp::pref_address);
+        h.init_size = le32(image, bp::init_size);
     }
     if (h.protocol >= 0x020b)
-        h.handover_offset = le32(image, 0x264);
+        h.handover_offset = le32(image, bp::handover_offset);
     // kernel_version points (relative to 0x200) at a string in the setup code.
-    uint16_t kv = le16(image, 0x20e);
+    uint16_t kv = le16(image, bp::kernel_version);
     if (kv != 0 && h.protocol >= 0x0200) {
         uint64_t at = 0x200 + uint64_t{kv};
         if (at < h.setup_size())

@@ -19,8 +19,6 @@ constexpr uint16_t XLF_EFI_HANDOVER_32 = 1 << 2;
 constexpr uint16_t XLF_EFI_HANDOVER_64 = 1 << 3;
 constexpr uint16_t XLF_EFI_KEXEC = 1 << 4;
 
-constexpr uint64_t kSetupHeaderOffset = 0x1f1;
-
 struct SetupHeader {
     uint8_t setup_sects = 0;       // 0 means 4
     uint16_t boot_flag = 0;        // 0xAA55
