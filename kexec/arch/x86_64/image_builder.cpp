@@ -262,7 +262,7 @@ Result<std::string> real_mode_block(std::span<const uint8_t> image, const SetupH
                                     uint64_t block_at, uint64_t kernel_at, uint64_t initrd_at, uint64_t initrd_size,
                                     const std::string& name) {
     const uint64_t kern16 = h.setup_size();
-    uint64_t needed = h.protocol >= 0x0201 ? le16(image, 0x224) : kern16 + 8192;  // heap_end_ptr
+    uint64_t needed = h.protocol >= 0x0201 ? le16(image, bp::heap_end_ptr) : kern16 + 8192;
     needed = std::max(needed, kern16);
     if (needed > 0xfffc)
         return make_error(name + ": the real-mode setup code and its heap exceed 64 KiB");
@@ -275,8 +275,8 @@ Result<std::string> real_mode_block(std::span<const uint8_t> image, const SetupH
     uint8_t* b = reinterpret_cast<uint8_t*>(block.data());
     b[bp::type_of_loader] = kLoaderTypeKexec;
     b[bp::loadflags] = static_cast<uint8_t>((b[bp::loadflags] & ~0x80) | 0x80);  // CAN_USE_HEAP
-    put_le16(b + 0x224, static_cast<uint16_t>(needed + heap - 0x200));          // heap_end_ptr, 512 bytes of stack
-    put_le32(b + 0x214, static_cast<uint32_t>(kernel_at));                      // code32_start
+    put_le16(b + bp::heap_end_ptr, static_cast<uint16_t>(needed + heap - 0x200));  // 512 bytes of stack
+    put_le32(b + bp::code32_start, static_cast<uint32_t>(kernel_at));
     put_le32(b + bp::ramdisk_image, static_cast<uint32_t>(initrd_at));
     put_le32(b + bp::ramdisk_size, static_cast<uint32_t>(initrd_size));
     put_le16(b + bp::screen_info + bp::si_cl_magic, 0xa33f);
@@ -291,12 +291,12 @@ Result<std::string> real_mode_block(std::span<const uint8_t> image, const SetupH
 std::string faked_setup_header() {
     std::string h(1024, '\0');
     uint8_t* b = reinterpret_cast<uint8_t*>(h.data());
-    b[0x201] = 0x23c - 0x202;  // the header reaches through cmdline_size
+    b[bp::jump + 1] = bp::cmdline_size + 4 - bp::header;  // the header reaches through cmdline_size
     constexpr uint8_t kHeaderMagic[4] = {'H', 'd', 'r', 'S'};
-    std::memcpy(b + 0x202, kHeaderMagic, sizeof kHeaderMagic);
-    put_le16(b + 0x206, 0x0206);
-    put_le32(b + 0x22c, kDefaultInitrdAddrMax);
-    put_le32(b + 0x238, kDefaultCmdlineSize);
+    std::memcpy(b + bp::header, kHeaderMagic, sizeof kHeaderMagic);
+    put_le16(b + bp::version, 0x0206);
+    put_le32(b + bp::initrd_addr_max, kDefaultInitrdAddrMax);
+    put_le32(b + bp::cmdline_size, kDefaultCmdlineSize);
     return h;
 }
 
@@ -399,8 +399,13 @@ Result<SegmentLoadCall> build_kexec_image(const BootInputs& boot, const std::vec
             notes.push_back("--real-mode on a machine booted through EFI: there is no BIOS for the kernel's "
                             "setup code to call");
     } else {
-        BootParamsRequest req{image, 0, 0, initrd_at, initrd_size, e820, options.efi, options.reuse_video_type,
-                              options.rng_seed};
+        BootParamsRequest req{.kernel = image,  // the addresses are place_boot_params()'s
+                              .initrd_address = initrd_at,
+                              .initrd_size = initrd_size,
+                              .e820 = e820,
+                              .efi = options.efi,
+                              .reuse_video_type = options.reuse_video_type,
+                              .rng_seed = options.rng_seed};
         KX_ASSIGN(PlacedParams params, place_boot_params(req, boot.cmdline, platform, free, options.crash, notes));
         params_at = params.address;
         segments.push_back(std::move(params.segment));
@@ -487,8 +492,13 @@ Result<SegmentLoadCall> build_elf_image(const ElfKernel& k, const BootInputs& bo
         const std::string header = faked_setup_header();
         KX_ASSIGN(const PlacedInitrd initrd,
                   place_initrd(boot, options, uint64_t{kDefaultInitrdAddrMax} + 1, free, segments));
-        BootParamsRequest req{{reinterpret_cast<const uint8_t*>(header.data()), header.size()}, 0, 0, initrd.at,
-                              initrd.size, e820, options.efi, options.reuse_video_type, options.rng_seed};
+        BootParamsRequest req{.kernel = {reinterpret_cast<const uint8_t*>(header.data()), header.size()},
+                              .initrd_address = initrd.at,
+                              .initrd_size = initrd.size,
+                              .e820 = e820,
+                              .efi = options.efi,
+                              .reuse_video_type = options.reuse_video_type,
+                              .rng_seed = options.rng_seed};
         KX_ASSIGN(PlacedParams params, place_boot_params(req, boot.cmdline, platform, free, options.crash, notes));
         entry.regs64.rsi = params.address;
         segments.push_back(std::move(params.segment));
