@@ -53,6 +53,7 @@ struct RecordedCall {
     struct Seg {
         uint64_t mem, memsz, bufsz;
         std::string sha256;
+        std::string bytes;  // keep_bytes only
     };
     std::vector<Seg> segments;
     int result = 0;
@@ -65,7 +66,8 @@ public:
     // Errnos for the next kexec_file_load/kexec_load calls, in order (0 = success).
     std::deque<int> results;
     std::vector<RecordedCall> calls;
-    // Keep a copy of the bytes behind kexec_file_load fds (tests that compare).
+    // Keep a copy of the bytes behind kexec_file_load fds and of every
+    // kexec_load segment (tests that compare).
     bool keep_bytes = false;
     // Read and digest what is behind fds and segments. The dry run turns it
     // off: its plan already shows every digest.

@@ -94,6 +94,8 @@ int RecordingBackend::kexec_load(uint64_t entry, std::span<const abi::kexec_segm
         seg.bufsz = s.bufsz;
         if (digest)
             seg.sha256 = to_hex(sha256({static_cast<const uint8_t*>(s.buf), s.bufsz}));
+        if (keep_bytes)
+            seg.bytes.assign(static_cast<const char*>(s.buf), s.bufsz);
         call.segments.push_back(seg);
     }
     call.result = next_result();

@@ -53,7 +53,8 @@ Result<int> file_load(const FileLoadCall& call, ExecEnv& env) {
     return err;
 }
 
-Status segment_load(const LoadPlan& plan, const SegmentLoadCall& call, ExecEnv& env) {
+Status segment_load(const LoadPlan& plan, SegmentLoadCall call, ExecEnv& env) {
+    KX_TRY(write_pending_digests(call));  // a dry run wrote them to print them
     std::vector<PayloadView> views;
     std::vector<abi::kexec_segment> segs;
     uint64_t total = 0;
@@ -88,13 +89,13 @@ Status execute_load(const LoadPlan& plan, ExecEnv& env) {
                            plan.file_calls[i + 1].label);
             continue;
         }
-        if (plan.fallback_to_kexec_load && contains(plan.fallback_on, err)) {
+        if (contains(plan.fallback_on, err)) {
             debug(env, "kexec_file_load: " + errno_name(err) + ": falling back to kexec_load");
-            if (!env.plan_segments)
-                return make_error("kexec_file_load failed (" + errno_name(err) +
-                                  ") and no kexec_load fallback is available");
-            KX_ASSIGN(SegmentLoadCall segs, env.plan_segments(plan));
-            return segment_load(plan, segs, env);
+            if (!plan.segment_load)  // it could not be planned: say why
+                return plan.no_fallback ? *plan.no_fallback
+                                        : make_error("kexec_file_load failed (" + errno_name(err) +
+                                                     ") and no kexec_load fallback was planned");
+            return segment_load(plan, *plan.segment_load, env);
         }
         const bool split = call.kind == FileCallKind::SplitUki;  // the kernel alone was checked
         uint64_t bytes = call.kernel.size() + (call.initrd ? call.initrd->size() : 0);
@@ -106,7 +107,7 @@ Status execute_load(const LoadPlan& plan, ExecEnv& env) {
             e.exit_status = exit_status::kFallback;
         return e;
     }
-    if (plan.segment_load)
+    if (plan.segment_load)  // -c (the file calls, if any, returned above)
         return segment_load(plan, *plan.segment_load, env);
     return make_error("nothing to load");
 }

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Carrying out an Invocation through the Backend: the order kexec-tools uses
-// (unload, load, shutdown, sync, ifdown, exec), the -a fallback to
-// kexec_load, and every kernel error turned into advice.
+// (unload, load, shutdown, sync, ifdown, exec), the branch an errno selects
+// (the next file call, -a's kexec_load), and every kernel error turned into
+// advice. It decides nothing else: the plan holds every call.
 #pragma once
 
 #include <cstdio>
-#include <functional>
 
 #include "backend.hpp"
 #include "load_plan.hpp"
@@ -18,8 +18,6 @@ struct ExecEnv {
     Backend& backend;
     const SystemView& sys;
     FILE* debug = nullptr;  // -d: progress lines go here
-    // Plans kexec_load for -a once kexec_file_load proved unusable.
-    std::function<Result<SegmentLoadCall>(const LoadPlan&)> plan_segments;
 };
 
 Status execute(const Invocation& inv, ExecEnv& env);

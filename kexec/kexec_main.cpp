@@ -9,7 +9,6 @@
 
 #include "arch/x86_64/boot_params.hpp"
 #include "arch/x86_64/crashdump.hpp"
-#include "arch/x86_64/segment_planner.hpp"
 #include "executor.hpp"
 #include "options.hpp"
 #include "planner.hpp"
@@ -165,6 +164,12 @@ int run(int argc, char** argv, MainEnv& env) {
     // A file that shrank while we planned was read as zeros past its new end.
     if (Status st = check_inputs_unchanged(); !st.ok())
         return fail(env, st.error());
+    if (o.dry_run != DryRunFormat::None && inv->load && inv->load->segment_load) {
+        // The plan shows every segment's SHA-256, the purgatory's too, which
+        // holds the others' (-a's fallback among them): write those first.
+        if (Status st = write_pending_digests(*inv->load->segment_load); !st.ok())
+            return fail(env, st.error());
+    }
     if (o.dry_run == DryRunFormat::Text)
         std::fputs(format_plan_text(*inv).c_str(), env.out);
     else if (o.dry_run == DryRunFormat::Json)
@@ -173,14 +178,7 @@ int run(int argc, char** argv, MainEnv& env) {
         for (const auto& n : inv->load->notes)
             note(env, n);
 
-    ExecEnv exec{*backend, sys, o.debug ? env.err : nullptr, [&](const LoadPlan& load) {
-                     std::vector<std::string> notes;
-                     auto call = plan_segment_load(load, o, sys, notes);
-                     if (o.debug)
-                         for (const auto& n : notes)
-                             note(env, n);
-                     return call;
-                 }};
+    ExecEnv exec{*backend, sys, o.debug ? env.err : nullptr};
     Status st = execute(*inv, exec);
     return st.ok() ? 0 : fail(env, st.error());
 }

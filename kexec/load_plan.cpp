@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "load_plan.hpp"
 
+#include <algorithm>
+
 #include "kexec_abi.hpp"
 #include "strings.hpp"
 
@@ -62,8 +64,8 @@ const char* target_name(bool crash) { return crash ? "crash" : "normal"; }
 void format_load_text(std::string& out, const LoadPlan& load) {
     out += "load: " + terminal_line(load.image) + " (" + load.image_type + ") as the " +
            (load.crash ? "crash kernel (kexec -p)" : "next kernel (kexec -l)") + "\n";
-    out += "  command line (" + std::to_string(load.boot.cmdline.size()) + " bytes, from " +
-           terminal_line(load.cmdline_source) + "): " + quote(load.boot.cmdline) + "\n";
+    out += "  command line (" + std::to_string(load.final_cmdline().size()) + " bytes, from " +
+           terminal_line(load.cmdline_source) + "): " + quote(load.final_cmdline()) + "\n";
     out += "  kernel: " + payload_line(load.boot.kernel) + "\n";
     out += "  initrd: " + (load.boot.initrd ? payload_line(*load.boot.initrd) : std::string("none")) + "\n";
     int n = 0;
@@ -76,27 +78,51 @@ void format_load_text(std::string& out, const LoadPlan& load) {
         if (!call.next_on.empty() && &call != &load.file_calls.back())
             out += "    on " + errno_list(call.next_on) + ": try #" + std::to_string(n + 1) + "\n";
     }
-    if (load.fallback_to_kexec_load && !load.file_calls.empty())
+    if (load.falls_back())
         out += "  on " + errno_list(load.fallback_on) + ": fall back to kexec_load\n";
     if (load.segment_load) {
         const SegmentLoadCall& s = *load.segment_load;
-        out += std::string("  kexec_load") + (load.file_calls.empty() ? "" : " (fallback)") +
-               ": entry " + hex(s.entry) + ", flags " + hex(s.flags) + " (" +
-               abi::load_flag_names(s.flags) + "), " + std::to_string(s.segments.size()) +
-               " segments\n";
-        if (s.cmdline != load.boot.cmdline)
+        out += std::string("  kexec_load") + (load.falls_back() ? " (fallback)" : "") + ": entry " + hex(s.entry) +
+               ", flags " + hex(s.flags) + " (" + abi::load_flag_names(s.flags) + "), " +
+               std::to_string(s.segments.size()) + " segments\n";
+        if (s.cmdline != load.final_cmdline())
             out += "    command line given: " + quote(s.cmdline) + "\n";
         for (const Segment& seg : s.segments)
             out += "    " + hex(seg.mem) + "+" + hex(seg.memsz) + " " + terminal_line(seg.label) + ": " +
                    payload_line(seg.data) + "\n";
-    } else if (load.fallback_to_kexec_load) {
-        out += "  kexec_load (fallback): planned when needed\n";
+    } else if (load.no_fallback) {
+        out += "  kexec_load (fallback): not possible: " + terminal_line(load.no_fallback->message) + "\n";
     }
     for (const std::string& note : load.notes)
         out += "  note: " + terminal_line(note) + "\n";
 }
 
 }  // namespace
+
+Status write_pending_digests(SegmentLoadCall& call) {
+    if (!call.digests)
+        return {};
+    const PendingDigests& pending = *call.digests;
+    if (pending.segment >= call.segments.size())
+        return make_error("the digest table names segment " + std::to_string(pending.segment) + " of " +
+                          std::to_string(call.segments.size()));
+    Segment& holder = call.segments[pending.segment];
+    std::vector<Payload> sources;
+    sources.reserve(pending.entries.size());
+    for (const auto& e : pending.entries)
+        sources.push_back(e.bytes);
+    const std::vector<Sha256Digest> digests = sha256_each(sources);
+    std::string bytes = holder.data.bytes_copy();
+    for (size_t i = 0; i < digests.size(); i++) {
+        const uint64_t at = pending.entries[i].offset;
+        if (at > bytes.size() || bytes.size() - at < digests[i].size())
+            return make_error(holder.label + ": no room for a digest at " + hex(at));
+        std::copy(digests[i].begin(), digests[i].end(), bytes.begin() + static_cast<std::ptrdiff_t>(at));
+    }
+    holder.data = Payload::generated(holder.data.describe(), std::move(bytes));
+    call.digests.reset();
+    return {};
+}
 
 // Text from files (notes, labels) reaches the terminal escaped, each field
 // on its own line (terminal_line above), and the whole through
@@ -176,14 +202,15 @@ Json plan_json(const Invocation& inv) {
                              .set("image", load.image)
                              .set("image_type", load.image_type)
                              .set("target", target_name(load.crash))
-                             .set("cmdline", load.boot.cmdline)
+                             .set("cmdline", load.final_cmdline())
                              .set("cmdline_source", load.cmdline_source)
                              .set("kernel", payload_json(load.boot.kernel))
                              .set("initrd", load.boot.initrd ? payload_json(*load.boot.initrd) : Json())
                              // cppcheck-suppress accessMoved  ; each is moved once, in this chain
                              .set("kexec_file_load", std::move(calls))
-                             .set("fallback", load.fallback_to_kexec_load ? Json("kexec_load") : Json())
+                             .set("fallback", load.falls_back() ? Json("kexec_load") : Json())
                              .set("fallback_on", errno_json(load.fallback_on))
+                             .set("no_fallback", load.no_fallback ? Json(load.no_fallback->message) : Json())
                              // cppcheck-suppress accessMoved
                              .set("kexec_load", std::move(segload))
                              .set("notes", std::move(notes)));

@@ -11,6 +11,7 @@
 
 #include "json.hpp"
 #include "payload.hpp"
+#include "result.hpp"
 
 namespace kx {
 
@@ -38,12 +39,29 @@ struct Segment {
     bool checked = true;
 };
 
+// Digests a segment carries of other segments' bytes (the purgatory's
+// table of what it checks), written into it when the call is about to be
+// made or printed, not when it is planned: -a plans its kexec_load with the
+// rest and seldom makes it, and hashing every segment is most of its cost.
+struct PendingDigests {
+    size_t segment = 0;  // the index, in segments, of the one that holds them
+    struct Entry {
+        uint64_t offset;  // where the SHA-256 goes, within that segment's data
+        Payload bytes;    // what it is the digest of
+    };
+    std::vector<Entry> entries;
+};
+
 struct SegmentLoadCall {
     uint64_t entry = 0;
     std::vector<Segment> segments;
     unsigned long flags = 0;
     std::string cmdline;  // as placed in the boot parameters (crash: with elfcorehdr=)
+    std::optional<PendingDigests> digests;  // none once written (or for a call without a purgatory)
 };
+
+// Writes the pending digests into their segment (on every core), once.
+Status write_pending_digests(SegmentLoadCall& call);
 
 // What the next kernel is, whichever syscall loads it: a bzImage (for a
 // UKI, its .linux), the initrd and the command line.
@@ -60,16 +78,24 @@ struct LoadPlan {
     std::string image;                 // the kernel file as given
     std::string image_type;            // "bzImage64", "uki", ...
     bool crash = false;
-    BootInputs boot;                   // boot.cmdline: what /proc/cmdline will say
+    BootInputs boot;                   // what the file-type step found to boot
     bool initrd_from_uki = false;      // the UKI's own (full boot) initrd, not --initrd
     std::string cmdline_source;        // where that came from
-    std::vector<FileLoadCall> file_calls;
-    // -a: when a file call fails with an errno in fallback_on, use kexec_load
-    // (planned only then: it reads the platform and hashes every segment).
-    bool fallback_to_kexec_load = false;
-    std::vector<int> fallback_on;      // errnos (of any file call) that lead there
+    std::vector<FileLoadCall> file_calls;  // -s, -a: tried in order (next_on)
+    // kexec_load: the one call of -c (and of -a when kexec_file_load cannot
+    // take the image at all), or -a's fallback: made when a file call fails
+    // with an errno in fallback_on. Planned with the rest either way.
     std::optional<SegmentLoadCall> segment_load;
+    std::vector<int> fallback_on;      // -a with file calls: errnos that lead to segment_load
+    std::optional<Error> no_fallback;  // -a: why kexec_load could not be planned (the error then)
     std::vector<std::string> notes;    // shown by -d and in the dry run
+
+    bool falls_back() const { return !fallback_on.empty(); }
+    // What /proc/cmdline will say: the first call's line (-c: with the
+    // crash kernel's elfcorehdr= and memmap=).
+    const std::string& final_cmdline() const {
+        return file_calls.empty() && segment_load ? segment_load->cmdline : boot.cmdline;
+    }
 };
 
 struct UnloadPlan {

@@ -180,18 +180,31 @@ Status apply_file_load_cmdline_rule(LoadPlan& plan, const x86::SetupHeader& h, c
     return {};
 }
 
-Status plan_bzimage(LoadPlan& plan, const KernelFile& k, const Options& o, const SystemView& sys) {
+// What the file-type step found that the kexec_file_load calls need beyond
+// the boot inputs (LoadPlan::boot): the setup header whose cmdline_size they
+// are held to, and for a UKI the whole file to offer first.
+struct WholeUki {
+    Payload file;                        // as verified (--uki-verify), or as given
+    std::optional<Payload> user_initrd;  // --initrd: the caller's, for the kernel to judge
+    std::optional<std::string> cmdline;  // the caller's, "@N" for a profile
+    bool has_addons = false;             // which the whole UKI's kernel does not load
+};
+
+struct FileLoadFacts {
+    std::string kernel_name;                 // in errors: the file, or ".linux of" the UKI
+    std::optional<x86::SetupHeader> header;  // none: an ELF kernel, which kexec_file_load refuses
+    std::optional<WholeUki> whole_uki;
+};
+
+Result<FileLoadFacts> plan_bzimage(LoadPlan& plan, const KernelFile& k, const Options& o, const SystemView& sys) {
     KX_ASSIGN(x86::SetupHeader h, x86::parse_bzimage64(k.contents->bytes(), k.original->path()));
-    KX_TRY(check_file_load_entry(o));
     KX_ASSIGN(auto user, compose_user_cmdline(o, sys));
     plan.boot.kernel = Payload::whole_file(k.contents, k.contents->path());
     KX_ASSIGN(plan.boot.initrd, open_user_initrd(o, sys));
     plan.boot.cmdline = user ? user->text : "";
     plan.cmdline_source = user ? user->origin : "none given";
     KX_TRY(x86::check_cmdline_fits(h, plan.boot.cmdline, k.original->path()));
-    plan.file_calls.push_back(make_file_call("bzImage", plan.boot.kernel, plan.boot.initrd,
-                                             plan.boot.cmdline, file_load_flags(o, sys)));
-    return apply_file_load_cmdline_rule(plan, h, k.original->path(), o);
+    return FileLoadFacts{k.original->path(), h, std::nullopt};
 }
 
 // The command line of the whole-UKI call: the caller's, as given. A kernel
@@ -211,7 +224,7 @@ pe::SignaturePolicy signature_policy(const Options& o) {
     return policy;
 }
 
-Status plan_uki(LoadPlan& plan, const KernelFile& k, const Options& o, const SystemView& sys) {
+Result<FileLoadFacts> plan_uki(LoadPlan& plan, const KernelFile& k, const Options& o, const SystemView& sys) {
     const std::string& name = k.original->path();
     uint64_t copy_budget = memory_copy_limit(sys);  // for every sealed copy of this load
     // --uki-verify: the whole UKI, before anything is taken out of it, and
@@ -265,7 +278,6 @@ Status plan_uki(LoadPlan& plan, const KernelFile& k, const Options& o, const Sys
     const std::string kernel_name = ".linux of " + name;
     KX_ASSIGN(x86::SetupHeader h, x86::parse_bzimage64(boot.kernel.contiguous(), kernel_name));
     KX_TRY(x86::check_cmdline_fits(h, boot.cmdline, kernel_name));
-    KX_TRY(check_file_load_entry(o));
 
     KX_ASSIGN(std::optional<Payload> user_initrd, open_user_initrd(o, sys));
     plan.boot.kernel = boot.kernel;
@@ -280,39 +292,9 @@ Status plan_uki(LoadPlan& plan, const KernelFile& k, const Options& o, const Sys
                              (a.cmdline.empty() ? "" : ": cmdline " + quote(a.cmdline)) +
                              (a.trusted_because.empty() ? "" : "; Authenticode verified, " + a.trusted_because));
 
-    // A kernel with a UKI loader (kernel/, not in Linux) boots the UKI as
-    // signed, without addons (doc/kernel-uki-loader.md); today's kernels
-    // refuse the whole UKI, and the split carries them.
-    if (!boot.addons.empty())
-        plan.notes.push_back("a kernel that takes the whole UKI (the first call) boots it without its addons; "
-                             "today's kernels refuse it, and the split (the second) has them");
-    // 1: the whole UKI, so a kernel that can verify UKIs verifies all of it.
-    // Today's kernels say ENOEXEC (x86) or EINVAL; then 2: the parts.
-    const unsigned long flags = file_load_flags(o, sys);
-    Payload whole = Payload::whole_file(contents, contents->path());
-    FileLoadCall whole_call = make_file_call("whole UKI", whole, user_initrd, whole_uki_cmdline(user, boot.profile),
-                                             flags);
-    whole_call.kind = FileCallKind::WholeUki;
-    // Split only where it cannot get round what a kernel with a UKI loader
-    // decided: it does not know UKIs (ENOEXEC, EINVAL), or the UKI carries
-    // no signature (ENODATA), so no signed combination is at stake and the
-    // kernel checks .linux as it checks any kernel, or it found no memory
-    // to read the whole file into (ENOMEM: a kernel reads all of it, the
-    // unused parts too, before any loader looks; the split passes less,
-    // and a small machine starting kdump can take that). A signature it
-    // rejected (EKEYREJECTED, ENOKEY, EBADMSG) or a refusal of the caller's
-    // initrd or command line (EPERM) stands: splitting would load what it
-    // refused. So does every failure after the loader verified the UKI
-    // (ENOENT: no such profile, E2BIG: command line too long, ELIBBAD: the
-    // profile's kernel cannot be loaded): our loader never answers ENOEXEC
-    // once it has checked the signature (doc/kernel-uki-loader.md).
-    whole_call.next_on = {ENOEXEC, EINVAL, ENODATA, ENOMEM};
-    plan.file_calls.push_back(std::move(whole_call));
-    FileLoadCall split_call = make_file_call("UKI split in memory (.linux, assembled initrd)", plan.boot.kernel,
-                                             plan.boot.initrd, plan.boot.cmdline, flags);
-    split_call.kind = FileCallKind::SplitUki;
-    plan.file_calls.push_back(std::move(split_call));
-    return apply_file_load_cmdline_rule(plan, h, kernel_name, o);
+    return FileLoadFacts{kernel_name, h,
+                         WholeUki{Payload::whole_file(contents, contents->path()), user_initrd,
+                                  whole_uki_cmdline(user, boot.profile), !boot.addons.empty()}};
 }
 
 // Linux 6.6+ counts kexec loads: kexec_load_limit_reboot (-l) and
@@ -350,7 +332,7 @@ Status fit_load_limit(LoadPlan& plan, const Options& o, const SystemView& sys) {
 // An ELF vmlinux: only kexec_load can start one (the kernel's
 // kexec_file_load takes bzImages), so the file call, as kexec-tools makes
 // it (the ELF, no initrd, no command line), exists to be refused.
-Status plan_elf(LoadPlan& plan, const KernelFile& k, const Options& o, const SystemView& sys) {
+Result<FileLoadFacts> plan_elf(LoadPlan& plan, const KernelFile& k, const Options& o, const SystemView& sys) {
     const std::string& name = k.original->path();
     KX_TRY(x86::parse_elf_kernel(k.contents->bytes(), name));
     KX_ASSIGN(auto user, compose_user_cmdline(o, sys));
@@ -366,8 +348,111 @@ Status plan_elf(LoadPlan& plan, const KernelFile& k, const Options& o, const Sys
     if (!o.elf_args)
         plan.notes.push_back("ELF kernel: arguments as ELF boot notes (--args-elf, kexec-tools' default); a Linux "
                              "vmlinux wants --args-linux");
-    plan.file_calls.push_back(make_file_call("ELF kernel (kexec_file_load takes bzImages only)", plan.boot.kernel,
-                                             std::nullopt, std::nullopt, file_load_flags(o, sys)));
+    return FileLoadFacts{name, std::nullopt, std::nullopt};
+}
+
+// The whole UKI, then the split: see plan_file_calls.
+void add_uki_calls(LoadPlan& plan, const WholeUki& uki, unsigned long flags) {
+    // A kernel with a UKI loader (kernel/, not in Linux) boots the UKI as
+    // signed, without addons (doc/kernel-uki-loader.md); today's kernels
+    // refuse the whole UKI, and the split carries them.
+    if (uki.has_addons)
+        plan.notes.push_back("a kernel that takes the whole UKI (the first call) boots it without its addons; "
+                             "today's kernels refuse it, and the split (the second) has them");
+    // 1: the whole UKI, so a kernel that can verify UKIs verifies all of it.
+    // Today's kernels say ENOEXEC (x86) or EINVAL; then 2: the parts.
+    FileLoadCall whole_call = make_file_call("whole UKI", uki.file, uki.user_initrd, uki.cmdline, flags);
+    whole_call.kind = FileCallKind::WholeUki;
+    // Split only where it cannot get round what a kernel with a UKI loader
+    // decided: it does not know UKIs (ENOEXEC, EINVAL), or the UKI carries
+    // no signature (ENODATA), so no signed combination is at stake and the
+    // kernel checks .linux as it checks any kernel, or it found no memory
+    // to read the whole file into (ENOMEM: a kernel reads all of it, the
+    // unused parts too, before any loader looks; the split passes less,
+    // and a small machine starting kdump can take that). A signature it
+    // rejected (EKEYREJECTED, ENOKEY, EBADMSG) or a refusal of the caller's
+    // initrd or command line (EPERM) stands: splitting would load what it
+    // refused. So does every failure after the loader verified the UKI
+    // (ENOENT: no such profile, E2BIG: command line too long, ELIBBAD: the
+    // profile's kernel cannot be loaded): our loader never answers ENOEXEC
+    // once it has checked the signature (doc/kernel-uki-loader.md).
+    whole_call.next_on = {ENOEXEC, EINVAL, ENODATA, ENOMEM};
+    plan.file_calls.push_back(std::move(whole_call));
+    FileLoadCall split_call = make_file_call("UKI split in memory (.linux, assembled initrd)", plan.boot.kernel,
+                                             plan.boot.initrd, plan.boot.cmdline, flags);
+    split_call.kind = FileCallKind::SplitUki;
+    plan.file_calls.push_back(std::move(split_call));
+}
+
+// The syscall-mode step for -s and -a: the kexec_file_load calls, in the
+// order they are tried, from the boot inputs and what the file type adds.
+Status plan_file_calls(LoadPlan& plan, const FileLoadFacts& facts, const Options& o, const SystemView& sys) {
+    if (o.debug && !kernel_has_file_debug(sys))
+        plan.notes.push_back("-d: KEXEC_FILE_DEBUG left out: it needs Linux 6.8 or newer, and the running kernel "
+                             "is older (or its version unknown)");
+    const unsigned long flags = file_load_flags(o, sys);
+    if (!facts.header) {  // as kexec-tools makes it: the ELF, no initrd, no command line
+        plan.file_calls.push_back(make_file_call("ELF kernel (kexec_file_load takes bzImages only)",
+                                                 plan.boot.kernel, std::nullopt, std::nullopt, flags));
+        return fit_load_limit(plan, o, sys);
+    }
+    KX_TRY(check_file_load_entry(o));
+    if (facts.whole_uki)
+        add_uki_calls(plan, *facts.whole_uki, flags);
+    else
+        plan.file_calls.push_back(make_file_call("bzImage", plan.boot.kernel, plan.boot.initrd, plan.boot.cmdline,
+                                                 flags));
+    KX_TRY(apply_file_load_cmdline_rule(plan, *facts.header, facts.kernel_name, o));
+    return plan.file_calls.empty() ? Status{} : fit_load_limit(plan, o, sys);
+}
+
+// -a: kexec_load, planned now so that the plan (and --dry-run) holds it.
+// What stops it (lockdown, IMA, no room) is no error yet: it becomes one if
+// a file call fails with an errno that would lead there.
+void plan_fallback(LoadPlan& plan, const Options& o, const SystemView& sys) {
+    plan.fallback_on = abi::kFileLoadFallbackErrnos;
+    std::vector<std::string> notes;
+    auto call = plan_segment_load(plan, o, sys, notes);
+    if (!call.ok()) {
+        plan.no_fallback = call.take_error();
+        return;
+    }
+    plan.segment_load = std::move(call).value();
+    for (const std::string& n : notes)
+        plan.notes.push_back("kexec_load (fallback): " + n);
+}
+
+Status plan_kexec_load(LoadPlan& plan, const Options& o, const SystemView& sys) {
+    KX_ASSIGN(plan.segment_load, plan_segment_load(plan, o, sys, plan.notes));
+    return {};
+}
+
+// The syscall-mode step: from the boot inputs to the calls of -s, -c or -a.
+Status plan_syscalls(LoadPlan& plan, const FileLoadFacts& facts, const Options& o, const SystemView& sys) {
+    switch (o.syscall_mode) {
+    case SyscallMode::FileLoad:
+        for (auto& opt : kexec_load_only_options(o))
+            plan.notes.push_back(opt + " only applies to kexec_load (-c); ignored");
+        return plan_file_calls(plan, facts, o, sys);
+    case SyscallMode::Load:
+        return plan_kexec_load(plan, o, sys);
+    case SyscallMode::Auto:
+        break;
+    }
+    if (o.reuse_initrd && !sys.exists(kRetainedInitrd)) {
+        // kexec_file_load cannot take the retained initrd here: go the way that can.
+        plan.notes.push_back(std::string("--reuseinitrd: no ") + kRetainedInitrd +
+                             " (Linux 6.5+), so kexec_load passes the first boot's initrd on in memory");
+        return plan_kexec_load(plan, o, sys);
+    }
+    KX_TRY(plan_file_calls(plan, facts, o, sys));
+    if (plan.file_calls.empty())  // kexec_file_load cannot take it (the command line rule)
+        return plan_kexec_load(plan, o, sys);
+    // kexec-tools ignores them too when kexec_file_load takes the image.
+    for (auto& opt : kexec_load_only_options(o))
+        plan.notes.push_back(opt + " only applies to kexec_load: used only if kexec_file_load cannot take "
+                             "the image and kexec falls back");
+    plan_fallback(plan, o, sys);
     return {};
 }
 
@@ -387,50 +472,23 @@ Result<LoadPlan> plan_load(const Options& o, const SystemView& sys) {
         return usage_error(k.original->path() + ": " + o.uki_verify_option + " verifies UKIs, and this is a " +
                            plan.image_type +
                            " (with -s the kernel checks a kernel's own signature)");
+    FileLoadFacts facts;
     switch (k.kind) {
-    case ImageKind::BzImage64: KX_TRY(plan_bzimage(plan, k, o, sys)); break;
-    case ImageKind::Uki: KX_TRY(plan_uki(plan, k, o, sys)); break;
-    case ImageKind::ElfX86_64: KX_TRY(plan_elf(plan, k, o, sys)); break;
+    case ImageKind::BzImage64: {
+        KX_ASSIGN(facts, plan_bzimage(plan, k, o, sys));
+        break;
+    }
+    case ImageKind::Uki: {
+        KX_ASSIGN(facts, plan_uki(plan, k, o, sys));
+        break;
+    }
+    case ImageKind::ElfX86_64: {
+        KX_ASSIGN(facts, plan_elf(plan, k, o, sys));
+        break;
+    }
     case ImageKind::Addon: break;  // open_kernel_file() refused it already
     }
-
-    if (o.debug && o.syscall_mode != SyscallMode::Load && !kernel_has_file_debug(sys))
-        plan.notes.push_back("-d: KEXEC_FILE_DEBUG left out: it needs Linux 6.8 or newer, and the running kernel "
-                             "is older (or its version unknown)");
-
-    switch (o.syscall_mode) {
-    case SyscallMode::FileLoad:
-        for (auto& opt : kexec_load_only_options(o))
-            plan.notes.push_back(opt + " only applies to kexec_load (-c); ignored");
-        KX_TRY(fit_load_limit(plan, o, sys));
-        break;
-    case SyscallMode::Auto:
-        plan.fallback_to_kexec_load = true;
-        plan.fallback_on = abi::kFileLoadFallbackErrnos;
-        if (o.reuse_initrd && !sys.exists(kRetainedInitrd)) {
-            // kexec_file_load cannot take the retained initrd here: go the
-            // way that can.
-            plan.file_calls.clear();
-            plan.notes.push_back(std::string("--reuseinitrd: no ") + kRetainedInitrd +
-                                 " (Linux 6.5+), so kexec_load passes the first boot's initrd on in memory");
-        }
-        if (plan.file_calls.empty()) {  // kexec_file_load cannot take it: plan kexec_load now
-            KX_ASSIGN(plan.segment_load, plan_segment_load(plan, o, sys, plan.notes));
-            plan.boot.cmdline = plan.segment_load->cmdline;
-            break;
-        }
-        // kexec-tools ignores them too when kexec_file_load takes the image.
-        for (auto& opt : kexec_load_only_options(o))
-            plan.notes.push_back(opt + " only applies to kexec_load: used only if kexec_file_load cannot take "
-                                 "the image and kexec falls back");
-        KX_TRY(fit_load_limit(plan, o, sys));
-        break;
-    case SyscallMode::Load:
-        plan.file_calls.clear();
-        KX_ASSIGN(plan.segment_load, plan_segment_load(plan, o, sys, plan.notes));
-        plan.boot.cmdline = plan.segment_load->cmdline;  // crash: with elfcorehdr= and memmap=
-        break;
-    }
+    KX_TRY(plan_syscalls(plan, facts, o, sys));
     return plan;
 }
 

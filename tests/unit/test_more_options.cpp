@@ -5,12 +5,16 @@
 // read back from the planned purgatory segment). Then ELF vmlinux kernels.
 #include <criterion/criterion.h>
 
+#include <algorithm>
+#include <cstring>
+
 #include "arch/x86_64/purgatory.hpp"
 #include "byte_reader.hpp"
 #include "helpers.hpp"
 #include "kexec_abi.hpp"
 #include "planner.hpp"
 #include "purgatory/abi.h"
+#include "sha256.hpp"
 #include "strings.hpp"
 
 using namespace kx;
@@ -241,6 +245,157 @@ Test(kexec_tools_options, reuse_initrd_points_at_the_retained_one) {
     auto automatic = try_plan(g, {"-l", "--reuseinitrd", g.kernel});
     cr_assert(automatic.ok() && automatic->load->file_calls.empty() && automatic->load->segment_load,
               "-a goes straight to kexec_load when kexec_file_load cannot take it");
+}
+
+// --- -a's fallback, planned with the rest --------------------------------------
+
+namespace {
+
+// The kexec_load part of a text plan: its heading's entry and flags, then
+// one line per segment (address, size, label, digest), without "(fallback)".
+std::vector<std::string> kexec_load_lines(const std::string& plan) {
+    std::vector<std::string> lines;
+    bool in = false;
+    for (const std::string& line : split_lines(plan)) {
+        if (starts_with(line, "  kexec_load")) {
+            in = true;
+            lines.push_back(line.substr(line.find(": entry")));
+            continue;
+        }
+        if (in && starts_with(line, "    0x"))
+            lines.push_back(line);
+        else if (!starts_with(line, "    "))  // "    command line given:" is the plan's
+            in = false;
+    }
+    return lines;
+}
+
+}  // namespace
+
+// The default mode's plan holds the kexec_load it falls back to: the same
+// segments, byte for byte (digests included), as -c plans, and a dry run
+// shows them under the errnos that lead there.
+Test(fallback, dry_run_of_a_lists_the_kexec_load_of_c) {
+    Guest g;
+    for (const char* target : {"-l", "-p"}) {
+        const std::vector<std::string> common = {"--sysroot=" + g.root, "--dry-run", target, "--initrd=" + g.initrd,
+                                                 "--append=console=ttyS0", g.kernel};
+        std::vector<std::string> a = common, c = common;
+        c.insert(c.begin() + 2, "-c");
+        RecordingBackend ra, rc;
+        RunResult pa = run_kexec(a, &ra), pc = run_kexec(c, &rc);
+        cr_assert_eq(pa.rc, 0, "%s", pa.err.c_str());
+        cr_assert_eq(pc.rc, 0, "%s", pc.err.c_str());
+        cr_assert(contains(pa.out, "  on ENOSYS, EINVAL, ENOEXEC, EOPNOTSUPP: fall back to kexec_load\n"), "%s",
+                  pa.out.c_str());
+        cr_assert(contains(pa.out, "  kexec_load (fallback): entry "), "%s", pa.out.c_str());
+        const auto la = kexec_load_lines(pa.out), lc = kexec_load_lines(pc.out);
+        cr_assert_geq(lc.size(), 4u, "%s", pc.out.c_str());
+        cr_assert_eq(la.size(), lc.size(), "%s\n---\n%s", pa.out.c_str(), pc.out.c_str());
+        for (size_t i = 0; i < la.size(); i++)
+            kx_assert_str(la[i], lc[i]);
+        cr_assert(contains(pa.out, "kexec_file_load #1: bzImage"), "the file call comes first");
+        // JSON: the same segments under "kexec_load", the branch named.
+        a.insert(a.begin() + 1, "--dry-run=json");
+        a.erase(std::find(a.begin() + 2, a.end(), "--dry-run"));
+        RecordingBackend rj;
+        RunResult pj = run_kexec(a, &rj);
+        cr_assert_eq(pj.rc, 0, "%s", pj.err.c_str());
+        cr_assert(contains(pj.out, "\"fallback\": \"kexec_load\""), "%s", pj.out.c_str());
+        cr_assert(contains(pj.out, "\"no_fallback\": null"), "%s", pj.out.c_str());
+        for (const std::string& line : lc)
+            if (starts_with(line, "    0x"))
+                cr_assert(contains(pj.out, line.substr(line.rfind("sha256 ") + 7)), "%s", line.c_str());
+    }
+}
+
+// What a real run makes after ENOEXEC is the call the plan showed: the
+// segments where a dry run of -c put them, the files' bytes as it hashed
+// them, and a purgatory whose table holds the digests of what was loaded
+// (written when the call was made; the boot parameters differ by the RNG
+// seed a real run draws).
+Test(fallback, the_call_made_after_enoexec_is_the_one_planned) {
+    Guest g;
+    const std::vector<std::string> args = {"--sysroot=" + g.root, "-l", "--initrd=" + g.initrd, g.kernel};
+    auto inv = try_plan(g, {"-l", "--initrd=" + g.initrd, g.kernel});
+    cr_assert(inv.ok() && inv->load->segment_load && inv->load->falls_back());
+    cr_assert(inv->load->segment_load->digests.has_value(), "planning leaves the digests to the call");
+
+    std::vector<std::string> c = args;
+    c.insert(c.begin() + 1, "-c");
+    c.insert(c.begin() + 1, "--dry-run");
+    RecordingBackend dry;
+    RunResult pc = run_kexec(c, &dry);
+    cr_assert_eq(pc.rc, 0, "%s", pc.err.c_str());
+    std::vector<std::string> planned;  // "    0xMEM+0xMEMSZ label: ..."
+    for (const std::string& line : kexec_load_lines(pc.out))
+        if (starts_with(line, "    0x"))
+            planned.push_back(line);
+
+    RecordingBackend rec;
+    rec.keep_bytes = true;
+    rec.results = {ENOEXEC, 0};
+    RunResult r = run_kexec(args, &rec);  // a test's backend stands in for the kernel
+    cr_assert_eq(r.rc, 0, "%s", r.err.c_str());
+    cr_assert_geq(rec.calls.size(), 2u);  // then sync, as kexec-tools does after -l
+    kx_assert_str(rec.calls[0].syscall, "kexec_file_load");
+    const RecordedCall& made = rec.calls[1];
+    kx_assert_str(made.syscall, "kexec_load");
+    cr_assert_eq(made.segments.size(), planned.size());
+    uint64_t purgatory_at = 0;
+    for (size_t i = 0; i < planned.size(); i++) {
+        const auto& seg = made.segments[i];
+        cr_assert(starts_with(planned[i], "    " + hex(seg.mem) + "+" + hex(seg.memsz) + " "), "%s", planned[i].c_str());
+        if (contains(planned[i], " kernel: ") || contains(planned[i], " initrd: "))
+            cr_assert(contains(planned[i], "sha256 " + seg.sha256), "%s", planned[i].c_str());
+        if (contains(planned[i], " purgatory: "))
+            purgatory_at = seg.mem;
+    }
+    cr_assert_neq(purgatory_at, 0u);
+    auto p = Purgatory::parse(embedded_purgatory());
+    cr_assert(p.ok() && p->relocate(purgatory_at).ok());
+    const std::string* image = nullptr;
+    for (const auto& seg : made.segments)
+        if (seg.mem == purgatory_at)
+            image = &seg.bytes;
+    const uint64_t count_at = *p->symbol_address("kx_region_count") - purgatory_at;
+    const uint64_t table_at = *p->symbol_address("kx_regions") - purgatory_at;
+    uint32_t count = 0;
+    std::memcpy(&count, image->data() + count_at, sizeof count);
+    cr_assert_geq(count, 3u, "kernel, boot parameters, initrd");
+    for (uint32_t i = 0; i < count; i++) {
+        kx_region region;
+        std::memcpy(&region, image->data() + table_at + i * sizeof region, sizeof region);
+        bool found = false;
+        for (const auto& seg : made.segments) {
+            if (region.start < seg.mem || region.start + region.length > seg.mem + seg.bytes.size())
+                continue;
+            const Sha256Digest d = sha256({reinterpret_cast<const uint8_t*>(seg.bytes.data()) +
+                                               (region.start - seg.mem),
+                                           region.length});
+            cr_assert_eq(std::memcmp(d.data(), region.sha256, d.size()), 0, "region %u at %s", i,
+                         hex(region.start).c_str());
+            found = true;
+        }
+        cr_assert(found, "region %u at %s is in a segment", i, hex(region.start).c_str());
+    }
+}
+
+// Under lockdown kexec_load is refused: -a plans no fallback, says why in
+// the dry run, and after ENOEXEC reports that instead of calling it.
+Test(fallback, none_under_lockdown_and_the_reason_is_the_error) {
+    Guest g({{"/sys/kernel/security/lockdown", "none [integrity] confidentiality\n"}});
+    RecordingBackend dry;
+    RunResult p = run_kexec({"--sysroot=" + g.root, "--dry-run", "-l", g.kernel}, &dry);
+    cr_assert_eq(p.rc, 0, "%s", p.err.c_str());
+    cr_assert(contains(p.out, "  kexec_load (fallback): not possible: the kernel is locked down (integrity)"),
+              "%s", p.out.c_str());
+    RecordingBackend rec;
+    rec.results = {ENOEXEC};
+    RunResult r = run_kexec({"--sysroot=" + g.root, "-l", g.kernel}, &rec);
+    cr_assert_neq(r.rc, 0);
+    cr_assert(contains(r.err, "is locked down (integrity) and refuses kexec_load (-c)"), "%s", r.err.c_str());
+    cr_assert_eq(rec.calls.size(), 1u, "only the file call is made, and nothing after the failure");
 }
 
 // --- ELF vmlinux ---------------------------------------------------------------

@@ -58,7 +58,7 @@ Test(options, kdumpctl_shape) {
     cr_assert_eq(l.file_calls[0].flags, abi::KEXEC_FILE_ON_CRASH);
     cr_assert_str_eq(l.file_calls[0].cmdline->c_str(), "root=/dev/vda1 irqpoll nr_cpus=1");
     cr_assert_eq(l.file_calls[0].initrd->size(), 4096u);
-    cr_assert(!l.fallback_to_kexec_load, "-s must not fall back");
+    cr_assert(!l.falls_back() && !l.segment_load, "-s must not fall back");
     cr_assert(!inv.unload && !inv.shutdown && !inv.sync && !inv.exec && !inv.ifdown);
 }
 
@@ -68,7 +68,7 @@ Test(options, debian_kdump_config_shape) {
     const LoadPlan& l = *inv.load;
     cr_assert(l.crash);
     cr_assert_eq(l.file_calls[0].flags, abi::KEXEC_FILE_ON_CRASH);
-    cr_assert(l.fallback_to_kexec_load, "default mode is -a");
+    cr_assert(l.falls_back(), "default mode is -a");
     cr_assert(!inv.sync && !inv.exec && !inv.shutdown);
 }
 

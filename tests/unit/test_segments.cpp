@@ -227,8 +227,10 @@ struct Regions {
     std::vector<kx_region> list;
 };
 
-// The digests the purgatory will check, read back from its segment.
-Regions purgatory_regions(const SegmentLoadCall& call) {
+// The digests the purgatory will check, read back from its segment once
+// they are written, as the executor writes them before the call.
+Regions purgatory_regions(SegmentLoadCall call) {
+    cr_assert(write_pending_digests(call).ok());
     for (const Segment& s : call.segments) {
         if (s.label != "purgatory")
             continue;

@@ -355,6 +355,9 @@ Test(boot_params, edd_from_sysfs) {
 
 Test(image, digests_cover_every_segment_but_the_purgatory) {
     Built b = build_for("uefi", "x", std::string(5000, 'I'));
+    cr_assert(b.call.digests.has_value(), "the digests are written when the call is made, not planned");
+    cr_assert(write_pending_digests(b.call).ok());  // as the executor does before kexec_load
+    cr_assert(!b.call.digests.has_value(), "written once");
     const Segment* purgatory = nullptr;
     for (const auto& s : b.call.segments) {
         cr_assert_eq(s.mem % 4096, 0u, "%s page aligned", s.label.c_str());

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 
 #include "arch/x86_64/bzimage.hpp"
@@ -169,7 +170,15 @@ void add_backup_segments(std::vector<Segment>& segments, const FreeMemory& free,
 // any machine.
 constexpr uint64_t kHashChunk = 16 << 20;
 
-Result<std::vector<kx_region>> checked_regions(const std::vector<Segment>& segments) {
+// The regions, and for each the bytes whose digest the purgatory finds in
+// it; the digests themselves are written when the call is made
+// (write_pending_digests), as -a plans this call and seldom makes it.
+struct CheckedRegions {
+    std::vector<kx_region> table;  // digests still zero
+    std::vector<Payload> bytes;    // one per region
+};
+
+Result<CheckedRegions> checked_regions(const std::vector<Segment>& segments) {
     std::vector<const Segment*> checked;
     for (const Segment& s : segments)
         if (!s.data.empty() && s.checked)
@@ -185,18 +194,14 @@ Result<std::vector<kx_region>> checked_regions(const std::vector<Segment>& segme
         chunk *= 2;
     if (checked.size() > KX_MAX_REGIONS)
         return make_error("too many segments for the purgatory (" + std::to_string(checked.size()) + ")");
-    std::vector<kx_region> regions;
-    std::vector<Payload> chunks;
+    CheckedRegions regions;
     for (const Segment* s : checked) {
         for (uint64_t at = 0; at < s->data.size(); at += chunk) {
             const uint64_t size = std::min(chunk, s->data.size() - at);
-            regions.push_back(kx_region{s->mem + at, size, {}});
-            chunks.push_back(size == s->data.size() ? s->data : s->data.subrange(at, size));  // shares its digest
+            regions.table.push_back(kx_region{s->mem + at, size, {}});
+            regions.bytes.push_back(size == s->data.size() ? s->data : s->data.subrange(at, size));  // shares its digest
         }
     }
-    const std::vector<Sha256Digest> digests = sha256_each(chunks);
-    for (size_t i = 0; i < regions.size(); i++)
-        std::copy(digests[i].begin(), digests[i].end(), regions[i].sha256);
     return regions;
 }
 
@@ -214,10 +219,17 @@ Result<SegmentLoadCall> finish(std::vector<Segment> segments, std::optional<Purg
     if (purgatory) {
         // Digests of everything but the purgatory itself (it writes its own
         // stack and variables), for the purgatory to check before jumping.
-        KX_ASSIGN(const std::vector<kx_region> regions, checked_regions(segments));
-        KX_TRY(purgatory->set_symbol("kx_regions", {reinterpret_cast<const uint8_t*>(regions.data()),
-                                                    regions.size() * sizeof(kx_region)}));
-        KX_TRY(purgatory->set("kx_region_count", static_cast<uint32_t>(regions.size())));
+        KX_ASSIGN(CheckedRegions regions, checked_regions(segments));
+        KX_TRY(purgatory->set_symbol("kx_regions", {reinterpret_cast<const uint8_t*>(regions.table.data()),
+                                                    regions.table.size() * sizeof(kx_region)}));
+        KX_TRY(purgatory->set("kx_region_count", static_cast<uint32_t>(regions.table.size())));
+        KX_ASSIGN(const uint64_t table_at, purgatory->symbol_address("kx_regions"));
+        PendingDigests digests;
+        for (size_t i = 0; i < regions.bytes.size(); i++)
+            digests.entries.push_back({table_at - purgatory->load_address() + i * sizeof(kx_region) +
+                                           offsetof(kx_region, sha256),
+                                       std::move(regions.bytes[i])});
+        call.digests = std::move(digests);
         KX_TRY(purgatory->set("kx_skip_checks", static_cast<uint32_t>(o.skip_checks)));
         kx_console console{};
         console.serial_port = o.serial_port;
@@ -246,6 +258,11 @@ Result<SegmentLoadCall> finish(std::vector<Segment> segments, std::optional<Purg
     if (segments.size() > abi::KEXEC_SEGMENT_MAX)
         return make_error(std::to_string(segments.size()) + " segments; the kernel takes at most 16" +
                           (o.preserve_context ? " (--load-preserve-context: narrow --mem-min/--mem-max)" : ""));
+    if (call.digests) {
+        const auto holder = std::find_if(segments.begin(), segments.end(),
+                                         [&](const Segment& s) { return s.mem == purgatory->load_address(); });
+        call.digests->segment = static_cast<size_t>(holder - segments.begin());
+    }
     call.segments = std::move(segments);
     return call;
 }
