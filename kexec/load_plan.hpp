@@ -72,6 +72,9 @@ struct BootInputs {
     Payload kernel;
     std::optional<Payload> initrd;
     std::string cmdline;
+    // --reuseinitrd: the first boot's initrd, which retain_initrd kept in
+    // RAM; kexec_load points at it where it is.
+    bool reuse_retained_initrd = false;
 };
 
 struct LoadPlan {

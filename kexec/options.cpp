@@ -262,7 +262,7 @@ Status apply_option(Options& o, int opt, const char* arg) {
         o.do_ifdown = true;
         o.do_exec = false;
         o.load_jump_back_helper = true;
-        o.preserve_context = true;
+        o.kexec_load.preserve_context = true;
         o.crash = false;
         break;
     case OPT_LOAD_PRESERVE_CONTEXT:
@@ -271,7 +271,7 @@ Status apply_option(Options& o, int opt, const char* arg) {
         o.do_exec = false;
         o.do_shutdown = false;
         o.do_sync = true;
-        o.preserve_context = opt == OPT_LOAD_PRESERVE_CONTEXT;
+        o.kexec_load.preserve_context = opt == OPT_LOAD_PRESERVE_CONTEXT;
         o.live_update = opt == OPT_LOAD_LIVE_UPDATE;
         o.crash = false;  // kexec-tools assigns kexec_flags, dropping KEXEC_ON_CRASH
         break;
@@ -279,7 +279,7 @@ Status apply_option(Options& o, int opt, const char* arg) {
         auto v = parse_u64(arg);
         if (!v)
             return bad_value(opt, arg, "an address");
-        o.entry = *v;
+        o.kexec_load.entry = *v;
         break;
     }
     case OPT_TYPE: o.type = arg; break;
@@ -289,7 +289,7 @@ Status apply_option(Options& o, int opt, const char* arg) {
         o.do_shutdown = false;
         o.do_sync = false;
         o.crash = true;
-        o.preserve_context = false;
+        o.kexec_load.preserve_context = false;
         o.live_update = false;
         break;
     case OPT_MEM_MIN:
@@ -298,32 +298,32 @@ Status apply_option(Options& o, int opt, const char* arg) {
         if (!v)
             return bad_value(opt, arg, "an address such as 0x100000");
         if (opt == OPT_MEM_MIN)
-            o.mem_min = *v;
+            o.kexec_load.mem_min = *v;
         else
-            o.mem_max = *v;
+            o.kexec_load.mem_max = *v;
         break;
     }
     case OPT_REUSE_INITRD: o.reuse_initrd = true; break;
     case OPT_KEXEC_FILE_SYSCALL: o.syscall_mode = SyscallMode::FileLoad; break;
     case OPT_KEXEC_SYSCALL: o.syscall_mode = SyscallMode::Load; break;
     case OPT_KEXEC_SYSCALL_AUTO: o.syscall_mode = SyscallMode::Auto; break;
-    case OPT_NOCHECKS: o.skip_checks = true; break;
+    case OPT_NOCHECKS: o.kexec_load.skip_checks = true; break;
     case OPT_STATUS: o.do_status = true; break;
     case OPT_PRINT_CKR_SIZE: o.immediate = Immediate::PrintCkrSize; break;
-    case OPT_HOTPLUG: o.hotplug = true; break;
+    case OPT_HOTPLUG: o.kexec_load.hotplug = true; break;
     case OPT_NO_CMA: o.no_cma = true; break;
     case OPT_FORCE_DTB: o.force_dtb = true; break;
     case OPT_APPEND: o.append = arg; break;
     case OPT_REUSE_CMDLINE: o.reuse_cmdline = true; break;
     case OPT_RAMDISK: o.initrd = arg; break;
-    case OPT_REAL_MODE: o.real_mode = true; break;
-    case OPT_ENTRY_32BIT: o.entry_32bit = true; break;
-    case OPT_ARGS_LINUX: o.elf_args = ElfArgs::Linux; break;
-    case OPT_ARGS_ELF: o.elf_args = ElfArgs::Elf; break;
-    case OPT_ARGS_NONE: o.elf_args = ElfArgs::None; break;
+    case OPT_REAL_MODE: o.kexec_load.real_mode = true; break;
+    case OPT_ENTRY_32BIT: o.kexec_load.entry_32bit = true; break;
+    case OPT_ARGS_LINUX: o.kexec_load.elf_args = x86::ElfArgStyle::Linux; break;
+    case OPT_ARGS_ELF: o.kexec_load.elf_args = x86::ElfArgStyle::Elf; break;
+    case OPT_ARGS_NONE: o.kexec_load.elf_args = x86::ElfArgStyle::None; break;
     case OPT_MODULE:
     case OPT_DTB: o.ignored_options.push_back(std::string("--") + option_name(opt) + "=" + arg); break;
-    case OPT_RESET_VGA: o.reset_vga = true; break;
+    case OPT_RESET_VGA: o.kexec_load.reset_vga = true; break;
     case OPT_SERIAL: {
         // Same forms kexec-tools accepts: ttyS0, ttyS1 or a 0x port number.
         std::string_view s = arg;
@@ -336,23 +336,23 @@ Status apply_option(Options& o, int opt, const char* arg) {
             port = parse_u64(s);
         if (!port || *port >= 65536)
             return bad_value(opt, arg, "ttyS0, ttyS1 or an I/O port such as 0x3f8");
-        o.serial_base = static_cast<uint16_t>(*port);
+        o.kexec_load.serial_base = static_cast<uint16_t>(*port);
         break;
     }
     case OPT_SERIAL_BAUD: {
         auto v = parse_u64(arg);
         if (!v || *v > 115200 || *v < 9600 || 115200 % *v != 0)
             return bad_value(opt, arg, "a baud rate that divides 115200, 9600 or more");
-        o.serial_baud = static_cast<uint32_t>(*v);
+        o.kexec_load.serial_baud = static_cast<uint32_t>(*v);
         break;
     }
-    case OPT_CONSOLE_VGA: o.console_vga = true; break;
-    case OPT_CONSOLE_SERIAL: o.console_serial = true; break;
+    case OPT_CONSOLE_VGA: o.kexec_load.console_vga = true; break;
+    case OPT_CONSOLE_SERIAL: o.kexec_load.console_serial = true; break;
     case OPT_ELF32_CORE:
     case OPT_ELF64_CORE: break;  // accepted and ignored, as by kexec-tools on x86_64
-    case OPT_PASS_MEMMAP_CMDLINE: o.pass_memmap_cmdline = true; break;
-    case OPT_NOEFI: o.noefi = true; break;
-    case OPT_REUSE_VIDEO_TYPE: o.reuse_video_type = true; break;
+    case OPT_PASS_MEMMAP_CMDLINE: o.kexec_load.pass_memmap_cmdline = true; break;
+    case OPT_NOEFI: o.kexec_load.noefi = true; break;
+    case OPT_REUSE_VIDEO_TYPE: o.kexec_load.reuse_video_type = true; break;
     case OPT_DRY_RUN:
         if (!arg || std::string_view(arg) == "text")
             o.dry_run = DryRunFormat::Text;
@@ -459,7 +459,7 @@ Result<Options> parse_options(int argc, char** argv) {
         o.do_sync = false;
     if (o.do_status) {
         // -S alone asks about the crash kernel; -S -l about the normal one.
-        if (!o.crash && !o.preserve_context && !o.has_opt_load)
+        if (!o.crash && !o.kexec_load.preserve_context && !o.has_opt_load)
             o.crash = true;
         o.do_load = o.reuse_initrd = o.do_unload = o.do_shutdown = false;
         o.do_sync = o.do_ifdown = o.do_exec = o.load_jump_back_helper = false;

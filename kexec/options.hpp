@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "arch/x86_64/kexec_load_options.hpp"
 #include "result.hpp"
 
 namespace kx {
@@ -17,7 +18,6 @@ enum class SyscallMode { Auto, FileLoad, Load };  // -a (default), -s, -c
 // later arguments are not even looked at.
 enum class Immediate { None, Help, HelpAndFail, Version, PrintCkrSize, ExecLiveUpdate };
 enum class DryRunFormat { None, Text, Json };
-enum class ElfArgs { Linux, Elf, None };
 
 struct Options {
     // What to do: the same switches kexec-tools' main() derives from -l/-p/-u/-e/-f.
@@ -30,40 +30,24 @@ struct Options {
     bool do_status = false;
     bool has_opt_load = false;
     bool load_jump_back_helper = false;
-    bool preserve_context = false;
     bool live_update = false;
     bool crash = false;         // -p: KEXEC_ON_CRASH / KEXEC_FILE_ON_CRASH
-    bool skip_checks = false;   // -i
     bool debug = false;         // -d
     Immediate immediate = Immediate::None;
-    bool hotplug = false;
     bool no_cma = false;
     bool force_dtb = false;
     bool reuse_initrd = false;
     SyscallMode syscall_mode = SyscallMode::Auto;
     std::optional<std::string> type;  // -t
-    uint64_t mem_min = 0;
-    std::optional<uint64_t> mem_max;
-    std::optional<uint64_t> entry;
 
     // Image options (bzImage64 / ELF / UKI).
     std::optional<std::string> append;  // last of --append / --command-line
     std::string append_option = "--append";  // which of the two gave it
     bool reuse_cmdline = false;
     std::optional<std::string> initrd;  // --initrd / --ramdisk
-    bool entry_32bit = false;
-    bool real_mode = false;
-    std::optional<ElfArgs> elf_args;
 
-    // Architecture options (x86_64).
-    bool reset_vga = false;
-    std::optional<uint16_t> serial_base;
-    std::optional<uint32_t> serial_baud;
-    bool console_vga = false;
-    bool console_serial = false;
-    bool pass_memmap_cmdline = false;
-    bool noefi = false;
-    bool reuse_video_type = false;
+    // kexec_load's own (x86_64): the arch code reads these and nothing else.
+    x86::KexecLoadOptions kexec_load;
 
     // Our own (long options only).
     DryRunFormat dry_run = DryRunFormat::None;

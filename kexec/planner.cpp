@@ -20,24 +20,6 @@
 namespace kx {
 namespace {
 
-// Options that only matter to kexec_load (our own image builder).
-std::vector<std::string> kexec_load_only_options(const Options& o) {
-    std::vector<std::string> v;
-    if (o.mem_min != 0) v.emplace_back("--mem-min");
-    if (o.mem_max) v.emplace_back("--mem-max");
-    if (o.reset_vga) v.emplace_back("--reset-vga");
-    if (o.serial_base) v.emplace_back("--serial");
-    if (o.serial_baud) v.emplace_back("--serial-baud");
-    if (o.console_vga) v.emplace_back("--console-vga");
-    if (o.console_serial) v.emplace_back("--console-serial");
-    if (o.pass_memmap_cmdline) v.emplace_back("--pass-memmap-cmdline");
-    if (o.noefi) v.emplace_back("--noefi");
-    if (o.reuse_video_type) v.emplace_back("--reuse-video-type");
-    if (o.skip_checks) v.emplace_back("-i");
-    if (o.entry) v.emplace_back("--entry");
-    return v;
-}
-
 // What kexec-tools' main() refuses before loading anything, in its order,
 // with its exit statuses (die(): 1).
 Status check_option_rules(const Options& o, const SystemView& sys) {
@@ -46,17 +28,16 @@ Status check_option_rules(const Options& o, const SystemView& sys) {
         if (regions.empty())
             return x86::no_crash_region_error();
     }
-    if (o.do_load && o.preserve_context && !o.mem_max)
+    if (o.do_load && o.kexec_load.preserve_context && !o.kexec_load.mem_max)
         return usage_error("--load-preserve-context needs --mem-max: the memory the new kernel may use, "
                            "which is kept for the jump back");
     if (o.do_load && o.live_update)
         return usage_error("--load-live-update can only be used with Xen, which kexec-uki does not support");
-    if (o.hotplug && !sys.exists("/sys/kernel/crash_elfcorehdr_size"))
-        return usage_error("--hotplug: /sys/kernel/crash_elfcorehdr_size does not exist: the kernel needs "
-                           "CONFIG_CRASH_HOTPLUG");
+    if (o.kexec_load.hotplug)
+        KX_TRY(x86::hotplug_headers_size(sys));
     if (o.syscall_mode == SyscallMode::FileLoad && o.load_jump_back_helper)
         return usage_error("--load-jump-back-helper is not supported with kexec_file_load (-s)");
-    if (o.syscall_mode != SyscallMode::Load && o.preserve_context)
+    if (o.syscall_mode != SyscallMode::Load && o.kexec_load.preserve_context)
         return usage_error("--load-preserve-context is not supported with kexec_file_load: add -c");
     if (o.reuse_initrd) {
         KX_ASSIGN(auto cmdline, sys.read_text_if_exists("/proc/cmdline"));
@@ -70,8 +51,8 @@ Status check_option_rules(const Options& o, const SystemView& sys) {
 // The 16-bit and 32-bit entry points exist only for kexec_load; kexec-tools'
 // kexec_file_load path fails (EFAILED, no fallback even with -a).
 Status check_file_load_entry(const Options& o) {
-    if (o.syscall_mode != SyscallMode::Load && (o.entry_32bit || o.real_mode))
-        return make_error(std::string(o.real_mode ? "--real-mode" : "--entry-32bit") +
+    if (o.syscall_mode != SyscallMode::Load && (o.kexec_load.entry_32bit || o.kexec_load.real_mode))
+        return make_error(std::string(o.kexec_load.real_mode ? "--real-mode" : "--entry-32bit") +
                           " works with kexec_load only (kexec_file_load always starts the 64-bit entry): add -c");
     return {};
 }
@@ -250,7 +231,7 @@ Result<FileLoadFacts> plan_uki(LoadPlan& plan, const KernelFile& k, const Option
     // and the initrd are judged against the UKI's sections in
     // plan_uki_boot; --entry would start the machine somewhere else than
     // the signed kernel.
-    if (o.uki_strict && o.entry)
+    if (o.uki_strict && o.kexec_load.entry)
         return make_error(name + ": --uki-strict: refusing --entry, which starts the new system at an address of "
                                  "the caller's instead of the UKI's kernel");
     KX_ASSIGN(auto user, compose_user_cmdline(o, sys));
@@ -341,11 +322,11 @@ Result<FileLoadFacts> plan_elf(LoadPlan& plan, const KernelFile& k, const Option
     KX_ASSIGN(plan.boot.initrd, open_user_initrd(o, sys));
     plan.boot.cmdline = user ? user->text : "";
     plan.cmdline_source = user ? user->origin : "none given";
-    const ElfArgs style = o.elf_args.value_or(ElfArgs::Elf);
-    if (style == ElfArgs::Elf && (o.initrd || o.reuse_initrd))
+    const x86::ElfArgStyle style = o.kexec_load.elf_args.value_or(x86::ElfArgStyle::Elf);
+    if (style == x86::ElfArgStyle::Elf && (o.initrd || o.reuse_initrd))
         return usage_error(name + ": Ramdisks not supported with generic elf arguments (--args-elf is the default "
                                   "for ELF kernels; a Linux vmlinux wants --args-linux)");
-    if (!o.elf_args)
+    if (!o.kexec_load.elf_args)
         plan.notes.push_back("ELF kernel: arguments as ELF boot notes (--args-elf, kexec-tools' default); a Linux "
                              "vmlinux wants --args-linux");
     return FileLoadFacts{name, std::nullopt, std::nullopt};
@@ -412,7 +393,7 @@ Status plan_file_calls(LoadPlan& plan, const FileLoadFacts& facts, const Options
 void plan_fallback(LoadPlan& plan, const Options& o, const SystemView& sys) {
     plan.fallback_on = abi::kFileLoadFallbackErrnos;
     std::vector<std::string> notes;
-    auto call = plan_segment_load(plan, o, sys, notes);
+    auto call = plan_segment_load(plan, o.kexec_load, sys, notes);
     if (!call.ok()) {
         plan.no_fallback = call.take_error();
         return;
@@ -423,7 +404,7 @@ void plan_fallback(LoadPlan& plan, const Options& o, const SystemView& sys) {
 }
 
 Status plan_kexec_load(LoadPlan& plan, const Options& o, const SystemView& sys) {
-    KX_ASSIGN(plan.segment_load, plan_segment_load(plan, o, sys, plan.notes));
+    KX_ASSIGN(plan.segment_load, plan_segment_load(plan, o.kexec_load, sys, plan.notes));
     return {};
 }
 
@@ -431,7 +412,7 @@ Status plan_kexec_load(LoadPlan& plan, const Options& o, const SystemView& sys) 
 Status plan_syscalls(LoadPlan& plan, const FileLoadFacts& facts, const Options& o, const SystemView& sys) {
     switch (o.syscall_mode) {
     case SyscallMode::FileLoad:
-        for (auto& opt : kexec_load_only_options(o))
+        for (auto& opt : o.kexec_load.ignored_by_file_load())
             plan.notes.push_back(opt + " only applies to kexec_load (-c); ignored");
         return plan_file_calls(plan, facts, o, sys);
     case SyscallMode::Load:
@@ -449,7 +430,7 @@ Status plan_syscalls(LoadPlan& plan, const FileLoadFacts& facts, const Options& 
     if (plan.file_calls.empty())  // kexec_file_load cannot take it (the command line rule)
         return plan_kexec_load(plan, o, sys);
     // kexec-tools ignores them too when kexec_file_load takes the image.
-    for (auto& opt : kexec_load_only_options(o))
+    for (auto& opt : o.kexec_load.ignored_by_file_load())
         plan.notes.push_back(opt + " only applies to kexec_load: used only if kexec_file_load cannot take "
                              "the image and kexec falls back");
     plan_fallback(plan, o, sys);
@@ -467,6 +448,7 @@ Result<LoadPlan> plan_load(const Options& o, const SystemView& sys) {
     plan.image = *o.kernel;
     plan.image_type = std::string(image_kind_name(k.kind)) + (k.decompressed ? " (gzip)" : "");
     plan.crash = o.crash;
+    plan.boot.reuse_retained_initrd = o.reuse_initrd;
 
     if (o.uki_verify && k.kind != ImageKind::Uki)  // never load unverified what was to be verified
         return usage_error(k.original->path() + ": " + o.uki_verify_option + " verifies UKIs, and this is a " +
@@ -509,7 +491,7 @@ Result<Invocation> plan_invocation(const Options& o, const SystemView& sys) {
         inv.load = std::move(load);
     }
     if (o.load_jump_back_helper)
-        inv.jump_back_helper = JumpBackHelper{o.entry};
+        inv.jump_back_helper = JumpBackHelper{o.kexec_load.entry};
     inv.shutdown = o.do_shutdown;
     inv.sync = o.do_sync;
     inv.ifdown = o.do_ifdown;

@@ -99,6 +99,10 @@ SecurityState read_security_state(const SystemView& sys) {
     return s;
 }
 
+std::string kdump_initrd_hint() {
+    return "this is the UKI's own initrd, a full boot initrd: kdump tools pass a small kdump initramfs with --initrd";
+}
+
 std::string explain_load_failure(const LoadFailure& f, const SecurityState& sec) {
     const std::string call = f.syscall == LoadSyscall::FileLoad ? "kexec_file_load" : "kexec_load";
     const std::string head = call + " of " + f.image + " failed (" + errno_name(f.err) + "): ";
@@ -159,9 +163,7 @@ std::string explain_load_failure(const LoadFailure& f, const SecurityState& sec)
         if (f.crash)
             return head + "the reserved crash kernel memory is too small for " + f.kernel + " plus its initrd (" +
                    format_size(f.bytes) + "): boot with a larger crashkernel= or pass a smaller --initrd" +
-                   (f.initrd_from_uki ? " (this is the UKI's own initrd, a full boot initrd: kdump tools pass a "
-                                        "small kdump initramfs with --initrd)"
-                                      : "");
+                   (f.initrd_from_uki ? " (" + kdump_initrd_hint() + ")" : "");
         return head + "not enough free memory for " + f.kernel + " plus its initrd (" + format_size(f.bytes) + ")";
     case ENOEXEC:
         return head + "the kernel does not recognise " + f.kernel + " as a kernel it can load";

@@ -47,4 +47,8 @@ struct LoadFailure {
 // One line: what happened and what to do about it.
 std::string explain_load_failure(const LoadFailure& f, const SecurityState& sec);
 
+// A crash kernel that does not fit with the UKI's own initrd: what kdump
+// tools do instead (both syscalls' errors say it).
+std::string kdump_initrd_hint();
+
 }  // namespace kx

@@ -188,9 +188,9 @@ Test(options, missing_value_and_bad_values) {
 }
 
 Test(options, serial_forms) {
-    cr_assert_eq(*parse({"--serial=ttyS1"}).serial_base, 0x2f8);
-    cr_assert_eq(*parse({"--serial=0x3e8"}).serial_base, 0x3e8);
-    cr_assert_eq(*parse({"--serial-baud=9600"}).serial_baud, 9600u);
+    cr_assert_eq(*parse({"--serial=ttyS1"}).kexec_load.serial_base, 0x2f8);
+    cr_assert_eq(*parse({"--serial=0x3e8"}).kexec_load.serial_base, 0x3e8);
+    cr_assert_eq(*parse({"--serial-baud=9600"}).kexec_load.serial_baud, 9600u);
 }
 
 Test(options, missing_kernel_file_names_the_file) {
@@ -400,7 +400,7 @@ Test(options, kexec_tools_abbreviations_still_resolve) {
     auto d = parse_args({"--d", "-l", "k"});  // kexec-tools 2.0.32: --debug or --dtb
     cr_assert(!d.ok());
     kx_assert_str(d.error().message, "option \"--d\" is ambiguous (--debug, --dtb, --dry-run)");
-    cr_assert(parse({"--no-c", "-l", "k"}).skip_checks, "--no-c is --no-checks (2.0.32 had no --no-cma)");
+    cr_assert(parse({"--no-c", "-l", "k"}).kexec_load.skip_checks, "--no-c is --no-checks (2.0.32 had no --no-cma)");
     cr_assert(parse({"--comm=x", "-l", "k"}).append == std::optional<std::string>("x"), "--comm is --command-line");
     cr_assert(parse({"--uki-p=1", "-l", "k"}).uki_profile == std::optional<std::string>("1"), "ours still abbreviate");
     auto ambiguous = parse_args({"--load-p", "k"});  // load-panic or load-preserve-context, as for kexec-tools

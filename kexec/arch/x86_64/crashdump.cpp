@@ -254,4 +254,13 @@ std::string memmap_cmdline(const std::vector<MemoryRange>& e820) {
     return out;
 }
 
+Result<uint64_t> hotplug_headers_size(const SystemView& sys) {
+    KX_ASSIGN(auto size, sys.read_text_if_exists("/sys/kernel/crash_elfcorehdr_size"));
+    auto v = size ? parse_u64(trim(*size)) : std::nullopt;
+    if (!v || *v == 0)
+        return usage_error("--hotplug: /sys/kernel/crash_elfcorehdr_size does not exist: the kernel needs "
+                           "CONFIG_CRASH_HOTPLUG");
+    return *v;
+}
+
 }  // namespace kx::x86

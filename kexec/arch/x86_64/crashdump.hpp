@@ -27,6 +27,11 @@ Error no_crash_region_error();
 // reports it for --print-ckr-size); 0 when none is reserved.
 Result<uint64_t> crash_region_size(const SystemView& sys);
 
+// --hotplug: the kernel rewrites the ELF core headers when CPUs or memory
+// come and go, so their segment is as large as it says
+// (/sys/kernel/crash_elfcorehdr_size); an error without CONFIG_CRASH_HOTPLUG.
+Result<uint64_t> hotplug_headers_size(const SystemView& sys);
+
 struct CrashDumpInfo {
     std::vector<Interval> crash_regions;  // where the crash kernel lives
     std::vector<MemoryRange> ranges;      // top-level RAM/ACPI/NVS/reserved/pmem of /proc/iomem, minus the crash regions

@@ -490,10 +490,8 @@ Result<SegmentLoadCall> build_elf_image(const ElfKernel& k, const BootInputs& bo
     Entry entry;
     entry.regs64.rip = k.entry;
     if (options.elf_args == ElfArgStyle::Elf) {
-        // 3a. --args-elf (kexec-tools' default for ELF): boot notes in rdi.
-        if (boot.initrd)
-            return usage_error(name + ": Ramdisks not supported with generic elf arguments (--args-elf; use "
-                                      "--args-linux)");
+        // 3a. --args-elf (kexec-tools' default for ELF): boot notes in rdi;
+        // no initrd (the planner refuses one: plan_elf).
         const std::string n = elf_boot_notes(boot.cmdline);
         auto at = free.allocate(page_align(n.size()), kPageSize, kMiB, k4GiB, true);
         if (!at)

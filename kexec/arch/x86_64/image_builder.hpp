@@ -11,6 +11,7 @@
 
 #include "arch/x86_64/boot_params.hpp"
 #include "arch/x86_64/elf_kernel.hpp"
+#include "arch/x86_64/kexec_load_options.hpp"
 #include "arch/x86_64/memory_map.hpp"
 #include "load_plan.hpp"
 #include "result.hpp"
@@ -23,9 +24,6 @@ enum class EntryMode {
     Protected32,  // --entry-32bit: startup_32 in protected mode, esi = boot params
     Real16,       // --real-mode: the kernel's real-mode setup code, which calls the BIOS
 };
-
-// How an ELF kernel gets its arguments (--args-linux, --args-elf, --args-none).
-enum class ElfArgStyle { Linux, Elf, None };
 
 struct ImageOptions {
     bool crash = false;

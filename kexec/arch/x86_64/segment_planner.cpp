@@ -42,22 +42,10 @@ Result<SegmentLoadCall> build_image(const BootInputs& boot, const std::vector<Me
     return build_kexec_image(boot, e820, platform, std::move(free), io, notes);
 }
 
-// --hotplug: the kernel rewrites the ELF core headers when CPUs or memory
-// come and go, so their segment is as large as it says
-// (/sys/kernel/crash_elfcorehdr_size) and the purgatory does not check it.
-Result<uint64_t> hotplug_headers_size(const SystemView& sys) {
-    KX_ASSIGN(auto size, sys.read_text_if_exists("/sys/kernel/crash_elfcorehdr_size"));
-    auto v = size ? parse_u64(trim(*size)) : std::nullopt;
-    if (!v || *v == 0)
-        return usage_error("--hotplug: /sys/kernel/crash_elfcorehdr_size does not exist: the kernel needs "
-                           "CONFIG_CRASH_HOTPLUG");
-    return *v;
-}
-
 // kexec -c -p: everything goes into the (highest) crash region, with the
 // ELF core headers and the 640 KiB backup, and the crash kernel is told
 // where the headers are (elfcorehdr=) and that only the crash region is its.
-Result<SegmentLoadCall> plan_crash_image(const LoadPlan& load, const Options& opts, const SystemView& sys,
+Result<SegmentLoadCall> plan_crash_image(const LoadPlan& load, const KexecLoadOptions& opts, const SystemView& sys,
                                          const PlatformInfo& platform, ImageOptions io,
                                          std::vector<std::string>& notes) {
     KX_ASSIGN(CrashDumpInfo info, read_crash_dump_info(sys));
@@ -114,13 +102,10 @@ Result<SegmentLoadCall> plan_crash_image(const LoadPlan& load, const Options& op
         auto h = parse_bzimage64(load.boot.kernel.contiguous(), load.image);
         const uint64_t needed = (h.ok() ? h->init_size : 0) + (load.boot.initrd ? load.boot.initrd->size() : 0) +
                                 page_align(backup.size) + headers_memsz + (1 << 20);
-        std::string hint = load.initrd_from_uki
-                               ? " The initrd is the UKI's own, a full boot initrd: kdump tools pass a small kdump "
-                                 "initramfs with --initrd."
-                               : "";
+        const std::string hint = load.initrd_from_uki ? " (" + kdump_initrd_hint() + ")" : "";
         Error e = call.take_error();
         e.message += " (the region is " + format_size(region.end - region.start) + "; this load needs about " +
-                     format_size(needed) + ")." + hint;
+                     format_size(needed) + ")" + hint + ".";
         return e;
     }
     return call;
@@ -143,7 +128,7 @@ Result<Interval> retained_initrd(const PlatformInfo& platform) {
 }  // namespace
 }  // namespace x86
 
-Result<SegmentLoadCall> plan_segment_load(const LoadPlan& load, const Options& opts,
+Result<SegmentLoadCall> plan_segment_load(const LoadPlan& load, const x86::KexecLoadOptions& opts,
                                           const SystemView& sys, std::vector<std::string>& notes) {
     using namespace x86;
     KX_TRY(check_kexec_load_allowed(sys));
@@ -161,9 +146,7 @@ Result<SegmentLoadCall> plan_segment_load(const LoadPlan& load, const Options& o
     io.efi = !opts.noefi;
     io.reuse_video_type = opts.reuse_video_type;
     io.entry_mode = opts.real_mode ? EntryMode::Real16 : opts.entry_32bit ? EntryMode::Protected32 : EntryMode::Long64;
-    io.elf_args = opts.elf_args == ElfArgs::Linux  ? ElfArgStyle::Linux
-                  : opts.elf_args == ElfArgs::None ? ElfArgStyle::None
-                                                   : ElfArgStyle::Elf;
+    io.elf_args = opts.elf_args.value_or(ElfArgStyle::Elf);  // kexec-tools' default for ELF kernels
     io.entry = opts.entry;
     io.rng_seed = sys.rng_seed().bytes;  // drawn before planning: planning draws no randomness
     if (!sys.rng_seed().note.empty())
@@ -184,7 +167,7 @@ Result<SegmentLoadCall> plan_segment_load(const LoadPlan& load, const Options& o
 
     // Never overwrite a loaded crash kernel, nor an initrd being reused.
     KX_ASSIGN(std::vector<Interval> excluded, find_crash_regions(sys));
-    if (opts.reuse_initrd) {
+    if (load.boot.reuse_retained_initrd) {
         KX_ASSIGN(Interval initrd, retained_initrd(platform));
         io.reused_initrd = initrd;
         excluded.push_back({initrd.start & ~(kPageSize - 1), page_align(initrd.end)});

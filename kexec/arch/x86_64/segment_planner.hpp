@@ -8,16 +8,16 @@
 #include <string>
 #include <vector>
 
+#include "arch/x86_64/kexec_load_options.hpp"
 #include "load_plan.hpp"
-#include "options.hpp"
 #include "result.hpp"
 #include "sysroot.hpp"
 
 namespace kx {
 
-// Called for -c, and lazily for -a when kexec_file_load cannot be used.
-// `notes` collects what is worth saying under -d (placement, EFI, video).
-Result<SegmentLoadCall> plan_segment_load(const LoadPlan& load, const Options& opts,
+// For -c, and for -a's fallback (planned with the file calls). `notes`
+// collects what is worth saying under -d (placement, EFI, video).
+Result<SegmentLoadCall> plan_segment_load(const LoadPlan& load, const x86::KexecLoadOptions& opts,
                                           const SystemView& sys, std::vector<std::string>& notes);
 
 }  // namespace kx
