@@ -13,7 +13,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "strings.hpp"
+#include "base/strings.hpp"
 
 namespace kx::pe {
 namespace {

@@ -4,9 +4,9 @@
 #include <algorithm>
 #include <cstring>
 
-#include "byte_reader.hpp"
+#include "base/byte_reader.hpp"
 #include "pe/pe_layout.hpp"
-#include "strings.hpp"
+#include "base/strings.hpp"
 
 namespace kx::pe {
 namespace {

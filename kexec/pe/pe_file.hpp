@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "result.hpp"
+#include "base/result.hpp"
 
 namespace kx::pe {
 

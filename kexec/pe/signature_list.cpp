@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "byte_reader.hpp"
+#include "base/byte_reader.hpp"
 
 namespace kx::pe {
 namespace {

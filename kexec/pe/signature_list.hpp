@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "result.hpp"
+#include "base/result.hpp"
 
 namespace kx::pe {
 

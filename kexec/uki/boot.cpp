@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "strings.hpp"
-#include "trusted_dir.hpp"
+#include "base/strings.hpp"
+#include "sys/trusted_dir.hpp"
 #include "uki/cpio.hpp"
 #include "uki/verify.hpp"
 

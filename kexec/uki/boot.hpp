@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "payload.hpp"
+#include "data/payload.hpp"
 #include "pe/authenticode.hpp"
-#include "sysroot.hpp"
+#include "sys/sysroot.hpp"
 #include "uki/uki.hpp"
 #include "uki/verify.hpp"
 

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <cstdio>
 
-#include "strings.hpp"
+#include "base/strings.hpp"
 
 namespace kx::uki {
 namespace {

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string>
 
-#include "payload.hpp"
+#include "data/payload.hpp"
 
 namespace kx::uki {
 

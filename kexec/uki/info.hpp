@@ -6,9 +6,9 @@
 #include <optional>
 #include <string>
 
-#include "json.hpp"
-#include "result.hpp"
-#include "sysroot.hpp"
+#include "data/json.hpp"
+#include "base/result.hpp"
+#include "sys/sysroot.hpp"
 
 namespace kx::uki {
 

@@ -4,7 +4,7 @@
 #include <algorithm>
 
 #include "pe/pe_file.hpp"
-#include "strings.hpp"
+#include "base/strings.hpp"
 
 namespace kx::uki {
 namespace {

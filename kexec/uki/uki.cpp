@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "strings.hpp"
+#include "base/strings.hpp"
 
 namespace kx::uki {
 

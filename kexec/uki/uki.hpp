@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "mapped_file.hpp"
-#include "payload.hpp"
+#include "sys/mapped_file.hpp"
+#include "data/payload.hpp"
 #include "pe/pe_file.hpp"
 #include "uki/sections.hpp"
 #include "uki/stub.hpp"

@@ -3,8 +3,8 @@
 
 #include <algorithm>
 
-#include "memfd.hpp"
-#include "strings.hpp"
+#include "data/memfd.hpp"
+#include "base/strings.hpp"
 
 namespace kx::uki {
 namespace {

@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "mapped_file.hpp"
+#include "sys/mapped_file.hpp"
 #include "pe/authenticode.hpp"
-#include "result.hpp"
-#include "sysroot.hpp"
+#include "base/result.hpp"
+#include "sys/sysroot.hpp"
 
 namespace kx::uki {
 

@@ -2,7 +2,7 @@
 // libFuzzer target: command lines. The stub's "@N " profile prefix and its
 // mangling of .cmdline, kexec-tools' remove_parameter(), and
 // --reuse-cmdline/--append composition from a fuzzed /proc/cmdline.
-#include "cmdline.hpp"
+#include "plan/cmdline.hpp"
 #include "fuzz_common.hpp"
 #include "uki/boot.hpp"
 #include "uki/uki.hpp"

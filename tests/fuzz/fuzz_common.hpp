@@ -10,7 +10,7 @@
 #include <fuzzer/FuzzedDataProvider.h>
 #include <string>
 
-#include "sysroot.hpp"
+#include "sys/sysroot.hpp"
 
 namespace kxf {
 

@@ -3,7 +3,7 @@
 // regions, CPU notes, vmcoreinfo, /proc/kcore's program headers and
 // kallsyms, then the ELF core headers, the crash kernel's e820 and memmap=.
 #include "arch/x86_64/crashdump.hpp"
-#include "byte_reader.hpp"
+#include "base/byte_reader.hpp"
 #include "fuzz_common.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -2,7 +2,7 @@
 // libFuzzer target: gzip-compressed kernels. Decompression with its caps
 // (the 64 KiB sniff, the size limit), then probing what came out.
 #include "fuzz_common.hpp"
-#include "kernel_file.hpp"
+#include "plan/kernel_file.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     constexpr uint64_t kLimit = 16 << 20;

@@ -8,7 +8,7 @@
 #include "arch/x86_64/elf_kernel.hpp"
 #include "arch/x86_64/image_builder.hpp"
 #include "fuzz_common.hpp"
-#include "payload.hpp"
+#include "data/payload.hpp"
 
 namespace {
 

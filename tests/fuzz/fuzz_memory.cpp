@@ -6,7 +6,7 @@
 
 #include "arch/x86_64/memory_map.hpp"
 #include "fuzz_common.hpp"
-#include "strings.hpp"
+#include "base/strings.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     using namespace kx::x86;

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "arch/x86_64/bzimage.hpp"
-#include "kernel_file.hpp"
+#include "plan/kernel_file.hpp"
 #include "uki/boot.hpp"
 #include "uki/info.hpp"
 #include "uki/uki.hpp"

@@ -17,8 +17,8 @@
 #include <string>
 #include <vector>
 
-#include "byte_reader.hpp"
-#include "strings.hpp"
+#include "base/byte_reader.hpp"
+#include "base/strings.hpp"
 
 namespace {
 

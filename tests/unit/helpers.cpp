@@ -12,10 +12,10 @@
 #include <unistd.h>
 
 #include "arch/x86_64/setup_header_layout.hpp"
-#include "kexec_main.hpp"
+#include "cli/kexec_main.hpp"
 #include "pe/pe_file.hpp"
 #include "pe/pe_layout.hpp"
-#include "sha256.hpp"
+#include "base/sha256.hpp"
 
 namespace kxt {
 namespace {

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "backend.hpp"
-#include "options.hpp"
+#include "sys/backend.hpp"
+#include "plan/options.hpp"
 #include "pe/pe_layout.hpp"
 
 namespace kxt {

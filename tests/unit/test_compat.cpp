@@ -6,8 +6,8 @@
 #include <criterion/criterion.h>
 
 #include "helpers.hpp"
-#include "json.hpp"
-#include "kexec_abi.hpp"
+#include "data/json.hpp"
+#include "sys/kexec_abi.hpp"
 
 using namespace kx;
 using namespace kxt;

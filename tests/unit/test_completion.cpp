@@ -7,8 +7,8 @@
 #include <sys/stat.h>
 
 #include "helpers.hpp"
-#include "options.hpp"
-#include "strings.hpp"
+#include "plan/options.hpp"
+#include "base/strings.hpp"
 
 using namespace kx;
 using namespace kxt;

@@ -6,11 +6,11 @@
 
 #include "arch/x86_64/crashdump.hpp"
 #include "arch/x86_64/purgatory.hpp"
-#include "byte_reader.hpp"
+#include "base/byte_reader.hpp"
 #include "helpers.hpp"
 #include "uki_styles.hpp"
-#include "kexec_abi.hpp"
-#include "strings.hpp"
+#include "sys/kexec_abi.hpp"
+#include "base/strings.hpp"
 
 using namespace kx;
 using namespace kx::x86;

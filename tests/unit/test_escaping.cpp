@@ -8,9 +8,9 @@
 #include <sys/stat.h>
 
 #include "helpers.hpp"
-#include "strings.hpp"
+#include "base/strings.hpp"
 #include "uki_builder.hpp"
-#include "utf8.hpp"
+#include "base/utf8.hpp"
 
 using namespace kx;
 using namespace kxt;

@@ -7,10 +7,10 @@
 
 #include <cerrno>
 
-#include "executor.hpp"
+#include "plan/executor.hpp"
 #include "helpers.hpp"
 #include "uki_styles.hpp"
-#include "kexec_abi.hpp"
+#include "sys/kexec_abi.hpp"
 
 using namespace kx;
 using namespace kxt;

@@ -11,10 +11,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "backend.hpp"
+#include "sys/backend.hpp"
 #include "helpers.hpp"
-#include "mapped_file.hpp"
-#include "payload.hpp"
+#include "sys/mapped_file.hpp"
+#include "data/payload.hpp"
 
 using namespace kx;
 using namespace kxt;

@@ -9,13 +9,13 @@
 #include <cstring>
 
 #include "arch/x86_64/purgatory.hpp"
-#include "byte_reader.hpp"
+#include "base/byte_reader.hpp"
 #include "helpers.hpp"
-#include "kexec_abi.hpp"
-#include "planner.hpp"
+#include "sys/kexec_abi.hpp"
+#include "plan/planner.hpp"
 #include "purgatory/abi.h"
-#include "sha256.hpp"
-#include "strings.hpp"
+#include "base/sha256.hpp"
+#include "base/strings.hpp"
 
 using namespace kx;
 using namespace kx::x86;

@@ -5,11 +5,11 @@
 
 #include <algorithm>
 
-#include "cmdline.hpp"
+#include "plan/cmdline.hpp"
 #include "helpers.hpp"
-#include "kexec_abi.hpp"
-#include "options.hpp"
-#include "planner.hpp"
+#include "sys/kexec_abi.hpp"
+#include "plan/options.hpp"
+#include "plan/planner.hpp"
 #include "uki_builder.hpp"
 
 #include <unistd.h>

@@ -6,7 +6,7 @@
 #include <criterion/criterion.h>
 
 #include "helpers.hpp"
-#include "strings.hpp"
+#include "base/strings.hpp"
 
 using namespace kx;
 using namespace kxt;

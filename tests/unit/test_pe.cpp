@@ -7,10 +7,10 @@
 #include <random>
 
 #include "helpers.hpp"
-#include "byte_reader.hpp"
+#include "base/byte_reader.hpp"
 #include "pe/pe_file.hpp"
 #include "uki/uki.hpp"
-#include "strings.hpp"
+#include "base/strings.hpp"
 
 using namespace kx;
 using namespace kxt;

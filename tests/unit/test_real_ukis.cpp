@@ -10,9 +10,9 @@
 #include "helpers.hpp"
 #include "pe/authenticode.hpp"
 #include "pe/pe_file.hpp"
-#include "planner.hpp"
-#include "sha256.hpp"
-#include "strings.hpp"
+#include "plan/planner.hpp"
+#include "base/sha256.hpp"
+#include "base/strings.hpp"
 #include "uki/uki.hpp"
 #include "uki_styles.hpp"
 

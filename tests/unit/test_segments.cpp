@@ -11,12 +11,12 @@
 
 #include "arch/x86_64/memory_map.hpp"
 #include "arch/x86_64/purgatory.hpp"
-#include "byte_reader.hpp"
+#include "base/byte_reader.hpp"
 #include "helpers.hpp"
-#include "options.hpp"
-#include "planner.hpp"
-#include "strings.hpp"
-#include "sysroot.hpp"
+#include "plan/options.hpp"
+#include "plan/planner.hpp"
+#include "base/strings.hpp"
+#include "sys/sysroot.hpp"
 #include "uki/cpio.hpp"
 #include "uki_styles.hpp"
 

@@ -6,7 +6,7 @@
 
 #include "helpers.hpp"
 #include "pe/signature_list.hpp"
-#include "strings.hpp"
+#include "base/strings.hpp"
 #include "uki_builder.hpp"
 
 using namespace kx;

@@ -10,14 +10,14 @@
 #include <unistd.h>
 
 #include "helpers.hpp"
-#include "kexec_abi.hpp"
+#include "sys/kexec_abi.hpp"
 #include "pe/authenticode.hpp"
 #include "uki_styles.hpp"
-#include "options.hpp"
-#include "planner.hpp"
+#include "plan/options.hpp"
+#include "plan/planner.hpp"
 #include "uki/boot.hpp"
 #include "uki/cpio.hpp"
-#include "strings.hpp"
+#include "base/strings.hpp"
 #include "uki/stub.hpp"
 
 using namespace kx;

@@ -11,15 +11,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "backend.hpp"
+#include "sys/backend.hpp"
 #include "helpers.hpp"
 #include "signing.hpp"
 #include "uki_styles.hpp"
-#include "planner.hpp"
+#include "plan/planner.hpp"
 #include "uki_builder.hpp"
 #include "pe/authenticode.hpp"
 #include "pe/pe_file.hpp"
-#include "strings.hpp"
+#include "base/strings.hpp"
 
 using namespace kx;
 using namespace kxt;

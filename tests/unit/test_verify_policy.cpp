@@ -20,7 +20,7 @@
 #include "pe/authenticode.hpp"
 #include "pe/pe_file.hpp"
 #include "pe/signature_list.hpp"
-#include "strings.hpp"
+#include "base/strings.hpp"
 #include "uki_builder.hpp"
 
 using namespace kx;

@@ -14,12 +14,12 @@
 #include "arch/x86_64/image_builder.hpp"
 #include "arch/x86_64/memory_map.hpp"
 #include "arch/x86_64/purgatory.hpp"
-#include "byte_reader.hpp"
+#include "base/byte_reader.hpp"
 #include "helpers.hpp"
 #include "uki_styles.hpp"
-#include "kexec_abi.hpp"
-#include "sha256.hpp"
-#include "strings.hpp"
+#include "sys/kexec_abi.hpp"
+#include "base/sha256.hpp"
+#include "base/strings.hpp"
 
 extern "C" {
 #include "../../purgatory/purgatory.h"

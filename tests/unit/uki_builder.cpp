@@ -5,10 +5,10 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "byte_reader.hpp"
+#include "base/byte_reader.hpp"
 #include "pe/pe_file.hpp"
 #include "pe/pe_layout.hpp"
-#include "strings.hpp"
+#include "base/strings.hpp"
 
 namespace kxt {
 namespace {

@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "arch/x86_64/bzimage.hpp"
-#include "byte_reader.hpp"
-#include "strings.hpp"
+#include "base/byte_reader.hpp"
+#include "base/strings.hpp"
 
 namespace kx::x86 {
 

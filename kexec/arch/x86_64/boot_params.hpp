@@ -12,8 +12,8 @@
 
 #include "arch/x86_64/memory_map.hpp"
 #include "arch/x86_64/setup_header_layout.hpp"
-#include "result.hpp"
-#include "sysroot.hpp"
+#include "base/result.hpp"
+#include "sys/sysroot.hpp"
 
 namespace kx::x86 {
 

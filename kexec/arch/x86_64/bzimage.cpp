@@ -2,8 +2,8 @@
 #include "arch/x86_64/bzimage.hpp"
 
 #include "arch/x86_64/setup_header_layout.hpp"
-#include "byte_reader.hpp"
-#include "strings.hpp"
+#include "base/byte_reader.hpp"
+#include "base/strings.hpp"
 
 namespace kx::x86 {
 

@@ -8,7 +8,7 @@
 #include <span>
 #include <string>
 
-#include "result.hpp"
+#include "base/result.hpp"
 
 namespace kx::x86 {
 

@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <cstring>
 
-#include "byte_reader.hpp"
-#include "strings.hpp"
+#include "base/byte_reader.hpp"
+#include "base/strings.hpp"
 
 namespace kx::x86 {
 namespace {

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "arch/x86_64/memory_map.hpp"
-#include "result.hpp"
-#include "sysroot.hpp"
+#include "base/result.hpp"
+#include "sys/sysroot.hpp"
 
 namespace kx::x86 {
 

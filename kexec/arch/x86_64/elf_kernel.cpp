@@ -4,9 +4,9 @@
 
 #include <cstring>
 
-#include "byte_reader.hpp"
-#include "kexec_abi.hpp"
-#include "strings.hpp"
+#include "base/byte_reader.hpp"
+#include "sys/kexec_abi.hpp"
+#include "base/strings.hpp"
 
 namespace kx::x86 {
 namespace {

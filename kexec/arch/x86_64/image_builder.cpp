@@ -10,10 +10,10 @@
 
 #include "arch/x86_64/bzimage.hpp"
 #include "arch/x86_64/purgatory.hpp"
-#include "byte_reader.hpp"
-#include "kexec_abi.hpp"
+#include "base/byte_reader.hpp"
+#include "sys/kexec_abi.hpp"
 #include "purgatory/abi.h"
-#include "strings.hpp"
+#include "base/strings.hpp"
 
 namespace kx::x86 {
 namespace {

@@ -13,8 +13,8 @@
 #include "arch/x86_64/elf_kernel.hpp"
 #include "arch/x86_64/kexec_load_options.hpp"
 #include "arch/x86_64/memory_map.hpp"
-#include "load_plan.hpp"
-#include "result.hpp"
+#include "data/load_plan.hpp"
+#include "base/result.hpp"
 
 namespace kx::x86 {
 

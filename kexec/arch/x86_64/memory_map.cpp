@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "strings.hpp"
+#include "base/strings.hpp"
 
 namespace kx::x86 {
 namespace {

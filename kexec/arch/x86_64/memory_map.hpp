@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "result.hpp"
-#include "sysroot.hpp"
+#include "base/result.hpp"
+#include "sys/sysroot.hpp"
 
 namespace kx::x86 {
 

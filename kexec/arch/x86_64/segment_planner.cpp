@@ -7,9 +7,9 @@
 #include "arch/x86_64/bzimage.hpp"
 #include "arch/x86_64/crashdump.hpp"
 #include "arch/x86_64/image_builder.hpp"
-#include "kexec_abi.hpp"
-#include "security.hpp"
-#include "strings.hpp"
+#include "sys/kexec_abi.hpp"
+#include "sys/security.hpp"
+#include "base/strings.hpp"
 
 namespace kx {
 namespace x86 {

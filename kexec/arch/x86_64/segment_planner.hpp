@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "arch/x86_64/kexec_load_options.hpp"
-#include "load_plan.hpp"
-#include "result.hpp"
-#include "sysroot.hpp"
+#include "data/load_plan.hpp"
+#include "base/result.hpp"
+#include "sys/sysroot.hpp"
 
 namespace kx {
 

@@ -1,7 +1,7 @@
 # shellcheck shell=bash disable=SC2034  # sets the variables tests/vm/run reads
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The errnos a locked-down kernel (OVMF Secure Boot) answers, measured, and
-# the advice kexec gives for each (kexec/security.cpp): an unsigned kernel
+# the advice kexec gives for each (kexec/sys/security.cpp): an unsigned kernel
 # (ENODATA), one signed by a key no keyring holds (ENOKEY), one changed after
 # signing (EKEYREJECTED), and kexec_load itself, seen by Debian's kexec-tools
 # (ours refuses -c before the call): EACCES, not lockdown's EPERM, as IMA's
