@@ -81,6 +81,21 @@ Status check_sysroot_use(const Options& o, const MainEnv& env) {
     return {};
 }
 
+// --dry-run: the plan, every segment's SHA-256 included, the purgatory's
+// too, which holds the others' (-a's fallback among them): those are
+// written first, as a load writes them before its call.
+Status print_plan(Invocation& inv, const Options& o, MainEnv& env) {
+    if (o.dry_run == DryRunFormat::None)
+        return {};
+    if (inv.load && inv.load->segment_load)
+        KX_TRY(write_pending_digests(*inv.load->segment_load));
+    if (o.dry_run == DryRunFormat::Text)
+        std::fputs(format_plan_text(inv).c_str(), env.out);
+    else
+        std::fprintf(env.out, "%s\n", plan_json(inv).dump().c_str());
+    return {};
+}
+
 int run(int argc, char** argv, MainEnv& env);
 
 }  // namespace
@@ -164,16 +179,8 @@ int run(int argc, char** argv, MainEnv& env) {
     // A file that shrank while we planned was read as zeros past its new end.
     if (Status st = check_inputs_unchanged(); !st.ok())
         return fail(env, st.error());
-    if (o.dry_run != DryRunFormat::None && inv->load && inv->load->segment_load) {
-        // The plan shows every segment's SHA-256, the purgatory's too, which
-        // holds the others' (-a's fallback among them): write those first.
-        if (Status st = write_pending_digests(*inv->load->segment_load); !st.ok())
-            return fail(env, st.error());
-    }
-    if (o.dry_run == DryRunFormat::Text)
-        std::fputs(format_plan_text(*inv).c_str(), env.out);
-    else if (o.dry_run == DryRunFormat::Json)
-        std::fprintf(env.out, "%s\n", plan_json(*inv).dump().c_str());
+    if (Status st = print_plan(*inv, o, env); !st.ok())
+        return fail(env, st.error());
     if (o.debug && inv->load)
         for (const auto& n : inv->load->notes)
             note(env, n);

@@ -109,6 +109,26 @@ Status PeFile::parse_headers() {
     if (n_dirs > kMaxDataDirectories)
         return err("NumberOfRvaAndSizes " + std::to_string(n_dirs) + " exceeds " +
                    std::to_string(kMaxDataDirectories));
+    KX_TRY(check_header_rules(opt, opt_size, fixed, n_dirs, n_sections));
+    KX_TRY(parse_sections(opt + opt_size, n_sections));
+
+    if (n_dirs > kDirCertificate) {
+        const uint64_t entry = opt + fixed + uint64_t{kDirCertificate} * L::opt::kDataDirectorySize;
+        cert_dir_entry_offset_ = entry;
+        const uint64_t cert_offset = le32(b, entry + L::datadir::kVirtualAddress);
+        const uint64_t cert_size = le32(b, entry + L::datadir::kSizeField);
+        if (cert_size != 0)
+            KX_TRY(parse_certificates(cert_offset, cert_size));
+    }
+    return {};
+}
+
+// Where the section table is, and that a signature covers it: the rules a
+// verifier must agree on (doc/kernel-uki-loader.md), checked before any
+// section is read.
+Status PeFile::check_header_rules(uint64_t opt, uint64_t opt_size, uint64_t fixed, uint32_t n_dirs,
+                                  uint32_t n_sections) const {
+    const auto b = bytes_;
     // Rule 1: the data directories end exactly where the optional header
     // does. Linux reads the section table right after the data directories
     // (pefile_parse_binary), EDK2 and the firmware at the end of the
@@ -139,16 +159,6 @@ Status PeFile::parse_headers() {
         return err("SizeOfHeaders " + hex(size_of_headers_) + " is not less than the file size " +
                    hex(b.size()));
 
-    KX_TRY(parse_sections(opt + opt_size, n_sections));
-
-    if (n_dirs > kDirCertificate) {
-        const uint64_t entry = opt + fixed + uint64_t{kDirCertificate} * L::opt::kDataDirectorySize;
-        cert_dir_entry_offset_ = entry;
-        const uint64_t cert_offset = le32(b, entry + L::datadir::kVirtualAddress);
-        const uint64_t cert_size = le32(b, entry + L::datadir::kSizeField);
-        if (cert_size != 0)
-            KX_TRY(parse_certificates(cert_offset, cert_size));
-    }
     return {};
 }
 

@@ -110,6 +110,8 @@ public:
 
 private:
     Status parse_headers();
+    Status check_header_rules(uint64_t opt, uint64_t opt_size, uint64_t fixed, uint32_t n_dirs,
+                              uint32_t n_sections) const;
     Status parse_sections(uint64_t table_offset, uint64_t count);
     Status parse_certificates(uint64_t offset, uint64_t size);
     Error err(const std::string& what) const;

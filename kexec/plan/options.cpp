@@ -221,13 +221,72 @@ Error bad_value(int id, const char* value, const char* expected) {
     return e;
 }
 
-Status apply_option(Options& o, int opt, const char* arg) {
+// kexec_load's own options (x86::KexecLoadOptions); others are left alone.
+Status apply_kexec_load_option(x86::KexecLoadOptions& k, int opt, const char* arg) {
     switch (opt) {
-    case OPT_HELP: o.immediate = Immediate::Help; break;
-    case OPT_VERSION: o.immediate = Immediate::Version; break;
-    case OPT_DEBUG: o.debug = true; break;
+    case OPT_ENTRY: {
+        auto v = parse_u64(arg);
+        if (!v)
+            return bad_value(opt, arg, "an address");
+        k.entry = *v;
+        break;
+    }
+    case OPT_MEM_MIN:
+    case OPT_MEM_MAX: {
+        auto v = parse_u64(arg);
+        if (!v)
+            return bad_value(opt, arg, "an address such as 0x100000");
+        if (opt == OPT_MEM_MIN)
+            k.mem_min = *v;
+        else
+            k.mem_max = *v;
+        break;
+    }
+    case OPT_NOCHECKS: k.skip_checks = true; break;
+    case OPT_HOTPLUG: k.hotplug = true; break;
+    case OPT_REAL_MODE: k.real_mode = true; break;
+    case OPT_ENTRY_32BIT: k.entry_32bit = true; break;
+    case OPT_ARGS_LINUX: k.elf_args = x86::ElfArgStyle::Linux; break;
+    case OPT_ARGS_ELF: k.elf_args = x86::ElfArgStyle::Elf; break;
+    case OPT_ARGS_NONE: k.elf_args = x86::ElfArgStyle::None; break;
+    case OPT_RESET_VGA: k.reset_vga = true; break;
+    case OPT_SERIAL: {
+        // Same forms kexec-tools accepts: ttyS0, ttyS1 or a 0x port number.
+        std::string_view s = arg;
+        std::optional<uint64_t> port;
+        if (s == "ttyS0")
+            port = 0x3f8;
+        else if (s == "ttyS1")
+            port = 0x2f8;
+        else if (starts_with(s, "0x"))
+            port = parse_u64(s);
+        if (!port || *port >= 65536)
+            return bad_value(opt, arg, "ttyS0, ttyS1 or an I/O port such as 0x3f8");
+        k.serial_base = static_cast<uint16_t>(*port);
+        break;
+    }
+    case OPT_SERIAL_BAUD: {
+        auto v = parse_u64(arg);
+        if (!v || *v > 115200 || *v < 9600 || 115200 % *v != 0)
+            return bad_value(opt, arg, "a baud rate that divides 115200, 9600 or more");
+        k.serial_baud = static_cast<uint32_t>(*v);
+        break;
+    }
+    case OPT_CONSOLE_VGA: k.console_vga = true; break;
+    case OPT_CONSOLE_SERIAL: k.console_serial = true; break;
+    case OPT_PASS_MEMMAP_CMDLINE: k.pass_memmap_cmdline = true; break;
+    case OPT_NOEFI: k.noefi = true; break;
+    case OPT_REUSE_VIDEO_TYPE: k.reuse_video_type = true; break;
+    default: break;
+    }
+    return {};
+}
+
+// The options that say what to do (-l, -p, -u, -e, -f, ...): each sets the
+// whole set of do_* switches, as kexec-tools' option loop does.
+Status apply_action_option(Options& o, int opt, const char* arg) {
+    switch (opt) {
     case OPT_NOIFDOWN: o.do_ifdown = false; break;  // final value fixed up after the loop
-    case OPT_NOSYNC: break;                         // ditto
     case OPT_FORCE:
         o.do_load = true;
         o.do_shutdown = false;
@@ -247,7 +306,6 @@ Status apply_option(Options& o, int opt, const char* arg) {
         o.do_sync = false;
         o.do_unload = true;
         break;
-    case OPT_EXEC_LIVE_UPDATE: o.immediate = Immediate::ExecLiveUpdate; break;  // only under Xen
     case OPT_EXEC:
         o.do_load = false;
         o.do_shutdown = false;
@@ -275,14 +333,6 @@ Status apply_option(Options& o, int opt, const char* arg) {
         o.live_update = opt == OPT_LOAD_LIVE_UPDATE;
         o.crash = false;  // kexec-tools assigns kexec_flags, dropping KEXEC_ON_CRASH
         break;
-    case OPT_ENTRY: {
-        auto v = parse_u64(arg);
-        if (!v)
-            return bad_value(opt, arg, "an address");
-        o.kexec_load.entry = *v;
-        break;
-    }
-    case OPT_TYPE: o.type = arg; break;
     case OPT_PANIC:
         o.do_load = true;
         o.do_exec = false;
@@ -292,67 +342,34 @@ Status apply_option(Options& o, int opt, const char* arg) {
         o.kexec_load.preserve_context = false;
         o.live_update = false;
         break;
-    case OPT_MEM_MIN:
-    case OPT_MEM_MAX: {
-        auto v = parse_u64(arg);
-        if (!v)
-            return bad_value(opt, arg, "an address such as 0x100000");
-        if (opt == OPT_MEM_MIN)
-            o.kexec_load.mem_min = *v;
-        else
-            o.kexec_load.mem_max = *v;
-        break;
+    case OPT_STATUS: o.do_status = true; break;
+    default: return apply_kexec_load_option(o.kexec_load, opt, arg);
     }
+    return {};
+}
+
+Status apply_option(Options& o, int opt, const char* arg) {
+    switch (opt) {
+    case OPT_HELP: o.immediate = Immediate::Help; break;
+    case OPT_VERSION: o.immediate = Immediate::Version; break;
+    case OPT_DEBUG: o.debug = true; break;
+    case OPT_NOSYNC: break;                         // fixed up after the loop, as --no-ifdown
+    case OPT_EXEC_LIVE_UPDATE: o.immediate = Immediate::ExecLiveUpdate; break;  // only under Xen
+    case OPT_TYPE: o.type = arg; break;
     case OPT_REUSE_INITRD: o.reuse_initrd = true; break;
     case OPT_KEXEC_FILE_SYSCALL: o.syscall_mode = SyscallMode::FileLoad; break;
     case OPT_KEXEC_SYSCALL: o.syscall_mode = SyscallMode::Load; break;
     case OPT_KEXEC_SYSCALL_AUTO: o.syscall_mode = SyscallMode::Auto; break;
-    case OPT_NOCHECKS: o.kexec_load.skip_checks = true; break;
-    case OPT_STATUS: o.do_status = true; break;
     case OPT_PRINT_CKR_SIZE: o.immediate = Immediate::PrintCkrSize; break;
-    case OPT_HOTPLUG: o.kexec_load.hotplug = true; break;
     case OPT_NO_CMA: o.no_cma = true; break;
     case OPT_FORCE_DTB: o.force_dtb = true; break;
     case OPT_APPEND: o.append = arg; break;
     case OPT_REUSE_CMDLINE: o.reuse_cmdline = true; break;
     case OPT_RAMDISK: o.initrd = arg; break;
-    case OPT_REAL_MODE: o.kexec_load.real_mode = true; break;
-    case OPT_ENTRY_32BIT: o.kexec_load.entry_32bit = true; break;
-    case OPT_ARGS_LINUX: o.kexec_load.elf_args = x86::ElfArgStyle::Linux; break;
-    case OPT_ARGS_ELF: o.kexec_load.elf_args = x86::ElfArgStyle::Elf; break;
-    case OPT_ARGS_NONE: o.kexec_load.elf_args = x86::ElfArgStyle::None; break;
     case OPT_MODULE:
     case OPT_DTB: o.ignored_options.push_back(std::string("--") + option_name(opt) + "=" + arg); break;
-    case OPT_RESET_VGA: o.kexec_load.reset_vga = true; break;
-    case OPT_SERIAL: {
-        // Same forms kexec-tools accepts: ttyS0, ttyS1 or a 0x port number.
-        std::string_view s = arg;
-        std::optional<uint64_t> port;
-        if (s == "ttyS0")
-            port = 0x3f8;
-        else if (s == "ttyS1")
-            port = 0x2f8;
-        else if (starts_with(s, "0x"))
-            port = parse_u64(s);
-        if (!port || *port >= 65536)
-            return bad_value(opt, arg, "ttyS0, ttyS1 or an I/O port such as 0x3f8");
-        o.kexec_load.serial_base = static_cast<uint16_t>(*port);
-        break;
-    }
-    case OPT_SERIAL_BAUD: {
-        auto v = parse_u64(arg);
-        if (!v || *v > 115200 || *v < 9600 || 115200 % *v != 0)
-            return bad_value(opt, arg, "a baud rate that divides 115200, 9600 or more");
-        o.kexec_load.serial_baud = static_cast<uint32_t>(*v);
-        break;
-    }
-    case OPT_CONSOLE_VGA: o.kexec_load.console_vga = true; break;
-    case OPT_CONSOLE_SERIAL: o.kexec_load.console_serial = true; break;
     case OPT_ELF32_CORE:
     case OPT_ELF64_CORE: break;  // accepted and ignored, as by kexec-tools on x86_64
-    case OPT_PASS_MEMMAP_CMDLINE: o.kexec_load.pass_memmap_cmdline = true; break;
-    case OPT_NOEFI: o.kexec_load.noefi = true; break;
-    case OPT_REUSE_VIDEO_TYPE: o.kexec_load.reuse_video_type = true; break;
     case OPT_DRY_RUN:
         if (!arg || std::string_view(arg) == "text")
             o.dry_run = DryRunFormat::Text;
@@ -375,7 +392,7 @@ Status apply_option(Options& o, int opt, const char* arg) {
         o.uki_verify_option = "--uki-verify";
         break;
     case OPT_UKI_ALLOW_SHA1: o.uki_allow_sha1 = true; break;
-    default: break;
+    default: return apply_action_option(o, opt, arg);
     }
     return {};
 }
@@ -388,6 +405,46 @@ std::vector<std::string> long_option_names() {
         names.emplace_back(o->name);
     return names;
 }
+
+namespace {
+
+// What follows from the options as a whole once all are read (kexec-tools'
+// main() after its option loop): implied options, -S and --uki-info's
+// narrowing of what is done, and image options without a load.
+Status settle_options(Options& o, bool skip_sync, bool skip_ifdown) {
+    // --uki-strict is systemd-stub's Secure Boot rule, and that rule starts
+    // with a signature that verifies: against db unless told otherwise.
+    if (o.uki_strict && !o.uki_verify) {
+        o.uki_verify = "db";
+        o.uki_verify_option = "--uki-strict";
+    }
+    if (skip_ifdown)
+        o.do_ifdown = false;
+    if (skip_sync)
+        o.do_sync = false;
+    if (o.do_status) {
+        // -S alone asks about the crash kernel; -S -l about the normal one.
+        if (!o.crash && !o.kexec_load.preserve_context && !o.has_opt_load)
+            o.crash = true;
+        o.do_load = o.reuse_initrd = o.do_unload = o.do_shutdown = false;
+        o.do_sync = o.do_ifdown = o.do_exec = o.load_jump_back_helper = false;
+    }
+    if (o.uki_info) {
+        // --uki-info=FILE, or --uki-info [--json] FILE as people type it.
+        if (o.uki_info->empty() == !o.kernel)
+            return usage_error(o.kernel ? "--uki-info=FILE and " + quote(*o.kernel) + " name two files; give one"
+                                        : std::string("--uki-info needs a UKI or addon file"));
+        if (o.uki_info->empty())
+            o.uki_info = std::exchange(o.kernel, std::nullopt);
+        o.do_load = o.do_unload = o.do_shutdown = o.do_sync = o.do_ifdown = o.do_exec = false;
+    } else if (!o.do_load && !o.image_options.empty()) {
+        return usage_error(o.image_options.front() + " only applies when loading a kernel " +
+                           "(not with -u, -e, -S or --load-jump-back-helper)");
+    }
+    return {};
+}
+
+}  // namespace
 
 Result<Options> parse_options(int argc, char** argv) {
     Options o;
@@ -447,35 +504,7 @@ Result<Options> parse_options(int argc, char** argv) {
     while (optind < argc)
         o.ignored_arguments.emplace_back(av[optind++]);
 
-    // --uki-strict is systemd-stub's Secure Boot rule, and that rule starts
-    // with a signature that verifies: against db unless told otherwise.
-    if (o.uki_strict && !o.uki_verify) {
-        o.uki_verify = "db";
-        o.uki_verify_option = "--uki-strict";
-    }
-    if (skip_ifdown)
-        o.do_ifdown = false;
-    if (skip_sync)
-        o.do_sync = false;
-    if (o.do_status) {
-        // -S alone asks about the crash kernel; -S -l about the normal one.
-        if (!o.crash && !o.kexec_load.preserve_context && !o.has_opt_load)
-            o.crash = true;
-        o.do_load = o.reuse_initrd = o.do_unload = o.do_shutdown = false;
-        o.do_sync = o.do_ifdown = o.do_exec = o.load_jump_back_helper = false;
-    }
-    if (o.uki_info) {
-        // --uki-info=FILE, or --uki-info [--json] FILE as people type it.
-        if (o.uki_info->empty() == !o.kernel)
-            return usage_error(o.kernel ? "--uki-info=FILE and " + quote(*o.kernel) + " name two files; give one"
-                                        : std::string("--uki-info needs a UKI or addon file"));
-        if (o.uki_info->empty())
-            o.uki_info = std::exchange(o.kernel, std::nullopt);
-        o.do_load = o.do_unload = o.do_shutdown = o.do_sync = o.do_ifdown = o.do_exec = false;
-    } else if (!o.do_load && !o.image_options.empty()) {
-        return usage_error(o.image_options.front() + " only applies when loading a kernel " +
-                           "(not with -u, -e, -S or --load-jump-back-helper)");
-    }
+    KX_TRY(settle_options(o, skip_sync, skip_ifdown));
     return o;
 }
 

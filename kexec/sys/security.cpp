@@ -103,6 +103,29 @@ std::string kdump_initrd_hint() {
     return "this is the UKI's own initrd, a full boot initrd: kdump tools pass a small kdump initramfs with --initrd";
 }
 
+namespace {
+
+// EPERM has many causes; the state read before the call tells them apart.
+std::string why_not_permitted(const LoadFailure& f, const SecurityState& sec, const std::string& sign_hint) {
+    if (sec.kexec_load_disabled.value_or(false))
+        return "kexec is disabled on this system (kernel.kexec_load_disabled=1); it stays off until reboot";
+    if (f.whole_uki_with_caller_parts)
+        return "the kernel's UKI loader enforces signatures and so refuses an initrd, or a command line "
+               "replacing the UKI's, from the caller: leave out --initrd and --append/--command-line (the "
+               "signed UKI's own are used), or build them into the UKI and sign it again";
+    if (f.syscall == LoadSyscall::Load && sec.locked_down())
+        return "the kernel is locked down (" + *sec.lockdown +
+               ") and refuses images built in user space: use kexec -s (kexec_file_load) with a signed kernel";
+    if (sec.locked_down())
+        return "the kernel is locked down (" + *sec.lockdown +
+               ") and could not verify the signature of " + f.kernel + ": " + sign_hint;
+    if (geteuid() != 0)
+        return "loading a kernel needs root (CAP_SYS_BOOT)";
+    return "permission denied (not root, kexec disabled, or lockdown; dmesg may say which)";
+}
+
+}  // namespace
+
 std::string explain_load_failure(const LoadFailure& f, const SecurityState& sec) {
     const std::string call = f.syscall == LoadSyscall::FileLoad ? "kexec_file_load" : "kexec_load";
     const std::string head = call + " of " + f.image + " failed (" + errno_name(f.err) + "): ";
@@ -114,21 +137,7 @@ std::string explain_load_failure(const LoadFailure& f, const SecurityState& sec)
     // both answer alike, so one table serves both.
     switch (f.err) {
     case EPERM:
-        if (sec.kexec_load_disabled.value_or(false))
-            return head + "kexec is disabled on this system (kernel.kexec_load_disabled=1); it stays off until reboot";
-        if (f.whole_uki_with_caller_parts)
-            return head + "the kernel's UKI loader enforces signatures and so refuses an initrd, or a command line "
-                   "replacing the UKI's, from the caller: leave out --initrd and --append/--command-line (the "
-                   "signed UKI's own are used), or build them into the UKI and sign it again";
-        if (f.syscall == LoadSyscall::Load && sec.locked_down())
-            return head + "the kernel is locked down (" + *sec.lockdown +
-                   ") and refuses images built in user space: use kexec -s (kexec_file_load) with a signed kernel";
-        if (sec.locked_down())
-            return head + "the kernel is locked down (" + *sec.lockdown +
-                   ") and could not verify the signature of " + f.kernel + ": " + sign_hint;
-        if (geteuid() != 0)
-            return head + "loading a kernel needs root (CAP_SYS_BOOT)";
-        return head + "permission denied (not root, kexec disabled, or lockdown; dmesg may say which)";
+        return head + why_not_permitted(f, sec, sign_hint);
     case EACCES:
         if (f.syscall == LoadSyscall::Load)
             return head + "IMA refuses kernels loaded with kexec_load" +

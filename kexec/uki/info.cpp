@@ -250,19 +250,7 @@ Json verdict_json(const std::optional<pe::Verdict>& v, const std::string& source
     return Json::object().set("source", source).set("trusted", v->trusted).set("reason", v->reason);
 }
 
-Json to_json(const Report& r) {
-    Json sections = Json::array();
-    for (const auto& s : r.sections)
-        sections.push(Json::object()
-                          .set("name", s.name)
-                          .set("role", s.role)
-                          .set("profile", s.profile < 0 ? Json() : Json(s.profile))
-                          .set("offset", s.offset)
-                          .set("size", s.virtual_size)
-                          .set("raw_size", s.raw_size)
-                          .set("bytes", s.bytes)
-                          .set("virtual_address", s.vaddr)
-                          .set("sha256", s.sha256));
+Json profiles_json(const Report& r) {
     Json profiles = Json::array();
     for (size_t i = 0; i < r.profiles.size(); i++) {
         const Profile& p = r.profiles[i];
@@ -277,6 +265,11 @@ Json to_json(const Report& r) {
                           .set("sections", std::move(overrides))
                           .set("cmdline", r.cmdlines[i]));
     }
+    return profiles;
+}
+
+// The UKI's .linux as a bzImage: what kexec reads of its setup header.
+Json kernel_json(const Report& r) {
     Json kernel;
     if (r.kernel.present) {
         const auto& h = r.kernel.header;
@@ -295,6 +288,24 @@ Json to_json(const Report& r) {
                      .set("signatures", signatures_json(r.kernel.signatures))
                      .set("verdict", verdict_json(r.kernel.verdict, r.trust_source));
     }
+    return kernel;
+}
+
+Json to_json(const Report& r) {
+    Json sections = Json::array();
+    for (const auto& s : r.sections)
+        sections.push(Json::object()
+                          .set("name", s.name)
+                          .set("role", s.role)
+                          .set("profile", s.profile < 0 ? Json() : Json(s.profile))
+                          .set("offset", s.offset)
+                          .set("size", s.virtual_size)
+                          .set("raw_size", s.raw_size)
+                          .set("bytes", s.bytes)
+                          .set("virtual_address", s.vaddr)
+                          .set("sha256", s.sha256));
+    Json profiles = profiles_json(r);
+    Json kernel = kernel_json(r);
     Json addons;
     if (r.addons) {
         addons = Json::array();
@@ -377,6 +388,45 @@ void verdict_text(std::string& out, const std::optional<pe::Verdict>& v, const s
                "\n";
 }
 
+// The section table, one row each (names escaped by field()).
+void sections_text(std::string& out, const Report& r) {
+    out += "sections (bytes = min(vsize, raw): what the file holds):\n";
+    char line[512];
+    std::snprintf(line, sizeof line, "  %-12s %-8s %10s %10s %10s %10s  %-64s  %s\n", "name", "profile", "offset",
+                  "vsize", "raw", "bytes", "sha256", "role");
+    out += line;
+    for (const auto& s : r.sections) {
+        std::snprintf(line, sizeof line, "  %-12s %-8s %10s %10s %10s %10s  %-64s  %s\n", field(s.name).c_str(),
+                      s.profile < 0 ? "base" : ("@" + std::to_string(s.profile)).c_str(), hex(s.offset).c_str(),
+                      hex(s.virtual_size).c_str(), hex(s.raw_size).c_str(), hex(s.bytes).c_str(), s.sha256.c_str(),
+                      s.role.c_str());
+        out += line;
+    }
+}
+
+// The UKI's .linux as a bzImage: what kexec reads of its setup header.
+void kernel_text(std::string& out, const Report& r) {
+    if (r.kernel.present) {
+        const auto& h = r.kernel.header;
+        out += "kernel (.linux): " + std::to_string(r.kernel.image_size) + " bytes";
+        if (r.kernel.image_size != r.kernel.section_bytes)
+            out += " (the section holds " + std::to_string(r.kernel.section_bytes) + ": " +
+                   std::to_string(r.kernel.section_bytes - r.kernel.image_size) + " bytes of padding after the kernel's PE image)";
+        out += "\n";
+        if (!r.kernel.error.empty())
+            out += "  " + terminal_line(r.kernel.error) + "\n";
+        if (h.protocol != 0) {
+            out += "  boot protocol " + x86::protocol_string(h.protocol) + ", version " + quote(h.kernel_version) + "\n";
+            out += "  cmdline_size " + std::to_string(h.cmdline_size) + ", init_size " + hex(h.init_size) +
+                   ", pref_address " + hex(h.pref_address) + ", alignment " + hex(h.kernel_alignment) + "\n";
+            out += "  xloadflags " + hex(h.xloadflags) + " (" + x86::xloadflags_string(h.xloadflags) + ")\n";
+        }
+        out += "  kernel signature:\n";
+        signatures_text(out, r.kernel.signatures, "    ");
+        verdict_text(out, r.kernel.verdict, r.trust_source, "    ");
+    }
+}
+
 std::string to_text(const Report& r) {
     std::string out;
     const char* kind = r.kind == "uki" ? "Unified Kernel Image" : r.kind == "addon" ? "UKI addon" : "PE file (not a UKI)";
@@ -400,18 +450,7 @@ std::string to_text(const Report& r) {
         for (const auto& l : r.stub_left_out)
             out += "  - " + terminal_line(l) + "\n";
     }
-    out += "sections (bytes = min(vsize, raw): what the file holds):\n";
-    char line[512];
-    std::snprintf(line, sizeof line, "  %-12s %-8s %10s %10s %10s %10s  %-64s  %s\n", "name", "profile", "offset",
-                  "vsize", "raw", "bytes", "sha256", "role");
-    out += line;
-    for (const auto& s : r.sections) {
-        std::snprintf(line, sizeof line, "  %-12s %-8s %10s %10s %10s %10s  %-64s  %s\n", field(s.name).c_str(),
-                      s.profile < 0 ? "base" : ("@" + std::to_string(s.profile)).c_str(), hex(s.offset).c_str(),
-                      hex(s.virtual_size).c_str(), hex(s.raw_size).c_str(), hex(s.bytes).c_str(), s.sha256.c_str(),
-                      s.role.c_str());
-        out += line;
-    }
+    sections_text(out, r);
     if (r.kind == "uki" || r.multi_profile) {
         out += r.multi_profile ? "profiles:\n" : "profiles: one (no .profile sections)\n";
         for (size_t i = 0; i < r.profiles.size(); i++) {
@@ -437,25 +476,7 @@ std::string to_text(const Report& r) {
         out += "  " + field(l, kLineLimit) + "\n";
     out += std::string(".pcrsig: ") + (r.pcrsig ? "present" : "absent") + ", .pcrpkey: " +
            (r.pcrpkey ? "present" : "absent") + "\n";
-    if (r.kernel.present) {
-        const auto& h = r.kernel.header;
-        out += "kernel (.linux): " + std::to_string(r.kernel.image_size) + " bytes";
-        if (r.kernel.image_size != r.kernel.section_bytes)
-            out += " (the section holds " + std::to_string(r.kernel.section_bytes) + ": " +
-                   std::to_string(r.kernel.section_bytes - r.kernel.image_size) + " bytes of padding after the kernel's PE image)";
-        out += "\n";
-        if (!r.kernel.error.empty())
-            out += "  " + terminal_line(r.kernel.error) + "\n";
-        if (h.protocol != 0) {
-            out += "  boot protocol " + x86::protocol_string(h.protocol) + ", version " + quote(h.kernel_version) + "\n";
-            out += "  cmdline_size " + std::to_string(h.cmdline_size) + ", init_size " + hex(h.init_size) +
-                   ", pref_address " + hex(h.pref_address) + ", alignment " + hex(h.kernel_alignment) + "\n";
-            out += "  xloadflags " + hex(h.xloadflags) + " (" + x86::xloadflags_string(h.xloadflags) + ")\n";
-        }
-        out += "  kernel signature:\n";
-        signatures_text(out, r.kernel.signatures, "    ");
-        verdict_text(out, r.kernel.verdict, r.trust_source, "    ");
-    }
+    kernel_text(out, r);
     out += "signature:\n";
     signatures_text(out, r.signatures, "  ");
     verdict_text(out, r.verdict, r.trust_source, "  ");

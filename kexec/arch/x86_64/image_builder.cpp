@@ -347,6 +347,53 @@ std::string elf_boot_notes(const std::string& cmdline) {
     return notes;
 }
 
+// The kernel's protected-mode part, with room for init_size (the
+// decompressor works in place inside that window), aligned as asked. The
+// 32-bit and real-mode entries need it below initrd_addr_max, as
+// kexec-tools places it.
+Result<Segment> place_kernel(const Payload& bzimage, const SetupHeader& h, EntryMode mode, FreeMemory& free,
+                             bool crash) {
+    const uint64_t setup = h.setup_size();
+    Payload kernel = bzimage.subrange(setup, bzimage.size() - setup);
+    const uint64_t kernel_memsz = page_align(std::max<uint64_t>(h.init_size, kernel.size()));
+    const uint64_t kernel_align = std::max<uint64_t>(h.kernel_alignment, kPageSize);
+    const uint64_t kernel_lo = mode == EntryMode::Long64 ? kMiB : std::max<uint64_t>(kMiB, h.pref_address);
+    const uint64_t kernel_hi = mode == EntryMode::Long64
+                                   ? kNoLimit
+                                   : std::min<uint64_t>(kDefaultInitrdAddrMax, h.initrd_addr_max) + 1;
+    auto kernel_at = free.allocate(kernel_memsz, kernel_align, kernel_lo, kernel_hi, true);
+    if (!kernel_at)
+        return no_room("kernel", kernel_memsz, free, crash);
+    return Segment{"kernel", std::move(kernel), *kernel_at, kernel_memsz};
+}
+
+// 4 for --real-mode: the setup code, its heap and the command line below
+// 640 KiB, entered where the setup code starts, as a BIOS boot loader would.
+Result<uint64_t> place_real_mode_block(const BootInputs& boot, const SetupHeader& h, uint64_t kernel_at,
+                                       const PlacedInitrd& initrd, const Purgatory& purgatory,
+                                       const PlatformInfo& platform, FreeMemory& free, const ImageOptions& options,
+                                       std::vector<Segment>& segments, Entry& entry, std::vector<std::string>& notes) {
+    const uint64_t block_size = 0x10000 + boot.cmdline.size() + 1;  // setup, heap to 64 KiB, command line
+    auto at = free.allocate(page_align(block_size), 16, kLowMemoryStart, kLowMemoryEnd, true);
+    if (!at || *at > purgatory.load_address() || stack_end(purgatory) < 0x10000)
+        return no_room("real-mode setup code (below 640 KiB)", block_size, free, options.crash);
+    KX_ASSIGN(std::string block, real_mode_block(boot.kernel.contiguous(), h, boot.cmdline, *at, kernel_at, initrd.at,
+                                                 initrd.size, boot.kernel.describe()));
+    segments.push_back(Segment{"real-mode setup code", Payload::generated("real-mode setup", block), *at,
+                               page_align(block.size())});
+    const uint16_t seg = static_cast<uint16_t>(*at >> 4);
+    entry.mode = KX_ENTRY_16;
+    entry.regs16.ds = entry.regs16.es = entry.regs16.fs = entry.regs16.gs = seg;
+    entry.regs16.cs = static_cast<uint16_t>(seg + 0x20);  // the setup code's entry, 512 bytes in
+    entry.regs16.ss = static_cast<uint16_t>((stack_end(purgatory) - 0x10000) >> 4);
+    entry.regs16.esp = 0xfffc;
+    entry.legacy_pic = true;  // the setup code calls the BIOS
+    if (platform.booted_via_efi())
+        notes.push_back("--real-mode on a machine booted through EFI: there is no BIOS for the kernel's "
+                        "setup code to call");
+    return *at;
+}
+
 }  // namespace
 
 Result<SegmentLoadCall> build_kexec_image(const BootInputs& boot, const std::vector<MemoryRange>& e820,
@@ -362,25 +409,13 @@ Result<SegmentLoadCall> build_kexec_image(const BootInputs& boot, const std::vec
     if (mode == EntryMode::Real16 && options.crash)
         return make_error(kernel_name + ": a crash kernel cannot start in real mode (kexec-tools refuses it too)");
 
-    // 1. The kernel: its protected-mode part, with room for init_size (the
-    //    decompressor works in place inside that window), aligned as asked.
-    //    The 32-bit and real-mode entries need it below initrd_addr_max, as
-    //    kexec-tools places it.
-    const uint64_t setup = h.setup_size();
-    Payload kernel = boot.kernel.subrange(setup, image.size() - setup);
-    const uint64_t kernel_memsz = page_align(std::max<uint64_t>(h.init_size, kernel.size()));
-    const uint64_t kernel_align = std::max<uint64_t>(h.kernel_alignment, kPageSize);
-    const uint64_t kernel_lo = mode == EntryMode::Long64 ? kMiB : std::max<uint64_t>(kMiB, h.pref_address);
-    const uint64_t kernel_hi = mode == EntryMode::Long64
-                                   ? kNoLimit
-                                   : std::min<uint64_t>(kDefaultInitrdAddrMax, h.initrd_addr_max) + 1;
-    auto kernel_at = free.allocate(kernel_memsz, kernel_align, kernel_lo, kernel_hi, true);
-    if (!kernel_at)
-        return no_room("kernel", kernel_memsz, free, options.crash);
+    // 1. The kernel (place_kernel).
+    KX_ASSIGN(Segment kernel_segment, place_kernel(boot.kernel, h, mode, free, options.crash));
+    const uint64_t kernel_at = kernel_segment.mem;
 
     // 2. The initrd, as high as the kernel allows; or the first boot's, left
     //    where it is (--reuseinitrd).
-    std::vector<Segment> segments = {Segment{"kernel", kernel, *kernel_at, kernel_memsz}};
+    std::vector<Segment> segments = {std::move(kernel_segment)};
     const bool high_ok = (h.xloadflags & XLF_CAN_BE_LOADED_ABOVE_4G) && mode == EntryMode::Long64;
     KX_ASSIGN(const PlacedInitrd initrd,
               place_initrd(boot, options, high_ok ? kNoLimit : uint64_t{h.initrd_addr_max} + 1, free, segments));
@@ -396,25 +431,8 @@ Result<SegmentLoadCall> build_kexec_image(const BootInputs& boot, const std::vec
     Entry entry;
     uint64_t params_at = 0;
     if (mode == EntryMode::Real16) {
-        const uint64_t block_size = 0x10000 + boot.cmdline.size() + 1;  // setup, heap to 64 KiB, command line
-        auto at = free.allocate(page_align(block_size), 16, kLowMemoryStart, kLowMemoryEnd, true);
-        if (!at || *at > purgatory.load_address() || stack_end(purgatory) < 0x10000)
-            return no_room("real-mode setup code (below 640 KiB)", block_size, free, options.crash);
-        KX_ASSIGN(std::string block, real_mode_block(image, h, boot.cmdline, *at, *kernel_at, initrd_at, initrd_size,
-                                                     kernel_name));
-        params_at = *at;
-        segments.push_back(Segment{"real-mode setup code", Payload::generated("real-mode setup", block), *at,
-                                   page_align(block.size())});
-        const uint16_t seg = static_cast<uint16_t>(*at >> 4);
-        entry.mode = KX_ENTRY_16;
-        entry.regs16.ds = entry.regs16.es = entry.regs16.fs = entry.regs16.gs = seg;
-        entry.regs16.cs = static_cast<uint16_t>(seg + 0x20);  // the setup code's entry, 512 bytes in
-        entry.regs16.ss = static_cast<uint16_t>((stack_end(purgatory) - 0x10000) >> 4);
-        entry.regs16.esp = 0xfffc;
-        entry.legacy_pic = true;  // the setup code calls the BIOS
-        if (platform.booted_via_efi())
-            notes.push_back("--real-mode on a machine booted through EFI: there is no BIOS for the kernel's "
-                            "setup code to call");
+        KX_ASSIGN(params_at, place_real_mode_block(boot, h, kernel_at, initrd, purgatory, platform, free, options,
+                                                   segments, entry, notes));
     } else {
         BootParamsRequest req{.kernel = image,  // the addresses are place_boot_params()'s
                               .initrd_address = initrd_at,
@@ -429,18 +447,18 @@ Result<SegmentLoadCall> build_kexec_image(const BootInputs& boot, const std::vec
         if (mode == EntryMode::Protected32) {
             entry.mode = KX_ENTRY_32;
             entry.regs32.esi = static_cast<uint32_t>(params_at);
-            entry.regs32.eip = static_cast<uint32_t>(*kernel_at);  // startup_32, at the start
+            entry.regs32.eip = static_cast<uint32_t>(kernel_at);  // startup_32, at the start
             if (params_at >= k4GiB)
                 return make_error("--entry-32bit needs the boot parameters below 4 GiB");
         } else {
             entry.regs64.rsi = params_at;
-            entry.regs64.rip = *kernel_at + 0x200;  // the 64-bit entry point, startup_64
+            entry.regs64.rip = kernel_at + 0x200;  // the 64-bit entry point, startup_64
         }
     }
     KX_ASSIGN(SegmentLoadCall call, finish(std::move(segments), std::move(purgatory), entry, 0, free, options, notes));
     call.cmdline = boot.cmdline;
     static const char* const mode_names[] = {"", " (32-bit entry)", " (real-mode entry)"};
-    notes.push_back("kernel at " + hex(*kernel_at) + " (init_size " + hex(h.init_size) + ")" +
+    notes.push_back("kernel at " + hex(kernel_at) + " (init_size " + hex(h.init_size) + ")" +
                     mode_names[entry.mode] + ", " + (mode == EntryMode::Real16 ? "setup code" : "boot parameters") +
                     " at " + hex(params_at) +
                     (initrd_size ? ", initrd at " + hex(initrd_at) + (options.reused_initrd ? " (reused)" : "") : "") +
