@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "arch/x86_64/boot_params.hpp"
 #include "arch/x86_64/purgatory.hpp"
 #include "base/byte_reader.hpp"
 #include "helpers.hpp"
@@ -140,10 +141,10 @@ Test(kexec_tools_options, real_mode_starts_the_setup_code) {
     const std::string block = setup->data.bytes_copy();
     const std::string kernel = read_file(g.kernel);
     cr_assert(block.substr(0x40, 0x1b0) == kernel.substr(0x40, 0x1b0), "the setup code itself");
-    cr_assert_eq(static_cast<uint8_t>(block[0x210]), 0xd0, "type_of_loader: kexec");
-    cr_assert_eq(static_cast<uint8_t>(block[0x211]) & 0x80, 0x80, "CAN_USE_HEAP");
-    cr_assert_eq(peek32(block, 0x214), find(call, "kernel")->mem, "code32_start: where the kernel is");
-    const uint32_t cmdline_ptr = peek32(block, 0x228);
+    cr_assert_eq(static_cast<uint8_t>(block[bp::type_of_loader]), 0xd0, "type_of_loader: kexec");
+    cr_assert_eq(static_cast<uint8_t>(block[bp::loadflags]) & 0x80, 0x80, "CAN_USE_HEAP");
+    cr_assert_eq(peek32(block, bp::code32_start), find(call, "kernel")->mem, "code32_start: where the kernel is");
+    const uint32_t cmdline_ptr = peek32(block, bp::cmd_line_ptr);
     cr_assert(contains(block.substr(cmdline_ptr - setup->mem), "quiet"));
     const auto regs = purgatory_var<kx_entry16_regs>(call, "kx_entry16_regs");
     cr_assert_eq(regs.ds, setup->mem >> 4);
@@ -229,8 +230,8 @@ Test(kexec_tools_options, reuse_initrd_points_at_the_retained_one) {
     SegmentLoadCall call = plan_c(g, {"-c", "-l", "--reuseinitrd", g.kernel});
     cr_assert_null(find(call, "initrd"), "nothing loaded for it");
     const std::string params = find(call, "boot parameters")->data.bytes_copy();
-    cr_assert_eq(peek32(params, 0x218), 0x3fdde000u, "ramdisk_image: where the first boot's initrd is");
-    cr_assert_eq(peek32(params, 0x21c), 0x1f1a00u);
+    cr_assert_eq(peek32(params, bp::ramdisk_image), 0x3fdde000u, "ramdisk_image: where the first boot's initrd is");
+    cr_assert_eq(peek32(params, bp::ramdisk_size), 0x1f1a00u);
     for (const Segment& s : call.segments)
         cr_assert(s.mem + s.memsz <= 0x3fdde000 || s.mem >= 0x3fdde000 + 0x1f1a00, "%s overlaps the initrd",
                   s.label.c_str());
@@ -452,9 +453,9 @@ Test(elf_kernel, args_linux) {
     const Segment* params = find(call, "boot parameters");
     cr_assert_eq(regs.rsi, params->mem);
     const std::string page = params->data.bytes_copy();
-    cr_assert(page.substr(0x202, 4) == "HdrS");
-    cr_assert_eq(peek32(page, 0x206) & 0xffff, 0x0206u);
-    cr_assert(contains(page.substr(peek32(page, 0x228) - params->mem), "root=/dev/vda"));
+    cr_assert(page.substr(bp::header, 4) == "HdrS");
+    cr_assert_eq(peek32(page, bp::version) & 0xffff, 0x0206u);
+    cr_assert(contains(page.substr(peek32(page, bp::cmd_line_ptr) - params->mem), "root=/dev/vda"));
     cr_assert_lt(find(call, "initrd")->mem, 0x38000000u);
 }
 

@@ -9,6 +9,7 @@
 
 #include <map>
 
+#include "arch/x86_64/boot_params.hpp"
 #include "arch/x86_64/memory_map.hpp"
 #include "arch/x86_64/purgatory.hpp"
 #include "base/byte_reader.hpp"
@@ -308,8 +309,8 @@ STUB257_TEST(page_padded_initrd, unpacks_like_the_contiguous_one) {
     cr_assert_eq(parts[1]->data.bytes_copy(), initrd);
 
     const uint64_t initrd_at = parts[0]->mem;
-    const uint64_t ramdisk_size = zero_page_u32(call, 0x21c);
-    cr_assert_eq(zero_page_u32(call, 0x218), initrd_at, "ramdisk_image is the first part");
+    const uint64_t ramdisk_size = zero_page_u32(call, x86::bp::ramdisk_size);
+    cr_assert_eq(zero_page_u32(call, x86::bp::ramdisk_image), initrd_at, "ramdisk_image is the first part");
     cr_assert_eq(ramdisk_size, parts[2]->mem + parts[2]->data.size() - initrd_at, "ramdisk_size spans every part");
     const std::string image = memory_image(call, initrd_at, ramdisk_size);
 

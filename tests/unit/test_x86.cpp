@@ -223,39 +223,39 @@ Test(boot_params, seabios_guest) {
     const std::string& p = b.params;
     cr_assert_eq(b.call.flags, abi::KEXEC_ARCH_X86_64);
     cr_assert_eq(b.call.segments.size(), 4u, "kernel, initrd, boot parameters, purgatory");
-    cr_assert_eq(static_cast<uint8_t>(p[0x210]), 0xd0, "type_of_loader: kexec");
-    cr_assert_eq(static_cast<uint8_t>(p[0x202]), 'H', "the kernel's setup header is copied");
-    const uint64_t cmdline = at32(p, 0x228) | uint64_t{at32(p, 0xc8)} << 32;
+    cr_assert_eq(static_cast<uint8_t>(p[bp::type_of_loader]), 0xd0, "type_of_loader: kexec");
+    cr_assert_eq(static_cast<uint8_t>(p[bp::header]), 'H', "the kernel's setup header is copied");
+    const uint64_t cmdline = at32(p, bp::cmd_line_ptr) | uint64_t{at32(p, bp::ext_cmd_line_ptr)} << 32;
     cr_assert_eq(cmdline, b.params_at + 4096);
     cr_assert_str_eq(p.c_str() + 4096, "console=ttyS0 root=/dev/vda1");
-    cr_assert_eq(at32(p, 0x21c), 10000u, "ramdisk_size");
+    cr_assert_eq(at32(p, bp::ramdisk_size), 10000u, "ramdisk_size");
     uint64_t initrd_at = 0;
     for (const auto& s : b.call.segments)
         if (s.label == "initrd")
             initrd_at = s.mem;
-    cr_assert_eq(at32(p, 0x218), static_cast<uint32_t>(initrd_at));
+    cr_assert_eq(at32(p, bp::ramdisk_image), static_cast<uint32_t>(initrd_at));
     // e820 from /sys/firmware/memmap, but for the real-mode IVT.
     auto map = *read_memory_map(SystemView(fixture_sysroot("bios")));
     cr_assert_eq(map[0].start, 0u);
-    cr_assert_eq(at64(p, 0x2d0), 0x400u, "RAM below 0x400 is not reported");
-    cr_assert_eq(at64(p, 0x2d0 + 8), map[0].size() - 0x400);
+    cr_assert_eq(at64(p, bp::e820_table), 0x400u, "RAM below 0x400 is not reported");
+    cr_assert_eq(at64(p, bp::e820_table + 8), map[0].size() - 0x400);
     map[0].start = 0x400;
-    cr_assert_eq(static_cast<uint8_t>(p[0x1e8]), map.size());
+    cr_assert_eq(static_cast<uint8_t>(p[bp::e820_entries]), map.size());
     for (size_t i = 0; i < map.size(); i++) {
-        cr_assert_eq(at64(p, 0x2d0 + 20 * i), map[i].start);
-        cr_assert_eq(at64(p, 0x2d0 + 20 * i + 8), map[i].size());
-        cr_assert_eq(at32(p, 0x2d0 + 20 * i + 16), static_cast<uint32_t>(map[i].type));
+        cr_assert_eq(at64(p, bp::e820_table + bp::e820_entry_size * i), map[i].start);
+        cr_assert_eq(at64(p, bp::e820_table + bp::e820_entry_size * i + 8), map[i].size());
+        cr_assert_eq(at32(p, bp::e820_table + bp::e820_entry_size * i + 16), static_cast<uint32_t>(map[i].type));
     }
     // No EFI on SeaBIOS; screen and subarch as the running kernel had them.
-    for (size_t i = 0x1c0; i < 0x1e0; i++)
+    for (size_t i = bp::efi_info; i < bp::alt_mem_k; i++)
         cr_assert_eq(p[i], 0, "efi_info stays zero");
     std::string current = read_file(fixture_sysroot("bios") + "/sys/kernel/boot_params/data");
     cr_assert_eq(p.substr(0, 0x20), current.substr(0, 0x20), "screen_info of the running kernel");
     cr_assert_eq(p.substr(0x24, 0x1c), current.substr(0x24, 0x1c));
     cr_assert_eq(le16({reinterpret_cast<const uint8_t*>(p.data()), p.size()}, 0x20), 0xa33fu, "cl_magic");
     cr_assert_eq(le16({reinterpret_cast<const uint8_t*>(p.data()), p.size()}, 0x22), 0x1000u, "cl_offset");
-    cr_assert_eq(at32(p, 0x23c), at32(current, 0x23c), "hardware_subarch");
-    cr_assert_eq(at64(p, 0x250), 0u, "no setup_data without an RNG seed");
+    cr_assert_eq(at32(p, bp::hardware_subarch), at32(current, bp::hardware_subarch), "hardware_subarch");
+    cr_assert_eq(at64(p, bp::setup_data), 0u, "no setup_data without an RNG seed");
 }
 
 Test(boot_params, ovmf_guest_passes_efi_runtime) {
@@ -278,7 +278,7 @@ Test(boot_params, ovmf_guest_passes_efi_runtime) {
     cr_assert_eq(at64(p, m + 16), *parse_u64(trim(read_file(first + "/virt_addr"))), "descriptor 0 virt_addr");
     cr_assert_eq(at64(p, 0x70), 0x3f77d014u, "acpi_rsdp_addr (ACPI20 in the EFI system table)");
     // setup_data: SETUP_EFI, then the RNG seed.
-    uint64_t sd = at64(p, 0x250);
+    uint64_t sd = at64(p, bp::setup_data);
     std::vector<uint32_t> types;
     while (sd) {
         const size_t o = sd - b.params_at;
@@ -311,7 +311,7 @@ Test(boot_params, noefi_and_many_e820_entries) {
                           .e820 = e820,
                           .efi = false};
     BootParams bpm = build_boot_params(req, *platform);
-    cr_assert_eq(bpm.page.bytes()[0x1e8], 128, "128 entries in the zero page");
+    cr_assert_eq(bpm.page.bytes()[bp::e820_entries], 128, "128 entries in the zero page");
     cr_assert_eq(bpm.setup_data.size(), 1u);
     cr_assert_eq(bpm.setup_data[0].type, SETUP_E820_EXT);
     cr_assert_eq(bpm.setup_data[0].data.size(), 2u * 20, "the rest in SETUP_E820_EXT");
@@ -341,9 +341,9 @@ Test(boot_params, edd_from_sysfs) {
                           .efi = true};
     BootParams bpm = build_boot_params(req, *platform);
     auto page = bpm.page.bytes();
-    cr_assert_eq(page[0x1e9], 1, "eddbuf_entries");
-    cr_assert_eq(page[0x1ea], 1, "edd_mbr_sig_buf_entries");
-    cr_assert_eq(le32(page, 0x290), 0x12345678u);
+    cr_assert_eq(page[bp::eddbuf_entries], 1, "eddbuf_entries");
+    cr_assert_eq(page[bp::edd_mbr_sig_buf_entries], 1, "edd_mbr_sig_buf_entries");
+    cr_assert_eq(le32(page, bp::edd_mbr_sig_buffer), 0x12345678u);
     cr_assert_eq(page[0xd00], 0x80, "device");
     cr_assert_eq(page[0xd01], 0x30, "version");
     cr_assert_eq(le16(page, 0xd02), 5u, "interface_support bits");
