@@ -59,19 +59,25 @@ const Segment* find(const SegmentLoadCall& call, const std::string& label) {
     return nullptr;
 }
 
+// A purgatory variable (element `index` of it, for a table) in the bytes of
+// a purgatory loaded at `mem`.
+template <class T>
+T purgatory_var_in(const std::string& bytes, uint64_t mem, const std::string& name, size_t index = 0) {
+    auto p = Purgatory::parse(embedded_purgatory());
+    cr_assert(p.ok() && p->relocate(mem).ok());
+    const uint64_t at = *p->symbol_address(name) - mem + index * sizeof(T);
+    cr_assert_leq(at + sizeof(T), bytes.size());
+    T value;
+    std::memcpy(&value, bytes.data() + at, sizeof value);
+    return value;
+}
+
 // A purgatory variable as the planned purgatory segment holds it.
 template <class T>
 T purgatory_var(const SegmentLoadCall& call, const std::string& name) {
     const Segment* seg = find(call, "purgatory");
     cr_assert(seg, "no purgatory segment");
-    auto p = Purgatory::parse(embedded_purgatory());
-    cr_assert(p.ok() && p->relocate(seg->mem).ok());
-    const uint64_t at = *p->symbol_address(name) - seg->mem;
-    const std::string bytes = seg->data.bytes_copy();
-    cr_assert_leq(at + sizeof(T), bytes.size());
-    T value;
-    std::memcpy(&value, bytes.data() + at, sizeof value);
-    return value;
+    return purgatory_var_in<T>(seg->data.bytes_copy(), seg->mem, name);
 }
 
 int exit_status_of(const Guest& g, std::vector<std::string> args, std::deque<int> results = {}) {
@@ -353,20 +359,14 @@ Test(fallback, the_call_made_after_enoexec_is_the_one_planned) {
             purgatory_at = seg.mem;
     }
     cr_assert_neq(purgatory_at, 0u);
-    auto p = Purgatory::parse(embedded_purgatory());
-    cr_assert(p.ok() && p->relocate(purgatory_at).ok());
     const std::string* image = nullptr;
     for (const auto& seg : made.segments)
         if (seg.mem == purgatory_at)
             image = &seg.bytes;
-    const uint64_t count_at = *p->symbol_address("kx_region_count") - purgatory_at;
-    const uint64_t table_at = *p->symbol_address("kx_regions") - purgatory_at;
-    uint32_t count = 0;
-    std::memcpy(&count, image->data() + count_at, sizeof count);
+    const auto count = purgatory_var_in<uint32_t>(*image, purgatory_at, "kx_region_count");
     cr_assert_geq(count, 3u, "kernel, boot parameters, initrd");
     for (uint32_t i = 0; i < count; i++) {
-        kx_region region;
-        std::memcpy(&region, image->data() + table_at + i * sizeof region, sizeof region);
+        const auto region = purgatory_var_in<kx_region>(*image, purgatory_at, "kx_regions", i);
         bool found = false;
         for (const auto& seg : made.segments) {
             if (region.start < seg.mem || region.start + region.length > seg.mem + seg.bytes.size())
